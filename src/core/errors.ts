@@ -1,0 +1,186 @@
+/**
+ * Typed errors shared by every part of s3lite.
+ *
+ * Every error extends {@link S3liteError} and carries a stable string `code`
+ * that callers can switch on without parsing messages. Messages say what was
+ * wrong and what to do about it, and never contain secrets: anything that may
+ * hold credentials goes through {@link redact} first.
+ */
+
+export type S3liteErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'METADATA_LIMIT'
+  | 'TIMEOUT'
+  | 'CONNECTION_STRING'
+  | 'STORAGE'
+  | 'ABORTED'
+  | 'CLOSED'
+  | 'CONFIGURATION'
+  | 'ENCRYPTION';
+
+export interface S3liteErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/** Base class of every error thrown by s3lite. */
+export class S3liteError extends Error {
+  readonly code: S3liteErrorCode;
+  /** Structured context (key, field list, sizes…), safe to log. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: S3liteErrorCode, message: string, options: S3liteErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** One failing field of a {@link ValidationError}. */
+export interface FieldError {
+  field: string;
+  message: string;
+  type?: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+/** Input did not match a schema or an option's expected form. Lists every failing field. */
+export class ValidationError extends S3liteError {
+  readonly errors: FieldError[];
+
+  constructor(message: string, errors: FieldError[] = [], options: S3liteErrorOptions = {}) {
+    super('VALIDATION', message, options);
+    this.errors = errors;
+  }
+}
+
+/** A key, document, event or job that does not exist. */
+export class NotFoundError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/** A precondition failed: ETag changed, object already exists, stream not at the expected version. */
+export class ConflictError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CONFLICT', message, options);
+  }
+}
+
+/** User metadata is over the object store's limit (2 KB on S3). */
+export class MetadataLimitError extends S3liteError {
+  readonly size: number;
+  readonly limit: number;
+
+  constructor(message: string, size: number, limit: number, options: S3liteErrorOptions = {}) {
+    super('METADATA_LIMIT', message, { ...options, details: { size, limit, ...options.details } });
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** An attempt took longer than its timeout; its AbortSignal was aborted. */
+export class TimeoutError extends S3liteError {
+  readonly timeout: number;
+
+  constructor(message: string, timeout: number, options: S3liteErrorOptions = {}) {
+    super('TIMEOUT', message, { ...options, details: { timeout, ...options.details } });
+    this.timeout = timeout;
+  }
+}
+
+/** The caller aborted the operation through its AbortSignal. */
+export class AbortError extends S3liteError {
+  constructor(message = 'The operation was aborted by its signal', options: S3liteErrorOptions = {}) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** The component (pool, queue, database) was closed; the work was not run. */
+export class ClosedError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CLOSED', message, options);
+  }
+}
+
+/** A connection string could not be parsed. The message never echoes credentials. */
+export class ConnectionStringError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CONNECTION_STRING', message, options);
+  }
+}
+
+/** Options or definitions that cannot work together (caught at construction, not at first use). */
+export class ConfigurationError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CONFIGURATION', message, options);
+  }
+}
+
+/** Decryption failed: wrong passphrase or tampered ciphertext. Never returns the ciphertext instead. */
+export class EncryptionError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('ENCRYPTION', message, options);
+  }
+}
+
+/** A backend failure that is none of the above; `retryable` says whether trying again may help. */
+export class StorageError extends S3liteError {
+  readonly retryable: boolean;
+  readonly statusCode: number | undefined;
+
+  constructor(
+    message: string,
+    options: S3liteErrorOptions & { retryable?: boolean; statusCode?: number } = {},
+  ) {
+    super('STORAGE', message, options);
+    this.retryable = options.retryable ?? false;
+    this.statusCode = options.statusCode;
+  }
+}
+
+/** True when `err` is an s3lite error, optionally of the given code. */
+export function isS3liteError(err: unknown, code?: S3liteErrorCode): err is S3liteError {
+  return err instanceof S3liteError && (code === undefined || err.code === code);
+}
+
+const CREDENTIALS_IN_URL = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i;
+const SECRET_PARAMS = /([?&](?:secret|secretAccessKey|accessKeyId|password|token|sessionToken|key)=)[^&#]*/gi;
+
+/**
+ * Removes credentials from a connection string or URL-like text so it can go
+ * into an error message or a log line.
+ *
+ * @example
+ * redact('s3://AKIA:s3cr3t@bucket/prefix') // 's3://***@bucket/prefix'
+ */
+export function redact(text: string): string {
+  return text.replace(CREDENTIALS_IN_URL, '$1***@').replace(SECRET_PARAMS, '$1***');
+}
+
+/** Formats a value for an option-validation message: `0` (number), `"x"` (string). */
+export function describeValue(value: unknown): string {
+  if (value === null) return '`null`';
+  if (value === undefined) return '`undefined`';
+  if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `\`${String(value)}\` (${typeof value})`;
+  }
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * Fails fast on a bad option with one message template:
+ * ``Expected `concurrency` to be a number from 1 and up, got `0` (number)``.
+ */
+export function invalidOption(name: string, expected: string, got: unknown): ValidationError {
+  return new ValidationError(`Expected \`${name}\` to be ${expected}, got ${describeValue(got)}`, [
+    { field: name, message: `expected ${expected}`, expected, actual: got },
+  ]);
+}

@@ -1,0 +1,5 @@
+/**
+ * s3lite: a document database on S3 object storage and an event store on
+ * SQLite, over one shared core. This file only re-exports.
+ */
+export * from './core/index.js';
