@@ -3,3 +3,6 @@
  * SQLite, over one shared core. This file only re-exports.
  */
 export * from './core/index.js';
+export * from './storage/index.js';
+export * from './docs/index.js';
+export * from './events/index.js';
