@@ -1,2 +1,2 @@
-// Public API of the events layer; src/index.ts re-exports this file.
-export {};
+// Public API of the events engine; src/index.ts re-exports this file.
+export * from './operations/index.js';
