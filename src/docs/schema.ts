@@ -1,0 +1,174 @@
+/**
+ * Resource schemas: attribute definitions written as fastest-validator string
+ * rules, nested objects written as plain objects, and `secret` (an encrypted
+ * string). A definition is parsed and compiled once per schema version; the
+ * hot path only calls the compiled checker.
+ */
+import FastestValidator from 'fastest-validator';
+import { ConfigurationError, ValidationError, type FieldError } from '../core/errors.js';
+import type { AttributeMapping } from './attribute-mapping.js';
+import { isPlainObject } from './codec.js';
+
+/** A rule string (`'string|min:2'`, `'secret'`) or a nested object of attributes. */
+export type AttributeDefinition = string | AttributesDefinition;
+
+/**
+ * Attributes of a resource.
+ *
+ * @example
+ * { name: 'string|min:2|max:100', email: 'email', password: 'secret',
+ *   address: { city: 'string', zip: 'string|optional' } }
+ */
+export interface AttributesDefinition {
+  [name: string]: AttributeDefinition;
+}
+
+/** A stored value of the document: a leaf attribute or a nested object. */
+export interface FieldSpec {
+  /** Dotted path: `address.city`. */
+  readonly path: string;
+  readonly segments: readonly string[];
+  /** Metadata key from the stable mapping. */
+  readonly key: string;
+  /** Nested object (its leaves are separate fields) rather than a value. */
+  readonly isObject: boolean;
+  /** Encrypted with the database passphrase. */
+  readonly secret: boolean;
+}
+
+export interface CompiledSchema {
+  /** Fields in definition order, parents before their children. */
+  readonly fields: readonly FieldSpec[];
+  readonly byKey: ReadonlyMap<string, FieldSpec>;
+  readonly hasSecrets: boolean;
+  /** Validates a document without its id; returns every failing field. */
+  check(data: Record<string, unknown>): true | FieldError[];
+  /** Copies `data` deep enough that validation defaults never mutate the caller's objects. */
+  cloneInput(data: Record<string, unknown>): Record<string, unknown>;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+const RESERVED_NAMES = new Set(['id', '__proto__', 'constructor', 'prototype']);
+
+interface ParsedField {
+  path: string;
+  segments: string[];
+  isObject: boolean;
+  secret: boolean;
+}
+
+/** Every attribute path a definition declares (parents before children), validated. */
+export function attributePaths(attributes: AttributesDefinition): ParsedField[] {
+  const out: ParsedField[] = [];
+  walk(attributes, [], out);
+  return out;
+}
+
+function walk(attributes: AttributesDefinition, parent: string[], out: ParsedField[]): void {
+  if (!isPlainObject(attributes)) {
+    throw new ConfigurationError(`Attributes${parent.length ? ` of \`${parent.join('.')}\`` : ''} must be a plain object of rules, got ${typeof attributes}`);
+  }
+  for (const [name, rule] of Object.entries(attributes)) {
+    if (name === '$$type' && parent.length > 0) continue;
+    const segments = [...parent, name];
+    const path = segments.join('.');
+    if (!ATTRIBUTE_NAME.test(name) || (parent.length === 0 && RESERVED_NAMES.has(name)) || RESERVED_NAMES.has(name)) {
+      throw new ConfigurationError(
+        `Attribute name \`${path}\` is not allowed: use letters, digits, \`_\` and \`-\`, start with a letter or \`_\`, and do not use \`id\` (the document id is separate)`,
+      );
+    }
+    if (typeof rule === 'string') {
+      out.push({ path, segments, isObject: false, secret: isSecretRule(rule) });
+    } else if (isPlainObject(rule)) {
+      out.push({ path, segments, isObject: true, secret: false });
+      walk(rule, segments, out);
+    } else {
+      throw new ConfigurationError(`Attribute \`${path}\` must be a rule string such as 'string|optional' or a nested object, got ${Array.isArray(rule) ? 'an array' : typeof rule}`);
+    }
+  }
+}
+
+function isSecretRule(rule: string): boolean {
+  return rule === 'secret' || rule.startsWith('secret|');
+}
+
+/** fastest-validator schema for a definition: `secret` becomes `string`, nested objects become strict object rules. */
+function toValidatorSchema(attributes: AttributesDefinition): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(attributes)) {
+    if (name === '$$type') continue;
+    if (typeof rule === 'string') {
+      props[name] = isSecretRule(rule) ? `string${rule.slice('secret'.length)}` : rule;
+    } else {
+      const modifiers = typeof rule.$$type === 'string' ? rule.$$type.split('|').slice(1) : [];
+      props[name] = {
+        type: 'object',
+        strict: true,
+        optional: modifiers.includes('optional'),
+        nullable: modifiers.includes('nullable'),
+        props: toValidatorSchema(rule),
+      };
+    }
+  }
+  return props;
+}
+
+// The package is CommonJS: at runtime the default import is the class itself, which its typings call `.default`.
+const Validator = FastestValidator as unknown as typeof FastestValidator.default;
+const validator = new Validator({ haltOnFirstError: false });
+
+/** Compiles a definition against the resource's mapping. Throws ConfigurationError on unknown rules. */
+export function compileSchema(attributes: AttributesDefinition, mapping: AttributeMapping): CompiledSchema {
+  const parsed = attributePaths(attributes);
+  const fields: FieldSpec[] = parsed.map((f) => {
+    const key = mapping[f.path];
+    if (key === undefined) throw new ConfigurationError(`Attribute \`${f.path}\` has no key in the attribute mapping (catalogue out of date?)`);
+    return { ...f, key };
+  });
+  const secretPaths = new Set(fields.filter((f) => f.secret).map((f) => f.path));
+  let checker: (value: unknown) => true | { type: string; message?: string; field?: string; expected?: unknown; actual?: unknown }[] | Promise<unknown>;
+  try {
+    checker = validator.compile({ $$strict: true, ...toValidatorSchema(attributes) }) as typeof checker;
+  } catch (err) {
+    throw new ConfigurationError(`Invalid attribute rules: ${(err as Error).message} Use fastest-validator rules such as 'string|min:2', 'number|integer', 'boolean', 'email', 'date', 'array|items:string' or 'secret'.`, { cause: err });
+  }
+  const nestedObjects = fields.filter((f) => f.isObject);
+
+  return {
+    fields,
+    byKey: new Map(fields.map((f) => [f.key, f])),
+    hasSecrets: secretPaths.size > 0,
+    check(data) {
+      const result = checker(data);
+      if (result === true) return true;
+      if (!Array.isArray(result)) throw new ConfigurationError('Async validation rules are not supported in attributes');
+      return result.map((e) => {
+        const field = e.field ?? '(document)';
+        // Never echo a secret's plaintext into an error.
+        const isSecret = secretPaths.has(field);
+        const error: FieldError = { field, message: e.message ?? e.type, type: e.type };
+        if (e.expected !== undefined) error.expected = e.expected;
+        if (!isSecret && e.actual !== undefined) error.actual = e.actual;
+        return error;
+      });
+    },
+    cloneInput(data) {
+      const copy = { ...data };
+      for (const node of nestedObjects) {
+        let target: Record<string, unknown> | undefined = copy;
+        const last = node.segments.length - 1;
+        for (let i = 0; i < last && target; i++) target = target[node.segments[i] as string] as Record<string, unknown> | undefined;
+        const name = node.segments[last] as string;
+        const value = target?.[name];
+        if (target && isPlainObject(value)) target[name] = { ...value };
+      }
+      return copy;
+    },
+  };
+}
+
+/** Turns a failed check into the ValidationError users see. */
+export function validationFailed(resource: string, errors: FieldError[]): ValidationError {
+  const fields = errors.map((e) => e.field).join(', ');
+  return new ValidationError(`Invalid ${resource} document: ${errors.length} field(s) failed (${fields}): ${errors.map((e) => e.message).join(' ')}`, errors);
+}
