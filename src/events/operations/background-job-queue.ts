@@ -1,0 +1,452 @@
+/**
+ * A durable job queue on SQLite: jobs survive restarts, several processes can
+ * share one table (leases with heartbeats), and state changes are grouped into
+ * few transactions so throughput holds with `synchronous=FULL`.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AbortError, ClosedError, ConfigurationError, TimeoutError } from '../../core/errors.js';
+import {
+  assertJobName,
+  encodeJobData,
+  resolveAddOptions,
+  resolveQueueOptions,
+  resolveRecurringOptions,
+  resolveWorkerOptions,
+  type BackgroundJobQueueOptions,
+  type EventQueueConnection,
+  type ResolvedQueueOptions,
+  type ResolvedWorkerOptions,
+} from './job-queue-options.js';
+import { JobTable, type ClaimedJob, type JobOutcome } from './job-table.js';
+import { nextOccurrence, retryBackoff } from './job-timing.js';
+import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
+
+export const DEFAULT_JOBS_DB = 'data/jobs.sqlite';
+
+interface Execution {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
+type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unknown };
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
+  return String(err);
+}
+
+function encodeResult(value: unknown): string | null {
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return null; // a result JSON cannot carry is not kept; the job still completed
+  }
+}
+
+/**
+ * Durable background jobs.
+ *
+ * Where jobs live: with `{ queue }`, in that event queue's database on its
+ * connection; with `{ dbName }`, in that file. With no arguments the choice is
+ * made at first use: an `EventJobProcessor` that links this queue first puts the
+ * jobs in the event queue's database (so an event and its job commit in one
+ * transaction); otherwise `data/jobs.sqlite` is opened.
+ *
+ * Delivery is at least once: a job whose process dies mid-run is run again once
+ * its lease expires (`leaseDuration` after the last heartbeat), and that counts
+ * as a failed attempt so a job that crashes its process cannot loop forever.
+ *
+ * Events: `completed` `{ id, name, attempt, result }`, `retrying`
+ * `{ id, name, attempt, error, runAt }`, `failed` `{ id, name, attempt, error }`,
+ * `error` (a database failure of the dispatch loop; without a listener it becomes
+ * a process warning and the loop retries).
+ *
+ * @example
+ * const jobs = new BackgroundJobQueue({ dbName: 'data/jobs.sqlite', concurrency: 8 });
+ * jobs.registerWorker('sendEmail', async (data, { signal }) => mailer.send(data, { signal }), { timeout: 10_000 });
+ * jobs.add('sendEmail', { to: 'a@example.com' }, { priority: 5 });
+ * jobs.start();
+ */
+export class BackgroundJobQueue extends EventEmitter {
+  readonly #options: ResolvedQueueOptions;
+  readonly #owner = randomUUID();
+  readonly #workers = new Map<string, { fn: JobWorker; options: ResolvedWorkerOptions }>();
+  readonly #active = new Map<number, Execution>();
+  #names = '[]';
+  #linked: EventQueueConnection | undefined;
+  #table: JobTable | null = null;
+  #ownDb: Database.Database | null = null;
+  #outcomes: PendingOutcome[] = [];
+  #running = false;
+  #closed = false;
+  #pumpScheduled = false;
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = Infinity;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #nextMaintenanceAt = 0;
+  #nextScheduleAt = 0;
+
+  /** @param options see {@link BackgroundJobQueueOptions}; all optional. */
+  constructor(options: BackgroundJobQueueOptions = {}) {
+    super();
+    this.#options = resolveQueueOptions(options);
+  }
+
+  /** Jobs at once in this process. */
+  get concurrency(): number {
+    return this.#options.concurrency;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** The connection holding the job tables (opens the default file on first use). */
+  get db(): Database.Database {
+    return this.#tableOrOpen().db;
+  }
+
+  /**
+   * Puts the job table on `queue`'s connection. Called by EventJobProcessor; fails
+   * when this queue already keeps its jobs elsewhere, because the outbox needs the
+   * event and its job in one transaction.
+   * @internal
+   */
+  linkEventQueue(queue: EventQueueConnection): JobTable {
+    const current = this.#options.queue ?? this.#linked;
+    if (current ? current.db !== queue.db : this.#options.dbName !== undefined || this.#ownDb !== null) {
+      throw new ConfigurationError(
+        'EventJobProcessor needs the job queue in the event queue database, so that an event and its job commit ' +
+          'in one transaction. Create the job queue with `new BackgroundJobQueue()` or `{ queue: eventQueue }` ' +
+          'and link it before adding jobs.',
+      );
+    }
+    this.#linked = queue;
+    return this.#tableOrOpen();
+  }
+
+  /**
+   * Registers the function that runs jobs called `name` (one per name).
+   * @example
+   * jobs.registerWorker('resize', async (data, { signal, attempt }) => resize(data.path, { signal }), { retryAttempts: 5 });
+   */
+  registerWorker<TData = any>(name: string, worker: JobWorker<TData>, options?: WorkerOptions): this {
+    assertJobName(name);
+    if (typeof worker !== 'function') throw new ConfigurationError(`The worker for "${name}" must be a function`);
+    if (this.#workers.has(name)) throw new ConfigurationError(`A worker for "${name}" is already registered`);
+    this.#workers.set(name, { fn: worker as JobWorker, options: resolveWorkerOptions(options) });
+    this.#names = JSON.stringify([...this.#workers.keys()]);
+    if (this.#running) this.#schedulePump();
+    return this;
+  }
+
+  /**
+   * Adds a job and returns its id; with an `idempotencyKey` already used, returns
+   * the existing job's id and adds nothing. Inside an open transaction on the
+   * same connection, the job commits or rolls back with it.
+   * @example
+   * const id = jobs.add('report', { month: '2024-05' }, { delay: 60_000, idempotencyKey: 'report:2024-05' });
+   */
+  add(name: string, data: unknown, options: AddJobOptions = {}): number {
+    assertJobName(name);
+    const now = Date.now();
+    const [priority, runAt, idempotencyKey] = resolveAddOptions(options, now);
+    const encoded = encodeJobData(data);
+    const id = this.#tableOrOpen().insert({ name, data: encoded, priority, runAt, idempotencyKey }, now);
+    if (runAt <= now) this.#schedulePump();
+    else this.#wakeAt(runAt);
+    return id;
+  }
+
+  /**
+   * Runs `name` every `every` ms or on a `cron` expression (UTC), first at the next
+   * occurrence. The schedule is stored, so it survives restarts; scheduling the same
+   * `key` again updates it. Returns the key.
+   * @example
+   * jobs.scheduleRecurringJob('cleanup', {}, { cron: '0 3 * * *' });
+   */
+  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions): string {
+    assertJobName(name);
+    const { key, every, cron, priority } = resolveRecurringOptions(name, options);
+    const next = nextOccurrence({ every, cron }, Date.now());
+    this.#tableOrOpen().upsertSchedule({ key, name, data: encodeJobData(data), every, cron, priority, next_run_at: next });
+    this.#nextScheduleAt = 0; // re-read: an unchanged schedule keeps its stored next run
+    this.#wakeAt(next);
+    return key;
+  }
+
+  /** Removes a recurring schedule; jobs it already added stay. */
+  unscheduleRecurringJob(key: string): boolean {
+    return this.#tableOrOpen().deleteSchedule(key);
+  }
+
+  /** The job, or null when no job has this id. */
+  getJobStatus(id: number): JobInfo | null {
+    this.#commit();
+    return this.#tableOrOpen().get(id);
+  }
+
+  getQueueStats(): JobQueueStats {
+    this.#commit();
+    const table = this.#tableOrOpen();
+    const counts = table.countByStatus();
+    const pick = (status: string) => counts[status] ?? 0;
+    return {
+      pending: pick('pending'),
+      delayed: table.countDelayed(Date.now()),
+      running: pick('running'),
+      completed: pick('completed'),
+      failed: pick('failed'),
+      cancelled: pick('cancelled'),
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
+      active: this.#active.size,
+      concurrency: this.#options.concurrency,
+      workers: [...this.#workers.keys()],
+      recurring: table.countSchedules(),
+    };
+  }
+
+  /** Cancels a pending or running job (a running one here has its signal aborted). */
+  cancelJob(id: number): boolean {
+    this.#commit();
+    const cancelled = this.#tableOrOpen().cancel(id, Date.now());
+    const execution = this.#active.get(id);
+    if (cancelled && execution) {
+      this.#active.delete(id);
+      execution.controller.abort(new AbortError(`Job ${id} was cancelled`));
+      this.#schedulePump();
+    }
+    return cancelled;
+  }
+
+  /** Starts running due jobs, up to `concurrency` at once. */
+  start(): void {
+    if (this.#closed) throw new ClosedError('The job queue is closed; create a new one');
+    if (this.#running) return;
+    this.#tableOrOpen();
+    this.#running = true;
+    this.#nextMaintenanceAt = 0;
+    this.#nextScheduleAt = 0;
+    this.#startHeartbeat();
+    this.#schedulePump();
+  }
+
+  /**
+   * Stops taking jobs. With `drain` (default) waits for running jobs to finish;
+   * without, aborts their signals and hands them back as pending at once.
+   */
+  async stop({ drain = true }: { drain?: boolean } = {}): Promise<void> {
+    this.#running = false;
+    this.#clearTimer();
+    if (drain) {
+      await Promise.all([...this.#active.values()].map((execution) => execution.done));
+    } else {
+      for (const [id, execution] of this.#active) {
+        this.#active.delete(id);
+        this.#outcomes.push({ kind: 'released', id, name: '', attempt: 0 });
+        execution.controller.abort(new AbortError('The job queue stopped without draining'));
+      }
+    }
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    if (this.#table) this.#commit();
+  }
+
+  /** Stops (draining by default) and closes the queue's own database file, if it has one. */
+  async close(options?: { drain?: boolean }): Promise<void> {
+    if (this.#closed) return;
+    await this.stop(options);
+    this.#closed = true;
+    this.#ownDb?.close();
+    this.#ownDb = null;
+    this.#table = null;
+  }
+
+  #tableOrOpen(): JobTable {
+    if (this.#table) return this.#table;
+    if (this.#closed) throw new ClosedError('The job queue is closed; create a new one');
+    const shared = this.#options.queue ?? this.#linked;
+    if (shared) {
+      this.#table = new JobTable(shared.db);
+    } else {
+      const file = this.#options.dbName ?? DEFAULT_JOBS_DB;
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.#options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('busy_timeout = 5000');
+      this.#ownDb = db;
+      this.#table = new JobTable(db);
+    }
+    return this.#table;
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#closed) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => this.#pump());
+  }
+
+  #wakeAt(at: number): void {
+    if (!this.#running || at >= this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.#schedulePump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  #startHeartbeat(): void {
+    const every = Math.max(10, Math.floor(this.#options.leaseDuration / 3));
+    this.#heartbeat = setInterval(() => {
+      if (!this.#table) return;
+      try {
+        if (this.#active.size > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration);
+      } catch (err) {
+        this.#report(err);
+      }
+      if (this.#running) this.#schedulePump();
+    }, every);
+  }
+
+  /** One transaction: write finished attempts, run maintenance when due, claim free slots. */
+  #pump(): void {
+    this.#pumpScheduled = false;
+    if (this.#closed || !this.#table) return;
+    const table = this.#table;
+    const now = Date.now();
+    let claimed: ClaimedJob[] = [];
+    const slots = this.#options.concurrency - this.#active.size;
+    const ok = this.#commit(() => {
+      if (!this.#running) return;
+      if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) this.#maintain(table, now);
+      if (slots > 0 && this.#workers.size > 0) {
+        claimed = table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
+      }
+    });
+    if (!this.#running) return;
+    for (const job of claimed) this.#execute(job);
+    this.#wakeAt(ok ? Math.min(now + this.#options.pollInterval, this.#nextScheduleAt) : now + this.#options.pollInterval);
+  }
+
+  /** Writes buffered outcomes (plus `extra`) in one transaction, then emits their events. */
+  #commit(extra?: () => void): boolean {
+    const table = this.#table;
+    if (!table) return true;
+    const outcomes = this.#outcomes;
+    this.#outcomes = [];
+    const now = Date.now();
+    let applied: PendingOutcome[] = [];
+    try {
+      table.write(() => {
+        applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now));
+        extra?.();
+      });
+    } catch (err) {
+      this.#outcomes = outcomes.concat(this.#outcomes); // rolled back: keep them for the next try
+      this.#report(err);
+      return false;
+    }
+    for (const outcome of applied) this.#emitOutcome(outcome);
+    return true;
+  }
+
+  #emitOutcome(outcome: PendingOutcome): void {
+    const { id, name, attempt } = outcome;
+    if (outcome.kind === 'completed') {
+      this.emit('completed', { id, name, attempt, result: outcome.result === null ? undefined : JSON.parse(outcome.result) });
+    } else if (outcome.kind === 'retry') {
+      this.emit('retrying', { id, name, attempt, error: outcome.cause, runAt: new Date(outcome.runAt) });
+    } else if (outcome.kind === 'failed') {
+      this.emit('failed', { id, name, attempt, error: outcome.cause });
+    }
+  }
+
+  /** Re-queues jobs whose lease expired (their process died) and fires due schedules. */
+  #maintain(table: JobTable, now: number): void {
+    this.#nextMaintenanceAt = now + Math.max(10, Math.floor(this.#options.leaseDuration / 3));
+    for (const job of table.expiredLeases(this.#names, now)) {
+      const worker = this.#workers.get(job.name);
+      const retry = worker !== undefined && job.attempts <= worker.options.retryAttempts;
+      const error = `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`;
+      table.recoverExpired(job.id, retry, error, now);
+    }
+    for (const schedule of table.dueSchedules(this.#names, now)) {
+      const previous = schedule.next_run_at;
+      const next =
+        schedule.every !== null
+          ? previous + schedule.every * (Math.floor((now - previous) / schedule.every) + 1)
+          : nextOccurrence(schedule, now);
+      if (table.advanceSchedule(schedule.key, previous, next)) {
+        const key = `schedule:${schedule.key}:${previous}`;
+        table.insert({ name: schedule.name, data: schedule.data, priority: schedule.priority, runAt: previous, idempotencyKey: key }, now);
+      }
+    }
+    // Schedules added by other processes are found by the regular maintenance pass.
+    this.#nextScheduleAt = Math.min(table.nextScheduleRun(this.#names) ?? Infinity, this.#nextMaintenanceAt);
+  }
+
+  #execute(job: ClaimedJob): void {
+    const worker = this.#workers.get(job.name);
+    if (!worker) return; // cannot happen: only registered names are claimed
+    const { timeout } = worker.options;
+    const controller = new AbortController();
+    const execution: Execution = { controller, done: Promise.resolve() };
+    this.#active.set(job.id, execution);
+    let timer: NodeJS.Timeout | undefined;
+    const settled = new Promise<Settled>((resolve) => {
+      controller.signal.addEventListener('abort', () => resolve({ ok: false, error: controller.signal.reason }), { once: true });
+      if (timeout > 0) {
+        timer = setTimeout(() => {
+          controller.abort(new TimeoutError(`Job ${job.id} (${job.name}) timed out after ${timeout} ms`, timeout));
+        }, timeout);
+      }
+      const context = { signal: controller.signal, attempt: job.attempts, jobId: job.id, name: job.name };
+      Promise.resolve()
+        .then(() => worker.fn(JSON.parse(job.data) as unknown, context))
+        .then(
+          (value) => resolve({ ok: true, value }),
+          (error: unknown) => resolve({ ok: false, error }),
+        );
+    });
+    execution.done = settled.then((result) => {
+      clearTimeout(timer);
+      this.#settle(job, execution, worker.options, result);
+    });
+  }
+
+  #settle(job: ClaimedJob, execution: Execution, options: ResolvedWorkerOptions, result: Settled): void {
+    if (this.#active.get(job.id) !== execution) return; // cancelled or released meanwhile
+    this.#active.delete(job.id);
+    const base = { id: job.id, name: job.name, attempt: job.attempts };
+    if (result.ok) {
+      this.#outcomes.push({ ...base, kind: 'completed', result: encodeResult(result.value) });
+    } else if (job.attempts <= options.retryAttempts) {
+      const runAt = Date.now() + retryBackoff(job.attempts, options.retryDelay, options.maxRetryDelay);
+      this.#outcomes.push({ ...base, kind: 'retry', runAt, error: errorMessage(result.error), cause: result.error });
+      this.#wakeAt(runAt);
+    } else {
+      this.#outcomes.push({ ...base, kind: 'failed', error: errorMessage(result.error), cause: result.error });
+    }
+    this.#schedulePump();
+  }
+
+  #report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(`BackgroundJobQueue: ${errorMessage(err)}`, 'S3liteJobQueueWarning');
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Options of BackgroundJobQueue and its calls, validated up front with one
+ * message template.
+ */
+import type Database from 'better-sqlite3';
+import { invalidOption } from '../../core/errors.js';
+import type { AddJobOptions, RecurringJobOptions, WorkerOptions } from './job-types.js';
+import { assertCron } from './job-timing.js';
+
+/** What the job queue needs from an event queue: the connection every write goes through. */
+export interface EventQueueConnection {
+  readonly db: Database.Database;
+  readonly dbName?: string;
+}
+
+export interface BackgroundJobQueueOptions {
+  /**
+   * SQLite file of a job queue used on its own. Cannot be combined with `queue`.
+   * @default 'data/jobs.sqlite' (unless an EventJobProcessor links the queue first)
+   */
+  dbName?: string;
+  /** Keep the jobs in this event queue's database, on its connection (outbox-ready). */
+  queue?: EventQueueConnection;
+  /** Jobs running at once in this process. @default 4 */
+  concurrency?: number;
+  /** Milliseconds between looks for work added by other processes. @default 1000 */
+  pollInterval?: number;
+  /**
+   * Milliseconds a claimed job stays leased without a heartbeat. A process killed
+   * mid-job leaves its jobs to run again this long after its last heartbeat.
+   * Heartbeats run every third of it.
+   * @default 5000
+   */
+  leaseDuration?: number;
+  /**
+   * `synchronous` pragma of the queue's own file (not applied to an event queue's
+   * connection, whose pragmas belong to it): `full` survives power loss.
+   * @default 'full'
+   */
+  durability?: 'full' | 'normal';
+}
+
+export interface ResolvedQueueOptions {
+  dbName: string | undefined;
+  queue: EventQueueConnection | undefined;
+  concurrency: number;
+  pollInterval: number;
+  leaseDuration: number;
+  durability: 'full' | 'normal';
+}
+
+export interface ResolvedWorkerOptions {
+  timeout: number;
+  retryAttempts: number;
+  retryDelay: number;
+  maxRetryDelay: number;
+}
+
+function isInt(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
+
+function intOption(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!isInt(value, min)) throw invalidOption(name, `an integer from ${min} and up`, value);
+  return value;
+}
+
+export function resolveQueueOptions(options: BackgroundJobQueueOptions): ResolvedQueueOptions {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  const { dbName, queue } = options;
+  if (dbName !== undefined && (typeof dbName !== 'string' || dbName === '')) {
+    throw invalidOption('dbName', 'a non-empty file path', dbName);
+  }
+  if (queue !== undefined && (queue === null || typeof queue !== 'object' || !queue.db)) {
+    throw invalidOption('queue', 'an event queue (from initQueue) with a `db` connection', queue);
+  }
+  if (dbName !== undefined && queue !== undefined) {
+    throw invalidOption('dbName', 'omitted when `queue` is given (jobs then live in the event queue database)', dbName);
+  }
+  const durability = options.durability ?? 'full';
+  if (durability !== 'full' && durability !== 'normal') throw invalidOption('durability', '"full" or "normal"', durability);
+  return {
+    dbName,
+    queue,
+    concurrency: intOption('concurrency', options.concurrency, 4, 1),
+    pollInterval: intOption('pollInterval', options.pollInterval, 1000, 1),
+    leaseDuration: intOption('leaseDuration', options.leaseDuration, 5000, 30),
+    durability,
+  };
+}
+
+export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
+  const retryDelay = intOption('retryDelay', options.retryDelay, 1000, 0);
+  return {
+    timeout: intOption('timeout', options.timeout, 30_000, 0),
+    retryAttempts: intOption('retryAttempts', options.retryAttempts, 3, 0),
+    retryDelay,
+    maxRetryDelay: intOption('maxRetryDelay', options.maxRetryDelay, Math.max(300_000, retryDelay), 0),
+  };
+}
+
+export function assertJobName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') throw invalidOption('name', 'a non-empty job name', name);
+}
+
+/** Returns [priority, runAt, idempotencyKey] for `add`. */
+export function resolveAddOptions(options: AddJobOptions, now: number): [number, number, string | null] {
+  const priority = options.priority ?? 0;
+  if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
+  const key = options.idempotencyKey ?? null;
+  if (key !== null && (typeof key !== 'string' || key === '')) throw invalidOption('idempotencyKey', 'a non-empty string', key);
+  if (options.runAt !== undefined) {
+    const at = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
+    if (typeof at !== 'number' || !Number.isFinite(at)) throw invalidOption('runAt', 'a Date or a time in milliseconds', options.runAt);
+    return [priority, at, key];
+  }
+  const delay = intOption('delay', options.delay, 0, 0);
+  return [priority, now + delay, key];
+}
+
+export function resolveRecurringOptions(name: string, options: RecurringJobOptions): {
+  key: string;
+  every: number | null;
+  cron: string | null;
+  priority: number;
+} {
+  const { every, cron } = options;
+  if ((every === undefined) === (cron === undefined)) {
+    throw invalidOption('every', 'given, or `cron` given, but not both', every);
+  }
+  if (every !== undefined && !isInt(every, 1)) throw invalidOption('every', 'an integer number of milliseconds from 1 and up', every);
+  if (cron !== undefined) {
+    if (typeof cron !== 'string') throw invalidOption('cron', 'a cron expression string', cron);
+    assertCron(cron);
+  }
+  const key = options.key ?? name;
+  if (typeof key !== 'string' || key === '') throw invalidOption('key', 'a non-empty string', key);
+  const priority = options.priority ?? 0;
+  if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
+  return { key, every: every ?? null, cron: cron ?? null, priority };
+}
+
+/** JSON text of job data; refuses what JSON cannot carry instead of storing something else. */
+export function encodeJobData(data: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data ?? null);
+  } catch (err) {
+    throw invalidOption('data', `JSON-serialisable data (${(err as Error).message})`, data);
+  }
+  if (text === undefined) throw invalidOption('data', 'JSON-serialisable data', data);
+  return text;
+}

@@ -1,0 +1,308 @@
+/**
+ * SQL access to the job tables on a connection it is given: the job queue's own
+ * file, or the event queue's connection so an event and its job commit in one
+ * transaction. Knows nothing about workers or timers.
+ */
+import type Database from 'better-sqlite3';
+import type { JobInfo, JobState } from './job-types.js';
+
+export const JOB_TABLE = 's3lite_jobs';
+export const SCHEDULE_TABLE = 's3lite_job_schedules';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  data TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT UNIQUE,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  last_error TEXT,
+  result TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS ${JOB_TABLE}_due ON ${JOB_TABLE} (status, priority DESC, run_at, id);
+CREATE TABLE IF NOT EXISTS ${SCHEDULE_TABLE} (
+  key TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  data TEXT NOT NULL,
+  every INTEGER,
+  cron TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  next_run_at INTEGER NOT NULL
+);`;
+
+/** A job claimed by this process. */
+export interface ClaimedJob {
+  id: number;
+  name: string;
+  data: string;
+  attempts: number;
+  priority: number;
+  run_at: number;
+}
+
+export interface ScheduleRow {
+  key: string;
+  name: string;
+  data: string;
+  every: number | null;
+  cron: string | null;
+  priority: number;
+  next_run_at: number;
+}
+
+interface JobRow {
+  id: number;
+  name: string;
+  data: string;
+  status: JobState;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  idempotency_key: string | null;
+  last_error: string | null;
+  result: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface NewJob {
+  name: string;
+  data: string;
+  priority: number;
+  runAt: number;
+  idempotencyKey: string | null;
+}
+
+/** Outcome of one attempt, written in the next grouped transaction. */
+export type JobOutcome =
+  | { kind: 'completed'; id: number; result: string | null }
+  | { kind: 'retry'; id: number; runAt: number; error: string }
+  | { kind: 'failed'; id: number; error: string }
+  | { kind: 'released'; id: number };
+
+export class JobTable {
+  readonly db: Database.Database;
+  readonly #insert: Database.Statement;
+  readonly #idByKey: Database.Statement;
+  readonly #claim: Database.Statement;
+  readonly #complete: Database.Statement;
+  readonly #retry: Database.Statement;
+  readonly #fail: Database.Statement;
+  readonly #release: Database.Statement;
+  readonly #heartbeat: Database.Statement;
+  readonly #expired: Database.Statement;
+  readonly #recoverRetry: Database.Statement;
+  readonly #recoverFail: Database.Statement;
+  readonly #cancel: Database.Statement;
+  readonly #get: Database.Statement;
+  readonly #countByStatus: Database.Statement;
+  readonly #countDelayed: Database.Statement;
+  readonly #nextSchedule: Database.Statement;
+  readonly #upsertSchedule: Database.Statement;
+  readonly #dueSchedules: Database.Statement;
+  readonly #advanceSchedule: Database.Statement;
+  readonly #deleteSchedule: Database.Statement;
+  readonly #countSchedules: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    db.exec(SCHEMA);
+    const t = JOB_TABLE;
+    const names = `name IN (SELECT value FROM json_each(@names))`;
+    this.#insert = db.prepare(
+      `INSERT INTO ${t} (name, data, status, priority, run_at, idempotency_key, created_at, updated_at)
+       VALUES (@name, @data, 'pending', @priority, @runAt, @idempotencyKey, @now, @now)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    );
+    this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
+    this.#claim = db.prepare(
+      `UPDATE ${t} SET status = 'running', attempts = attempts + 1, lease_owner = @owner,
+         lease_until = @leaseUntil, updated_at = @now
+       WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
+                    ORDER BY priority DESC, run_at, id LIMIT @limit)
+       RETURNING id, name, data, attempts, priority, run_at`,
+    );
+    const mine = `WHERE id = @id AND status = 'running' AND lease_owner = @owner`;
+    this.#complete = db.prepare(
+      `UPDATE ${t} SET status = 'completed', result = @result, last_error = NULL, lease_owner = NULL,
+         lease_until = NULL, finished_at = @now, updated_at = @now ${mine}`,
+    );
+    this.#retry = db.prepare(
+      `UPDATE ${t} SET status = 'pending', run_at = @runAt, last_error = @error, lease_owner = NULL,
+         lease_until = NULL, updated_at = @now ${mine}`,
+    );
+    this.#fail = db.prepare(
+      `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
+         finished_at = @now, updated_at = @now ${mine}`,
+    );
+    // A run interrupted by stop({ drain: false }) was not a failure: give the attempt back.
+    this.#release = db.prepare(
+      `UPDATE ${t} SET status = 'pending', attempts = attempts - 1, run_at = @now, lease_owner = NULL,
+         lease_until = NULL, updated_at = @now ${mine}`,
+    );
+    this.#heartbeat = db.prepare(
+      `UPDATE ${t} SET lease_until = @leaseUntil WHERE lease_owner = @owner AND status = 'running'`,
+    );
+    this.#expired = db.prepare(
+      `SELECT id, name, attempts FROM ${t} WHERE status = 'running' AND lease_until < @now AND ${names}`,
+    );
+    const expired = `WHERE id = @id AND status = 'running' AND lease_until < @now`;
+    this.#recoverRetry = db.prepare(
+      `UPDATE ${t} SET status = 'pending', run_at = @now, last_error = @error, lease_owner = NULL,
+         lease_until = NULL, updated_at = @now ${expired}`,
+    );
+    this.#recoverFail = db.prepare(
+      `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
+         finished_at = @now, updated_at = @now ${expired}`,
+    );
+    this.#cancel = db.prepare(
+      `UPDATE ${t} SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = @now,
+         updated_at = @now WHERE id = @id AND status IN ('pending', 'running')`,
+    );
+    this.#get = db.prepare(`SELECT * FROM ${t} WHERE id = ?`);
+    this.#countByStatus = db.prepare(`SELECT status, COUNT(*) AS n FROM ${t} GROUP BY status`);
+    this.#countDelayed = db.prepare(`SELECT COUNT(*) FROM ${t} WHERE status = 'pending' AND run_at > ?`).pluck();
+    const s = SCHEDULE_TABLE;
+    this.#nextSchedule = db.prepare(`SELECT MIN(next_run_at) FROM ${s} WHERE ${names}`).pluck();
+    // Re-scheduling with the same cadence keeps the next run, so a restart does not reset the clock.
+    this.#upsertSchedule = db.prepare(
+      `INSERT INTO ${s} (key, name, data, every, cron, priority, next_run_at)
+       VALUES (@key, @name, @data, @every, @cron, @priority, @nextRunAt)
+       ON CONFLICT (key) DO UPDATE SET name = excluded.name, data = excluded.data,
+         priority = excluded.priority,
+         next_run_at = CASE WHEN ${s}.every IS excluded.every AND ${s}.cron IS excluded.cron
+                            THEN ${s}.next_run_at ELSE excluded.next_run_at END,
+         every = excluded.every, cron = excluded.cron`,
+    );
+    this.#dueSchedules = db.prepare(`SELECT * FROM ${s} WHERE next_run_at <= @now AND ${names}`);
+    this.#advanceSchedule = db.prepare(
+      `UPDATE ${s} SET next_run_at = @next WHERE key = @key AND next_run_at = @previous`,
+    );
+    this.#deleteSchedule = db.prepare(`DELETE FROM ${s} WHERE key = ?`);
+    this.#countSchedules = db.prepare(`SELECT COUNT(*) FROM ${s}`).pluck();
+  }
+
+  /** Runs `fn` in a write transaction, or inside the caller's when one is open (the outbox case). */
+  write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Inserts a job, or returns the id of the job that already holds `idempotencyKey`. */
+  insert(job: NewJob, now: number): number {
+    const row = this.#insert.get({ ...job, now }) as { id: number } | undefined;
+    if (row) return row.id;
+    return this.#idByKey.get(job.idempotencyKey) as number;
+  }
+
+  claim(owner: string, names: string, limit: number, now: number, leaseUntil: number): ClaimedJob[] {
+    const rows = this.#claim.all({ owner, names, limit, now, leaseUntil }) as ClaimedJob[];
+    // RETURNING gives no order guarantee: start the most urgent first.
+    return rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+  }
+
+  /** Applies one outcome; false when the lease was lost meanwhile (another process took the job). */
+  apply(outcome: JobOutcome, owner: string, now: number): boolean {
+    const base = { id: outcome.id, owner, now };
+    switch (outcome.kind) {
+      case 'completed':
+        return this.#complete.run({ ...base, result: outcome.result }).changes > 0;
+      case 'retry':
+        return this.#retry.run({ ...base, runAt: outcome.runAt, error: outcome.error }).changes > 0;
+      case 'failed':
+        return this.#fail.run({ ...base, error: outcome.error }).changes > 0;
+      case 'released':
+        return this.#release.run(base).changes > 0;
+    }
+  }
+
+  heartbeat(owner: string, leaseUntil: number): void {
+    this.#heartbeat.run({ owner, leaseUntil });
+  }
+
+  expiredLeases(names: string, now: number): { id: number; name: string; attempts: number }[] {
+    return this.#expired.all({ names, now }) as { id: number; name: string; attempts: number }[];
+  }
+
+  recoverExpired(id: number, retry: boolean, error: string, now: number): boolean {
+    const stmt = retry ? this.#recoverRetry : this.#recoverFail;
+    return stmt.run({ id, error, now }).changes > 0;
+  }
+
+  cancel(id: number, now: number): boolean {
+    return this.#cancel.run({ id, now }).changes > 0;
+  }
+
+  get(id: number): JobInfo | null {
+    const row = this.#get.get(id) as JobRow | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      name: row.name,
+      data: JSON.parse(row.data) as unknown,
+      status: row.status,
+      priority: row.priority,
+      attempts: row.attempts,
+      runAt: new Date(row.run_at),
+      idempotencyKey: row.idempotency_key,
+      lastError: row.last_error,
+      result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+    };
+  }
+
+  countByStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const row of this.#countByStatus.all() as { status: string; n: number }[]) counts[row.status] = row.n;
+    return counts;
+  }
+
+  countDelayed(now: number): number {
+    return this.#countDelayed.get(now) as number;
+  }
+
+  /** Earliest next run among the schedules this process can run, or null. */
+  nextScheduleRun(names: string): number | null {
+    return this.#nextSchedule.get({ names }) as number | null;
+  }
+
+  upsertSchedule(row: ScheduleRow): void {
+    this.#upsertSchedule.run({
+      key: row.key,
+      name: row.name,
+      data: row.data,
+      every: row.every,
+      cron: row.cron,
+      priority: row.priority,
+      nextRunAt: row.next_run_at,
+    });
+  }
+
+  dueSchedules(names: string, now: number): ScheduleRow[] {
+    return this.#dueSchedules.all({ names, now }) as ScheduleRow[];
+  }
+
+  /** Compare-and-set so two processes never both fire one occurrence. */
+  advanceSchedule(key: string, previous: number, next: number): boolean {
+    return this.#advanceSchedule.run({ key, previous, next }).changes > 0;
+  }
+
+  deleteSchedule(key: string): boolean {
+    return this.#deleteSchedule.run(key).changes > 0;
+  }
+
+  countSchedules(): number {
+    return this.#countSchedules.get() as number;
+  }
+}
