@@ -1,1 +1,5 @@
 export * from './errors.js';
+export * from './executor-pool.js';
+export { isRetryable, backoffDelay, retryAfterMs, httpStatusOf } from './retry-policy.js';
+export * from './cache.js';
+export * from './memoize.js';

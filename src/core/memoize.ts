@@ -1,0 +1,78 @@
+/**
+ * Memoizer: caches the results of an async function for `ttl` ms.
+ *
+ * Concurrent calls with the same key share one in-flight call (single flight),
+ * so a burst of callers costs one request. A rejected call is not cached: the
+ * next call tries again.
+ *
+ * @example
+ * const getConfig = Memoizer(async () => configs.get('global-settings'), { ttl: 300000 });
+ * const settings = await getConfig(); // later calls within 5 minutes return instantly
+ */
+import { Cache, type CacheStats } from './cache.js';
+import { invalidOption } from './errors.js';
+
+export interface MemoizerOptions<A extends unknown[]> {
+  /** How long a result is kept, in ms. @default 60000 */
+  ttl?: number;
+  /** Most distinct keys kept. @default 1000 */
+  max?: number;
+  /** Cache key for a call's arguments. @default JSON.stringify(args) */
+  key?: (...args: A) => string;
+}
+
+export interface MemoizerStats extends CacheStats {
+  /** Calls that joined an in-flight call instead of starting one. */
+  shared: number;
+  /** Calls of the wrapped function. */
+  calls: number;
+}
+
+export interface Memoized<A extends unknown[], R> {
+  (...args: A): Promise<R>;
+  /** Forgets one key's result (computed from the arguments), or every result. */
+  clear(...args: A | []): void;
+  stats(): MemoizerStats;
+}
+
+export function Memoizer<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R> | R,
+  options: MemoizerOptions<A> = {},
+): Memoized<A, R> {
+  if (typeof fn !== 'function') throw invalidOption('fn', 'a function', fn);
+  const ttl = options.ttl ?? 60_000;
+  if (!Number.isInteger(ttl) || ttl < 1) throw invalidOption('ttl', 'an integer number of ms from 1 and up', ttl);
+  const keyOf = options.key ?? ((...args: A) => JSON.stringify(args));
+  const results = new Cache<{ value: R }>({ max: options.max ?? 1000, ttl });
+  const inFlight = new Map<string, Promise<R>>();
+  let shared = 0;
+  let calls = 0;
+
+  const memoized = (async (...args: A): Promise<R> => {
+    const key = keyOf(...args);
+    const cached = results.get(key);
+    if (cached !== undefined) return cached.value;
+    const pending = inFlight.get(key);
+    if (pending !== undefined) {
+      shared++;
+      return structuredClone(await pending);
+    }
+    calls++;
+    const call = (async () => fn(...args))();
+    inFlight.set(key, call);
+    try {
+      const value = await call;
+      results.set(key, { value });
+      return value;
+    } finally {
+      inFlight.delete(key);
+    }
+  }) as Memoized<A, R>;
+
+  memoized.clear = (...args: A | []) => {
+    if (args.length === 0) results.clear();
+    else results.delete(keyOf(...(args as A)));
+  };
+  memoized.stats = () => ({ ...results.stats(), shared, calls });
+  return memoized;
+}
