@@ -1,0 +1,298 @@
+/**
+ * S3db (alias Database): a document database on an object store.
+ *
+ * @example
+ * const db = new S3db({ connectionString: 'memory://test-bucket/app', executorPool: { concurrency: 100 } });
+ * await db.connect();
+ * const users = await db.createResource({ name: 'users', attributes: { name: 'string', email: 'email' } });
+ * const alice = await users.insert({ name: 'Alice', email: 'alice@example.com' });
+ * await db.disconnect();
+ */
+import { EventEmitter } from 'node:events';
+import { ClosedError, ConfigurationError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ExecutorPool, type ExecutorPoolOptions } from '../core/executor-pool.js';
+import { createClient } from '../storage/index.js';
+import type { HttpClientOptions } from '../storage/http-client-options.js';
+import type { ObjectStore, StoreCapabilities } from '../storage/object-store.js';
+import { extendMapping } from './attribute-mapping.js';
+import { Catalogue, type CatalogueData, type CatalogueResource } from './catalogue.js';
+import { isPlainObject } from './codec.js';
+import { FieldCipher } from './field-cipher.js';
+import { createLogger, type Logger, type LogLevel } from './logger.js';
+import type { S3dbPlugin } from './plugin.js';
+import { resolveConfig, type ResolvedConfig } from './resource-config.js';
+import { Resource, type ResourceRuntime } from './resource.js';
+import type { ResourceConfig } from './resource-types.js';
+import { attributePaths, compileSchema, type FieldSpec } from './schema.js';
+
+export interface S3dbOptions {
+  /** `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`. */
+  connectionString?: string;
+  /** An already open store instead of a connection string (the database does not close it). */
+  client?: ObjectStore;
+  /** Pool options, or a pool to share (then the database does not close it). @default { concurrency: 100 } */
+  executorPool?: ExecutorPoolOptions | ExecutorPool;
+  /** HTTP agent options for s3:// and http(s):// stores. */
+  httpClientOptions?: HttpClientOptions;
+  /** Key material of `secret` attributes. No default: resources with secrets need it. */
+  passphrase?: string;
+  /** Installed at connect, in order. */
+  plugins?: S3dbPlugin[];
+  /** @default 'warn' */
+  logLevel?: LogLevel;
+  /** Where log lines go. @default console */
+  logger?: Partial<Logger>;
+}
+
+/** Summary of a resource in the catalogue. */
+export interface ResourceSummary {
+  name: string;
+  version: string;
+  versions: string[];
+  behavior: string;
+  attributes: string[];
+}
+
+const KNOWN_OPTIONS = new Set(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger']);
+
+export class S3db extends EventEmitter {
+  /** Resources by name (current schema version). */
+  readonly resources: Record<string, Resource> = Object.create(null) as Record<string, Resource>;
+  readonly logger: Logger;
+  readonly #options: S3dbOptions;
+  readonly #pool: ExecutorPool;
+  readonly #ownsPool: boolean;
+  readonly #plugins: S3dbPlugin[] = [];
+  #store: ObjectStore | undefined;
+  #catalogue: Catalogue | undefined;
+  #cipher: FieldCipher | undefined;
+  #capabilities: StoreCapabilities | undefined;
+  #connected = false;
+  #connecting: Promise<void> | undefined;
+  #unavailable = new Map<string, string>();
+  #hashes = new Map<string, string>();
+
+  constructor(options: S3dbOptions) {
+    super();
+    if (!isPlainObject(options)) throw invalidOption('options', 'an object with a connectionString or a client', options);
+    for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw invalidOption(key, `one of the S3db options (${[...KNOWN_OPTIONS].join(', ')})`, key);
+    const { connectionString, client, passphrase, plugins } = options;
+    if ((connectionString === undefined) === (client === undefined)) throw invalidOption('connectionString', 'a connection string (or a `client`, not both)', connectionString);
+    if (connectionString !== undefined && typeof connectionString !== 'string') throw invalidOption('connectionString', 'a string', connectionString);
+    if (passphrase !== undefined && (typeof passphrase !== 'string' || passphrase.length === 0)) throw invalidOption('passphrase', 'a non-empty string', '(hidden)');
+    if (plugins !== undefined && !Array.isArray(plugins)) throw invalidOption('plugins', 'an array of plugins', plugins);
+    this.#options = options;
+    this.logger = createLogger((options.logLevel ?? 'warn') as LogLevel, options.logger ?? console);
+    if (options.executorPool instanceof ExecutorPool) {
+      this.#pool = options.executorPool;
+      this.#ownsPool = false;
+    } else {
+      this.#pool = new ExecutorPool(options.executorPool ?? {});
+      this.#ownsPool = true;
+    }
+    for (const plugin of plugins ?? []) this.#checkPlugin(plugin);
+    this.#plugins.push(...(plugins ?? []));
+  }
+
+  /** The object store (after connect). */
+  get client(): ObjectStore {
+    if (!this.#store) throw new ClosedError('The database is not connected: await db.connect() first');
+    return this.#store;
+  }
+
+  get executorPool(): ExecutorPool {
+    return this.#pool;
+  }
+
+  /** What the store enforces, probed at connect. */
+  get capabilities(): StoreCapabilities {
+    if (!this.#capabilities) throw new ClosedError('Capabilities are probed at connect: await db.connect() first');
+    return this.#capabilities;
+  }
+
+  get isConnected(): boolean {
+    return this.#connected;
+  }
+
+  get plugins(): readonly S3dbPlugin[] {
+    return this.#plugins;
+  }
+
+  /** Opens the store, probes it, reads the catalogue, restores resources, installs plugins. Idempotent. */
+  connect(): Promise<void> {
+    if (this.#connected) return Promise.resolve();
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    const { connectionString, client, httpClientOptions, passphrase } = this.#options;
+    const store =
+      client ??
+      createClient(connectionString as string, {
+        concurrency: this.#pool.concurrency,
+        ...(httpClientOptions ? { httpClientOptions } : {}),
+        logger: this.logger,
+      });
+    try {
+      this.#capabilities = await this.#pool.run((signal) => store.probeCapabilities({ signal }));
+      if (!this.#capabilities.conditionalWrites) {
+        this.logger.warn(`${store.description} does not enforce conditional writes: concurrent writers may overwrite each other's updates`);
+      }
+      const catalogue = new Catalogue(store, this.#pool);
+      let data = (await catalogue.load()).data;
+      if (passphrase !== undefined) {
+        if (!data.encryption) {
+          data = await catalogue.update((d) => (d.encryption ? undefined : { ...d, encryption: { kdf: 'scrypt', salt: FieldCipher.newSalt().toString('base64') } }));
+        }
+        this.#cipher = await FieldCipher.create(passphrase, Buffer.from((data.encryption as { salt: string }).salt, 'base64'));
+      }
+      this.#store = store;
+      this.#catalogue = catalogue;
+      this.#restore(data);
+      this.#connected = true;
+    } catch (err) {
+      if (!client) await store.close().catch(() => undefined);
+      throw err;
+    }
+    for (const plugin of this.#plugins) await this.#installPlugin(plugin);
+    this.emit('connected');
+  }
+
+  /** Stops plugins, waits for queued work, and releases the store (and the pool if the database made it). */
+  async disconnect(): Promise<void> {
+    if (this.#connecting) await this.#connecting.catch(() => undefined);
+    if (!this.#connected) return;
+    for (const plugin of [...this.#plugins].reverse()) await plugin.stop?.();
+    await this.#pool.drain();
+    this.#connected = false;
+    if (this.#ownsPool) await this.#pool.close();
+    if (!this.#options.client) await this.#store?.close();
+    this.#store = undefined;
+    this.emit('disconnected');
+  }
+
+  /**
+   * Defines (or reuses) a resource. The same definition gives the same
+   * resource; a changed one becomes a new schema version and older documents
+   * stay readable.
+   */
+  async createResource(config: ResourceConfig): Promise<Resource> {
+    const resolved = resolveConfig(config);
+    const paths = attributePaths(resolved.definition.attributes);
+    // Compile now so bad rules fail before anything is written.
+    compileSchema(resolved.definition.attributes, extendMapping({}, paths.map((p) => p.path)));
+    if (paths.some((p) => p.secret) && this.#options.passphrase === undefined) {
+      throw new ConfigurationError(`Resource ${resolved.name} has secret attributes but the database has no passphrase: pass \`passphrase\` to new S3db() (there is no default)`);
+    }
+    const catalogue = this.#requireConnected();
+    const existing = this.resources[resolved.name];
+    if (existing && this.#hashes.get(resolved.name) === resolved.hash) {
+      existing.adoptRuntimeOptions(resolved);
+      return existing;
+    }
+    const data = await catalogue.update((d) => {
+      const entry = d.resources[resolved.name];
+      const current = entry?.versions[entry.currentVersion];
+      if (entry && current?.hash === resolved.hash) return undefined;
+      const mapping = extendMapping(entry?.mapping ?? {}, paths.map((p) => p.path));
+      const versions = entry?.versions ?? {};
+      const reused = Object.entries(versions).find(([, v]) => v.hash === resolved.hash)?.[0];
+      const version = reused ?? (Math.max(0, ...Object.keys(versions).map((v) => parseInt(v, 36))) + 1).toString(36);
+      if (!reused) versions[version] = { hash: resolved.hash, definition: resolved.definition, createdAt: new Date().toISOString() };
+      d.resources[resolved.name] = { currentVersion: version, mapping, versions };
+      return d;
+    });
+    return this.#instantiate(resolved, data.resources[resolved.name] as CatalogueResource);
+  }
+
+  /** The resource named `name`; NotFoundError if it is not defined. */
+  getResource(name: string): Resource {
+    const resource = this.resources[name];
+    if (resource) return resource;
+    const reason = this.#unavailable.get(name);
+    if (reason) throw new ConfigurationError(reason);
+    throw new NotFoundError(`Resource ${JSON.stringify(name)} is not defined: call db.createResource({ name: ${JSON.stringify(name)}, attributes }) first`);
+  }
+
+  /** Every resource in the catalogue. */
+  listResources(): ResourceSummary[] {
+    const catalogue = this.#requireConnected();
+    return Object.entries(catalogue.data.resources).map(([name, entry]) => {
+      const def = entry.versions[entry.currentVersion]?.definition;
+      return {
+        name,
+        version: entry.currentVersion,
+        versions: Object.keys(entry.versions),
+        behavior: def?.behavior ?? 'user-managed',
+        attributes: def ? attributePaths(def.attributes).map((p) => p.path) : [],
+      };
+    });
+  }
+
+  /** Installs a plugin: `setup(db)` now if connected, else at connect. Returns the plugin. */
+  async usePlugin<P extends S3dbPlugin>(plugin: P): Promise<P> {
+    this.#checkPlugin(plugin);
+    this.#plugins.push(plugin);
+    if (this.#connected) await this.#installPlugin(plugin);
+    return plugin;
+  }
+
+  #checkPlugin(plugin: unknown): asserts plugin is S3dbPlugin {
+    if (!plugin || typeof (plugin as S3dbPlugin).setup !== 'function') throw invalidOption('plugin', 'an object with a setup(db) method', plugin);
+  }
+
+  async #installPlugin(plugin: S3dbPlugin): Promise<void> {
+    await plugin.setup(this);
+    await plugin.start?.();
+    this.emit('pluginInstalled', plugin);
+  }
+
+  #requireConnected(): Catalogue {
+    if (!this.#connected || !this.#catalogue) throw new ClosedError('The database is not connected: await db.connect() first');
+    return this.#catalogue;
+  }
+
+  #runtime(): ResourceRuntime {
+    return { store: this.client, pool: this.#pool, cipher: this.#cipher };
+  }
+
+  /** Resources defined in the catalogue are usable right after connect (without hooks or idGenerator). */
+  #restore(data: CatalogueData): void {
+    for (const [name, entry] of Object.entries(data.resources)) {
+      const current = entry.versions[entry.currentVersion];
+      if (!current) continue;
+      const hasSecrets = attributePaths(current.definition.attributes).some((p) => p.secret);
+      if (hasSecrets && !this.#cipher) {
+        this.#unavailable.set(name, `Resource ${name} has secret attributes and the database was opened without a passphrase: pass \`passphrase\` to new S3db()`);
+        continue;
+      }
+      const { behavior, timestamps, partitions, asyncPartitions, idSize } = current.definition;
+      const resolved = resolveConfig({ name, attributes: current.definition.attributes, behavior, timestamps, partitions, asyncPartitions, idSize });
+      this.#instantiate(resolved, entry);
+    }
+  }
+
+  #instantiate(resolved: ResolvedConfig, entry: CatalogueResource): Resource {
+    const current = new Set(attributePaths(resolved.definition.attributes).map((p) => p.path));
+    const legacyFields = new Map<string, FieldSpec>();
+    for (const version of Object.values(entry.versions)) {
+      for (const field of attributePaths(version.definition.attributes)) {
+        const key = entry.mapping[field.path];
+        if (current.has(field.path) || key === undefined) continue;
+        legacyFields.set(key, { ...field, key });
+      }
+    }
+    const resource = new Resource(this.#runtime(), resolved, { version: entry.currentVersion, mapping: entry.mapping, legacyFields });
+    this.resources[resolved.name] = resource;
+    this.#hashes.set(resolved.name, resolved.hash);
+    this.#unavailable.delete(resolved.name);
+    this.emit('resourceCreated', resource);
+    return resource;
+  }
+}
+
+/** Alias of {@link S3db}. */
+export { S3db as Database };

@@ -1,0 +1,103 @@
+/**
+ * Validation of resource configurations, up front: a bad definition fails at
+ * createResource with a message naming the option, never at first write.
+ */
+import { createHash } from 'node:crypto';
+import { invalidOption } from '../core/errors.js';
+import { BEHAVIORS } from './behaviors.js';
+import { isPlainObject } from './codec.js';
+import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
+import { attributePaths, type AttributesDefinition } from './schema.js';
+import type { Hook, HookName, PartitionDefinition, ResourceConfig, StoredDefinition } from './resource-types.js';
+
+const HOOK_NAMES: readonly HookName[] = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'];
+const KNOWN_OPTIONS = new Set(['name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts']);
+
+export interface ResolvedConfig {
+  name: string;
+  definition: StoredDefinition;
+  /** Hash of the definition: equal hashes mean the same schema version. */
+  hash: string;
+  idGenerator: (() => string) | undefined;
+  hooks: Record<HookName, Hook[]>;
+  updateAttempts: number;
+}
+
+export function resolveConfig(config: ResourceConfig): ResolvedConfig {
+  if (!isPlainObject(config)) throw invalidOption('config', 'an object with at least `name` and `attributes`', config);
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_OPTIONS.has(key)) throw invalidOption(key, `one of the resource options (${[...KNOWN_OPTIONS].join(', ')})`, key);
+  }
+  assertResourceName(config.name);
+  if (!isPlainObject(config.attributes)) throw invalidOption('attributes', 'an object of attribute rules', config.attributes);
+  const behavior = config.behavior ?? 'user-managed';
+  if (!BEHAVIORS.includes(behavior)) throw invalidOption('behavior', `one of ${BEHAVIORS.join(', ')}`, behavior);
+  const timestamps = optionalBoolean('timestamps', config.timestamps, false);
+  const asyncPartitions = optionalBoolean('asyncPartitions', config.asyncPartitions, true);
+  const idSize = config.idSize ?? DEFAULT_ID_SIZE;
+  if (!Number.isInteger(idSize) || idSize < 8 || idSize > 128) throw invalidOption('idSize', 'an integer from 8 to 128', idSize);
+  if (config.idGenerator !== undefined && typeof config.idGenerator !== 'function') throw invalidOption('idGenerator', 'a function returning a string id', config.idGenerator);
+  const updateAttempts = config.updateAttempts ?? 32;
+  if (!Number.isInteger(updateAttempts) || updateAttempts < 1) throw invalidOption('updateAttempts', 'an integer from 1 and up', updateAttempts);
+
+  const attributes: AttributesDefinition = { ...config.attributes };
+  if (timestamps) {
+    attributes.createdAt ??= 'string|optional';
+    attributes.updatedAt ??= 'string|optional';
+  }
+  const paths = new Set(attributePaths(attributes).map((f) => f.path));
+  const partitions = resolvePartitions(config.partitions, paths);
+
+  const definition: StoredDefinition = { attributes, behavior, timestamps, partitions, asyncPartitions, idSize };
+  return {
+    name: config.name,
+    definition,
+    hash: definitionHash(definition),
+    idGenerator: config.idGenerator,
+    hooks: resolveHooks(config.hooks),
+    updateAttempts,
+  };
+}
+
+export function definitionHash(definition: StoredDefinition): string {
+  return createHash('sha256').update(JSON.stringify(definition)).digest('base64url').slice(0, 16);
+}
+
+function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidOption(name, 'a boolean', value);
+  return value;
+}
+
+function resolvePartitions(partitions: unknown, paths: ReadonlySet<string>): Record<string, PartitionDefinition> {
+  if (partitions === undefined) return {};
+  if (!isPlainObject(partitions)) throw invalidOption('partitions', 'an object of { fields: { field: rule } } definitions', partitions);
+  const out: Record<string, PartitionDefinition> = {};
+  for (const [name, def] of Object.entries(partitions)) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw invalidOption(`partitions`, 'partition names of letters, digits, `_` or `-`', name);
+    if (!isPlainObject(def) || !isPlainObject(def.fields) || Object.keys(def.fields).length === 0) {
+      throw invalidOption(`partitions.${name}`, 'an object { fields: { <attribute>: <rule> } } with at least one field', def);
+    }
+    for (const [field, rule] of Object.entries(def.fields)) {
+      if (!paths.has(field)) throw invalidOption(`partitions.${name}.fields`, `attributes of the resource (${[...paths].join(', ')})`, field);
+      if (typeof rule !== 'string') throw invalidOption(`partitions.${name}.fields.${field}`, 'a rule string', rule);
+    }
+    out[name] = { fields: { ...(def.fields as Record<string, string>) } };
+  }
+  return out;
+}
+
+function resolveHooks(hooks: ResourceConfig['hooks']): Record<HookName, Hook[]> {
+  const out = Object.fromEntries(HOOK_NAMES.map((n) => [n, [] as Hook[]])) as Record<HookName, Hook[]>;
+  if (hooks === undefined) return out;
+  if (!isPlainObject(hooks)) throw invalidOption('hooks', 'an object of hook functions by name', hooks);
+  for (const [name, value] of Object.entries(hooks)) {
+    if (!HOOK_NAMES.includes(name as HookName)) throw invalidOption('hooks', `hook names (${HOOK_NAMES.join(', ')})`, name);
+    const list = Array.isArray(value) ? value : [value];
+    for (const fn of list) if (typeof fn !== 'function') throw invalidOption(`hooks.${name}`, 'a function or a list of functions', fn);
+    out[name as HookName] = [...(list as Hook[])];
+  }
+  return out;
+}
+
+export { HOOK_NAMES };

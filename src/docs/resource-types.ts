@@ -1,0 +1,170 @@
+/**
+ * Public types of resources: configuration, per-call options, hooks, and the
+ * two extension seams (middleware around every method, document indexes fed
+ * with every write) that plugins and partitions build on.
+ */
+import type { Behavior } from './behaviors.js';
+import type { Document } from './document-codec.js';
+import type { AttributesDefinition } from './schema.js';
+import type { Resource } from './resource.js';
+
+/** Options every resource method accepts as its last argument. */
+export interface CallOptions {
+  /** Higher runs first in the database's ExecutorPool. @default 0 */
+  priority?: number;
+  /** Aborting cancels queued and in-flight requests of this call. */
+  signal?: AbortSignal;
+}
+
+/** A partition definition (implemented by the partitions module). */
+export interface PartitionDefinition {
+  fields: Record<string, string>;
+}
+
+export type HookName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete';
+
+export interface HookContext {
+  resource: Resource;
+  id: string;
+  /** The stored document before this write (updates and deletes). */
+  before?: Document;
+}
+
+/**
+ * A hook. `before*` hooks may return a replacement for the data (or nothing to
+ * keep it); `after*` hooks receive the stored document. Hooks are awaited in
+ * order, and a throwing `before*` hook stops the write before any request.
+ */
+export type Hook = (data: Record<string, unknown>, context: HookContext) => unknown;
+
+/**
+ * Resource configuration.
+ *
+ * @example
+ * await db.createResource({
+ *   name: 'users',
+ *   attributes: { name: 'string|min:2', email: 'email', password: 'secret' },
+ *   behavior: 'body-overflow',
+ *   timestamps: true,
+ * });
+ */
+export interface ResourceConfig {
+  name: string;
+  attributes: AttributesDefinition;
+  /** How documents over the 2 KB metadata limit are stored. @default 'user-managed' */
+  behavior?: Behavior;
+  /** Adds `createdAt` and `updatedAt` (ISO strings) maintained by the resource. @default false */
+  timestamps?: boolean;
+  /** Partition definitions, used by the partitions module. @default {} */
+  partitions?: Record<string, PartitionDefinition>;
+  /** Write partition references in the background. @default true */
+  asyncPartitions?: boolean;
+  /** Generates ids for documents inserted without one. @default url-safe random ids of `idSize` chars */
+  idGenerator?: () => string;
+  /** Length of generated ids. @default 22 */
+  idSize?: number;
+  /** Hooks by name; each entry a function or a list of functions. */
+  hooks?: Partial<Record<HookName, Hook | Hook[]>>;
+  /** Attempts of the read-merge-write cycle of update/patch/replace before ConflictError. @default 32 */
+  updateAttempts?: number;
+}
+
+/** The serialisable part of a resource definition, kept in the catalogue. */
+export interface StoredDefinition {
+  attributes: AttributesDefinition;
+  behavior: Behavior;
+  timestamps: boolean;
+  partitions: Record<string, PartitionDefinition>;
+  asyncPartitions: boolean;
+  idSize: number;
+}
+
+export type ResourceMethod =
+  | 'insert'
+  | 'insertMany'
+  | 'get'
+  | 'getMany'
+  | 'exists'
+  | 'update'
+  | 'patch'
+  | 'replace'
+  | 'upsert'
+  | 'delete'
+  | 'deleteMany'
+  | 'list'
+  | 'listIds'
+  | 'count'
+  | 'page'
+  | 'query';
+
+/** Methods that change documents: middleware that caches reads must invalidate after these. */
+export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set(['insert', 'insertMany', 'update', 'patch', 'replace', 'upsert', 'delete', 'deleteMany']);
+
+export interface ResourceCall {
+  resource: Resource;
+  method: ResourceMethod;
+  /** The arguments as the caller passed them (do not mutate). */
+  args: readonly unknown[];
+}
+
+/**
+ * Wraps every public method call of a resource. Call `next()` to run the
+ * method (or the next middleware); return its result or your own. A cache
+ * plugin serves reads without `next()` and invalidates after `await next()`
+ * of a write, so the write resolves only once the cache is clean.
+ */
+export type ResourceMiddleware = (call: ResourceCall, next: () => Promise<unknown>) => Promise<unknown>;
+
+/** One write as the partitions module sees it. */
+export interface WriteChange {
+  kind: 'insert' | 'update' | 'delete';
+  id: string;
+  /** The stored document before the write (null for inserts). */
+  before: Document | null;
+  /** The stored document after the write (null for deletes). */
+  after: Document | null;
+}
+
+/**
+ * A secondary structure kept in step with the documents (partition references).
+ * `onWrite` runs after every successful write, before the method resolves; a
+ * rejection rejects the method (the document write itself has happened).
+ */
+export interface DocumentIndex {
+  readonly name: string;
+  onWrite(change: WriteChange, options: CallOptions): Promise<void>;
+  /**
+   * Ids that may match `filter`, or undefined when this index cannot narrow
+   * it. `query()` re-reads and re-checks every candidate, so stale entries are
+   * harmless.
+   */
+  candidates?(filter: Record<string, unknown>, options: CallOptions): AsyncIterable<string> | undefined;
+}
+
+/** Per-document outcome of insertMany / deleteMany: every input has one, in input order. */
+export type BulkResult<T> = { index: number; ok: true; id: string; value: T } | { index: number; ok: false; id: string | undefined; error: Error };
+
+export interface ListOptions extends CallOptions {
+  /** Most documents to return. @default every document */
+  limit?: number;
+  /** Documents to skip first (in key order). @default 0 */
+  offset?: number;
+}
+
+export interface PageOptions extends CallOptions {
+  /** Documents per page, 1-1000. @default 100 */
+  size?: number;
+  /** `nextCursor` of the previous page; omit for the first page. */
+  cursor?: string | null;
+}
+
+export interface Page {
+  items: Document[];
+  /** Opaque cursor of the next page, or null after the last page. */
+  nextCursor: string | null;
+}
+
+export interface StreamOptions extends CallOptions {
+  /** Documents fetched ahead of the consumer. @default 64 */
+  readAhead?: number;
+}
