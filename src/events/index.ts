@@ -1,2 +1,23 @@
 // Public API of the events engine; src/index.ts re-exports this file.
+export { initQueue, EventQueue } from './init-queue.js';
+export type { QueueSettings, CacheStatsReport, StoreContext } from './init-queue.js';
+export { INDEX_NAMES, PROFILES } from './options.js';
+export type { QueueOptions, QueueCacheOptions, IndexName, IndexOptions, Durability, QueueProfile } from './options.js';
+export { rowToEvent, eventToRow, EVENT_COLUMNS } from './event-row.js';
+export type { EventRow, RawEventRow } from './event-row.js';
+export type { EventInput } from './event-input.js';
+export { EventRejectedError } from './event-errors.js';
+export { modelSetup } from './model-setup.js';
+export type { ModelSetupOptions } from './model-setup.js';
+export type { Model, Callbacks, EventMeta, EventErrorReport, Migrations, ModelMethod } from './model-types.js';
+export { upcast, upcastRow } from './model-dispatch.js';
+export { eventCallbacks } from './callbacks.js';
+export type { BulkResult } from './store.js';
+export type { Page, PageOptions } from './pagination.js';
+export type { StreamOptions } from './stream.js';
+export type { ReplayRange, ReplaySummary } from './replay.js';
+export type { EventLineage } from './reads.js';
+export { SnapshotManager, initSnapshots } from './snapshots.js';
+export type { SnapshotManagerOptions, SnapshotInfo, RestoreResult } from './snapshots.js';
+export type { CompatDatabase } from './connection.js';
 export * from './operations/index.js';

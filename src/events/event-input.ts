@@ -1,0 +1,152 @@
+/**
+ * What callers pass to `store`: validated and serialised up front, so a bad
+ * event fails before anything is written.
+ */
+import { describeValue, ValidationError } from '../core/errors.js';
+
+/** An event to store. Field names are eventlite-sourcing's. */
+export interface EventInput<D = any> {
+  /** Command name: picks the model method. Required. */
+  cmd: string;
+  /** JSON-serialisable payload. @default {} */
+  data?: D;
+  /** @default '' */
+  user?: string;
+  /** @default '' */
+  ip?: string;
+  /** Schema version of `data`, for model migrations. @default 1 */
+  version?: number;
+  /** Kept as given; else inherited from the `causationId` event; else a new UUID. */
+  correlationId?: string;
+  /** Id of the event that caused this one. */
+  causationId?: number;
+  /** JSON-serialisable object. @default {} */
+  metadata?: Record<string, any>;
+  /** Stream this event appends to; gets `stream_version` = previous + 1. */
+  stream?: string;
+  /** Version the stream must be at (0 = must not exist yet), or `'any'`. Requires `stream`. @default 'any' */
+  expectedVersion?: number | 'any';
+}
+
+/** A validated event with its JSON already serialised. */
+export interface PreparedEvent {
+  cmd: string;
+  dataJson: string;
+  metadataJson: string;
+  user: string;
+  ip: string;
+  version: number;
+  correlationId: string | undefined;
+  causationId: number | null;
+  stream: string | null;
+  expectedVersion: number | 'any';
+}
+
+function where(index: number | undefined): string {
+  return index === undefined ? 'The event' : `Event #${index}`;
+}
+
+function invalid(index: number | undefined, field: string, message: string, actual?: unknown): ValidationError {
+  const path = index === undefined ? field : `events[${index}].${field}`;
+  return new ValidationError(`${where(index)} ${message}`, [{ field: path, message, actual }]);
+}
+
+/** Path of the first value JSON would drop or change (function, NaN, Map…), or null. */
+function lossyPath(value: unknown, path: string, depth: number): string | null {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : path;
+    case 'object': {
+      if (depth > 200) return null;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const found = lossyPath(value[i], `${path}[${i}]`, depth + 1);
+          if (found !== null) return found;
+        }
+        return null;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return path;
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key];
+        if (child === undefined) continue;
+        const found = lossyPath(child, `${path}.${key}`, depth + 1);
+        if (found !== null) return found;
+      }
+      return null;
+    }
+    default:
+      return path;
+  }
+}
+
+function serialise(value: unknown, field: string, index: number | undefined): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw invalid(index, field, `has ${field} that cannot be serialised to JSON (${(err as Error).message}). Pass plain data: no cycles, no BigInt.`);
+  }
+  const lossy = json === undefined ? field : lossyPath(value, field, 0);
+  if (lossy !== null) {
+    throw invalid(
+      index,
+      field,
+      `has a value at \`${lossy}\` that JSON cannot keep (functions, symbols, NaN, Infinity, Map, Set and class instances are lost). Convert it to plain JSON data first.`,
+    );
+  }
+  return json as string;
+}
+
+/** Validates and serialises one event; `index` names it in bulk errors. Throws `ValidationError`. */
+export function prepareEvent(input: EventInput, index?: number): PreparedEvent {
+  if (typeof input !== 'object' || input === null) {
+    throw invalid(index, 'event', `must be an object like { cmd, data }, got ${describeValue(input)}.`, input);
+  }
+  const { cmd, data = {}, user = '', ip = '', version = 1, correlationId, causationId, metadata = {}, stream, expectedVersion = 'any' } = input;
+  if (typeof cmd !== 'string' || cmd.length === 0) {
+    throw invalid(index, 'cmd', `has no command: \`cmd\` must be a non-empty string naming the model method, got ${describeValue(cmd)}.`, cmd);
+  }
+  if (typeof user !== 'string') throw invalid(index, 'user', `has \`user\` ${describeValue(user)}; pass a string.`, user);
+  if (typeof ip !== 'string') throw invalid(index, 'ip', `has \`ip\` ${describeValue(ip)}; pass a string.`, ip);
+  if (!Number.isInteger(version) || version < 1) {
+    throw invalid(index, 'version', `has \`version\` ${describeValue(version)}; pass an integer from 1 and up.`, version);
+  }
+  if (correlationId !== undefined && correlationId !== null && (typeof correlationId !== 'string' || correlationId === '')) {
+    throw invalid(index, 'correlationId', `has \`correlationId\` ${describeValue(correlationId)}; pass a non-empty string.`, correlationId);
+  }
+  if (causationId !== undefined && causationId !== null && (!Number.isInteger(causationId) || causationId < 1)) {
+    throw invalid(index, 'causationId', `has \`causationId\` ${describeValue(causationId)}; pass the id of a stored event.`, causationId);
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw invalid(index, 'metadata', `has \`metadata\` ${describeValue(metadata)}; pass a plain object.`, metadata);
+  }
+  if (stream !== undefined && stream !== null && (typeof stream !== 'string' || stream === '')) {
+    throw invalid(index, 'stream', `has \`stream\` ${describeValue(stream)}; pass a non-empty string.`, stream);
+  }
+  if (expectedVersion !== 'any') {
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+      throw invalid(index, 'expectedVersion', `has \`expectedVersion\` ${describeValue(expectedVersion)}; pass 'any' or an integer from 0 (0 = stream must not exist).`, expectedVersion);
+    }
+    if (stream === undefined || stream === null) {
+      throw invalid(index, 'expectedVersion', 'has `expectedVersion` but no `stream`; name the stream it refers to.', expectedVersion);
+    }
+  }
+  return {
+    cmd,
+    dataJson: serialise(data, 'data', index),
+    metadataJson: serialise(metadata, 'metadata', index),
+    user,
+    ip,
+    version,
+    correlationId: correlationId ?? undefined,
+    causationId: causationId ?? null,
+    stream: stream ?? null,
+    expectedVersion,
+  };
+}

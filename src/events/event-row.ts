@@ -1,0 +1,99 @@
+/**
+ * The event row: what every read returns, what hooks, model methods and
+ * callbacks receive, and how it maps to the SQLite row (JSON text columns).
+ */
+import { StorageError } from '../core/errors.js';
+
+/**
+ * One stored event.
+ *
+ * Types follow what eventlite-sourcing stores: `datetime` is milliseconds since
+ * the epoch (INTEGER), `correlation_id` is null only in rows written by
+ * eventlite before v0.2, `causation_id` is the id of the parent event.
+ */
+export interface EventRow<D = any, M = Record<string, any>> {
+  id: number;
+  /** Schema version of `data` (model migrations upcast older versions). */
+  version: number;
+  /** Milliseconds since the epoch. */
+  datetime: number;
+  user: string;
+  ip: string;
+  cmd: string;
+  /** Parsed JSON. */
+  data: D;
+  correlation_id: string | null;
+  causation_id: number | null;
+  /** Parsed JSON object. */
+  metadata: M;
+  stream: string | null;
+  stream_version: number | null;
+}
+
+/** The row as SQLite holds it: `data` and `metadata` are JSON text. */
+export interface RawEventRow {
+  id: number;
+  version: number | null;
+  datetime: number;
+  user: string | null;
+  ip: string | null;
+  cmd: string;
+  data: string | null;
+  correlation_id: string | null;
+  causation_id: number | null;
+  metadata: string | null;
+  stream: string | null;
+  stream_version: number | null;
+}
+
+/** Column list of `queue`, in table order, for SELECTs. */
+export const EVENT_COLUMNS = 'id, version, datetime, user, ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version';
+
+function parseJson(text: string | null, fallback: unknown, column: string, id: number): any {
+  if (text === null || text === '') return fallback;
+  if (text === '{}') return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StorageError(`Event ${id} has ${column} that is not valid JSON; the row was written outside s3lite. Repair or delete that row.`, {
+      cause: err,
+      details: { id, column },
+    });
+  }
+}
+
+/** Raw SQLite row → {@link EventRow} (JSON parsed, eventlite's NULL defaults filled in). */
+export function rowToEvent(raw: RawEventRow): EventRow {
+  return {
+    id: raw.id,
+    version: raw.version ?? 1,
+    datetime: raw.datetime,
+    user: raw.user ?? '',
+    ip: raw.ip ?? '',
+    cmd: raw.cmd,
+    data: parseJson(raw.data, null, 'data', raw.id),
+    correlation_id: raw.correlation_id,
+    causation_id: raw.causation_id,
+    metadata: parseJson(raw.metadata, {}, 'metadata', raw.id),
+    stream: raw.stream ?? null,
+    stream_version: raw.stream_version ?? null,
+  };
+}
+
+/** {@link EventRow} → raw SQLite row (JSON text), the inverse of {@link rowToEvent}. */
+export function eventToRow(event: EventRow): RawEventRow {
+  return {
+    id: event.id,
+    version: event.version,
+    datetime: event.datetime,
+    user: event.user,
+    ip: event.ip,
+    cmd: event.cmd,
+    data: event.data === undefined ? null : JSON.stringify(event.data),
+    correlation_id: event.correlation_id,
+    causation_id: event.causation_id,
+    metadata: JSON.stringify(event.metadata ?? {}),
+    stream: event.stream,
+    stream_version: event.stream_version,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Writes one prepared event inside the current transaction: correlation,
+ * expected-version check, insert, `onEventStored` hooks, and the model when it
+ * shares the queue's file. Anything that throws here rolls the event back.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictError, ValidationError } from '../core/errors.js';
+import { EventRejectedError } from './event-errors.js';
+import type { PreparedEvent } from './event-input.js';
+import type { EventRow } from './event-row.js';
+import { executeModel } from './model-dispatch.js';
+import type { Model } from './model-types.js';
+import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext, type WriteTransaction } from './queue-context.js';
+import { isStreamVersionClash, sqliteError } from './sqlite-errors.js';
+
+export interface WrittenEvent {
+  row: EventRow;
+  result: unknown;
+}
+
+/** True when `model` writes through the queue's own connection (same file). */
+export function sharesConnection(ctx: QueueContext, model: Model | undefined): boolean {
+  return model !== undefined && model._db === ctx.db;
+}
+
+function label(index: number | undefined): string {
+  return index === undefined ? 'The event' : `Event #${index} of the batch`;
+}
+
+function resolveCorrelation(ctx: QueueContext, event: PreparedEvent, index: number | undefined): string {
+  if (event.correlationId !== undefined) return event.correlationId;
+  if (event.causationId === null) return randomUUID();
+  const parent = ctx.statements.parentCorrelation.get(event.causationId) as [string | null] | undefined;
+  if (!parent) {
+    throw new ValidationError(
+      `${label(index)} has causationId ${event.causationId}, but no event has that id. Pass the id of a stored event, or a correlationId.`,
+      [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
+    );
+  }
+  return parent[0] ?? randomUUID();
+}
+
+function nextStreamVersion(ctx: QueueContext, event: PreparedEvent, index: number | undefined): number | null {
+  if (event.stream === null) return null;
+  const current = (ctx.statements.streamVersion.get(event.stream) as number | null) ?? 0;
+  if (event.expectedVersion !== 'any' && current !== event.expectedVersion) {
+    throw new ConflictError(
+      `${label(index)} expected stream \`${event.stream}\` at version ${event.expectedVersion}, but it is at ${current}. Reload the stream, decide again, and retry with expectedVersion ${current}.`,
+      { details: { stream: event.stream, expectedVersion: event.expectedVersion, actualVersion: current, index } },
+    );
+  }
+  return current + 1;
+}
+
+/**
+ * Inserts `event` and runs hooks and (same-file) model for it. Must run inside
+ * a write transaction; throws typed errors and leaves the rollback to the caller.
+ */
+export function writeEvent(
+  ctx: QueueContext,
+  tx: WriteTransaction,
+  event: PreparedEvent,
+  model: Model | undefined,
+  index?: number,
+): WrittenEvent {
+  const correlationId = resolveCorrelation(ctx, event, index);
+  const streamVersion = nextStreamVersion(ctx, event, index);
+  const datetime = ctx.options.datetime();
+  let id: number;
+  try {
+    id = Number(
+      ctx.statements.insert.run(
+        event.version,
+        datetime,
+        event.user,
+        event.ip,
+        event.cmd,
+        event.dataJson,
+        correlationId,
+        event.causationId,
+        event.metadataJson,
+        event.stream,
+        streamVersion,
+      ).lastInsertRowid,
+    );
+  } catch (err) {
+    if (isStreamVersionClash(err)) {
+      throw new ConflictError(`${label(index)} lost a race on stream \`${event.stream}\` version ${streamVersion}; reload the stream and retry.`, {
+        cause: err,
+        details: { stream: event.stream, index },
+      });
+    }
+    throw sqliteError(err, 'store the event', ctx.dbName);
+  }
+  // Parsed back from the stored text, so live handling sees exactly what a replay will see.
+  const row: EventRow = {
+    id,
+    version: event.version,
+    datetime,
+    user: event.user,
+    ip: event.ip,
+    cmd: event.cmd,
+    data: event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
+    correlation_id: correlationId,
+    causation_id: event.causationId,
+    metadata: event.metadataJson === '{}' ? {} : JSON.parse(event.metadataJson),
+    stream: event.stream,
+    stream_version: streamVersion,
+  };
+  if (ctx.cache) {
+    tx.touchedKeys.add(cacheKeyOfId(id));
+    tx.touchedKeys.add(cacheKeyOfTransaction(correlationId));
+  }
+  if (ctx.hooks.size > 0) {
+    for (const hook of ctx.hooks) {
+      try {
+        hook(row);
+      } catch (cause) {
+        throw new EventRejectedError({ cmd: event.cmd, handler: 'hook', index, cause, row });
+      }
+    }
+  }
+  let result: unknown;
+  if (model !== undefined && sharesConnection(ctx, model)) {
+    try {
+      result = executeModel(row, model);
+    } catch (cause) {
+      throw new EventRejectedError({ cmd: event.cmd, handler: 'model', index, cause, row });
+    }
+    tx.positions.set(model, id);
+  }
+  return { row, result };
+}

@@ -1,0 +1,126 @@
+/**
+ * `storeAsync`: concurrent calls are group-committed. Events queued during one
+ * turn of the event loop are written in one transaction (one fsync), each in
+ * its own savepoint, so a failing handler rejects only its own promise.
+ */
+import { ClosedError } from '../core/errors.js';
+import { runCallback } from './callbacks.js';
+import { prepareEvent, type EventInput, type PreparedEvent } from './event-input.js';
+import { sharesConnection, writeEvent, type WrittenEvent } from './event-writer.js';
+import { applyToModel, settleApplied, type AppliedEvent } from './model-runner.js';
+import type { Callbacks, Model } from './model-types.js';
+import type { QueueContext } from './queue-context.js';
+import { reportRejection } from './store.js';
+import { inSavepoint, runWrite } from './write-transaction.js';
+
+interface PendingStore {
+  event: PreparedEvent;
+  model: Model | undefined;
+  callbacks: Callbacks | undefined;
+  resolve: (value: any) => void;
+  reject: (reason: unknown) => void;
+  written?: WrittenEvent;
+  failed?: boolean;
+  error?: unknown;
+}
+
+export class GroupCommit {
+  readonly #ctx: QueueContext;
+  #pending: PendingStore[] = [];
+  #scheduled = false;
+
+  constructor(ctx: QueueContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Events waiting for the next group commit. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  enqueue<R>(input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): Promise<R> {
+    if (this.#ctx.closed) return Promise.reject(new ClosedError(`The event queue on ${this.#ctx.dbName} is closed; open a new one with initQueue().`));
+    let event: PreparedEvent;
+    try {
+      event = prepareEvent(input);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ event, model, callbacks, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** Commits every queued event now (synchronously) and settles their promises. */
+  flush(): void {
+    const ctx = this.#ctx;
+    // Inside a write transaction the batch would commit with it; it waits for its own turn.
+    if (this.#pending.length === 0 || ctx.current !== null) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      runWrite(ctx, (tx) => {
+        for (const item of batch) {
+          try {
+            item.written = inSavepoint(ctx, () => writeEvent(ctx, tx, item.event, item.model));
+          } catch (error) {
+            item.failed = true;
+            item.error = error;
+          }
+        }
+      });
+    } catch (err) {
+      for (const item of batch) item.reject(item.failed ? item.error : err);
+      return;
+    }
+    this.#settle(batch);
+  }
+
+  #settle(batch: PendingStore[]): void {
+    const ctx = this.#ctx;
+    // Models in other files: one model transaction per model for the whole batch.
+    const applied = new Map<PendingStore, AppliedEvent>();
+    const byModel = new Map<Model, PendingStore[]>();
+    for (const item of batch) {
+      if (item.failed || item.model === undefined || sharesConnection(ctx, item.model)) continue;
+      const list = byModel.get(item.model) ?? [];
+      list.push(item);
+      byModel.set(item.model, list);
+    }
+    for (const [model, items] of byModel) {
+      try {
+        const outcomes = applyToModel(model, items.map((item) => item.written!.row));
+        items.forEach((item, i) => applied.set(item, outcomes[i]!));
+      } catch (error) {
+        for (const item of items) applied.set(item, { row: item.written!.row, result: undefined, failed: true, error });
+      }
+    }
+    for (const item of batch) {
+      try {
+        if (item.failed) {
+          reportRejection(item.error, item.model, item.callbacks);
+          item.reject(item.error);
+          continue;
+        }
+        const written = item.written!;
+        const outcome = applied.get(item);
+        if (outcome) {
+          settleApplied(outcome, item.model, item.callbacks);
+          item.resolve(outcome.result);
+        } else {
+          runCallback(item.callbacks, written.result, written.row, item.model);
+          item.resolve(written.result);
+        }
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+}

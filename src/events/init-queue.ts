@@ -1,0 +1,378 @@
+/**
+ * `initQueue`: the event store on one SQLite file. This class wires the
+ * modules together (writes, group commit, reads, pagination, streaming,
+ * replay) and owns the connection.
+ */
+import { Cache } from '../core/cache.js';
+import { ValidationError } from '../core/errors.js';
+import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
+import type { EventInput } from './event-input.js';
+import type { EventRow } from './event-row.js';
+import { GroupCommit } from './group-commit.js';
+import { applyAndSettle } from './model-runner.js';
+import type { Callbacks, Model } from './model-types.js';
+import { resolveQueueOptions, type Durability, type IndexName, type QueueOptions, type QueueProfile } from './options.js';
+import { preparePagedQueries, readPage, toMillis, type Page, type PagedQueries, type PageOptions } from './pagination.js';
+import { prepareStatements, type QueueContext } from './queue-context.js';
+import * as reads from './reads.js';
+import { cycleThrough, type ReplayRange, type ReplaySummary } from './replay.js';
+import { applyIndexes, CREATE_QUEUE_TABLE, ensureQueueSchema, presentIndexes } from './schema.js';
+import { sqliteError } from './sqlite-errors.js';
+import { storeMany, storeOne, type BulkResult } from './store.js';
+import { streamEvents, type StreamOptions } from './stream.js';
+import { assertOpen, runWrite } from './write-transaction.js';
+
+/** What `queue.settings()` reports: the pragmas as SQLite reads them back, and the merged options. */
+export interface QueueSettings {
+  dbName: string;
+  journalMode: string;
+  synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  busyTimeout: number;
+  durability: Durability;
+  WAL: boolean;
+  profile: QueueProfile | null;
+  /** Indexes as configured. */
+  indexes: Record<IndexName, boolean>;
+  /** Seed indexes present in the file right now. */
+  presentIndexes: IndexName[];
+  cache: { enabled: boolean; maxSize: number; ttl: number };
+}
+
+export interface CacheStatsReport {
+  enabled: boolean;
+  hits: number;
+  misses: number;
+  evictions: number;
+  size: number;
+  maxSize: number;
+  ttl: number;
+  hitRate: number;
+}
+
+/** Context passed by `storeWithContext`. */
+export interface StoreContext {
+  correlationId?: string;
+  causationId?: number;
+  parentEventId?: number;
+  metadata?: Record<string, any>;
+}
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+/**
+ * The event queue. Made by {@link initQueue}.
+ *
+ * Contract for code building on the queue (bulk import/export, outbox jobs):
+ * - `queue.db` is the better-sqlite3 connection every write goes through;
+ *   `queue.dbName` the resolved file path.
+ * - `queue.onEventStored(hook)` runs `hook(row)` synchronously inside the write
+ *   transaction right after each event row is inserted (by `store`, `storeAsync`
+ *   inside that event's savepoint, and `storeBulk`). A throwing hook rolls that
+ *   event back exactly like a throwing model method (`EventRejectedError` with
+ *   `handler: 'hook'`). It returns a function that unregisters the hook.
+ * - Rows inserted with SQL directly into `queue` must be followed by `queue.clearCache()`.
+ */
+export class EventQueue {
+  readonly #ctx: QueueContext;
+  readonly #group: GroupCommit;
+  readonly #paged: PagedQueries;
+  /** Model used when `store` gets none (eventlite's `_model`). */
+  _model: Model | undefined;
+  /** Callbacks used when `store` gets none (eventlite's `_cb`). */
+  _cb: Callbacks | undefined;
+  /** Deletes every event (only with `risky: true`). */
+  readonly reset?: () => void;
+
+  constructor(options: QueueOptions = {}) {
+    const resolved = resolveQueueOptions(options);
+    const db = acquireConnection(resolved.dbName, {
+      readonly: resolved.readonly,
+      fileMustExist: resolved.fileMustExist,
+      busyTimeout: resolved.busyTimeout,
+    });
+    try {
+      db.pragma(`busy_timeout = ${resolved.busyTimeout}`);
+      if (!resolved.readonly) db.pragma(`journal_mode = ${resolved.WAL ? 'WAL' : 'DELETE'}`);
+      db.pragma(`synchronous = ${resolved.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
+      ensureQueueSchema(db, resolved.readonly);
+      if (!resolved.readonly) applyIndexes(db, resolved.indexes);
+    } catch (err) {
+      releaseConnection(db);
+      throw sqliteError(err, 'open the event queue', db.name);
+    }
+    this.#ctx = {
+      db,
+      dbName: db.name,
+      options: resolved,
+      statements: prepareStatements(db, resolved.readonly),
+      cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
+      hooks: new Set(),
+      current: null,
+      closed: false,
+    };
+    this.#group = new GroupCommit(this.#ctx);
+    this.#paged = preparePagedQueries(db);
+    if (resolved.risky) {
+      this.reset = () => {
+        assertOpen(this.#ctx);
+        this.#group.flush();
+        db.transaction(() => {
+          db.exec('DROP TABLE IF EXISTS queue');
+          db.exec(CREATE_QUEUE_TABLE);
+        }).immediate();
+        ensureQueueSchema(db, false);
+        applyIndexes(db, resolved.indexes);
+        this.clearCache();
+      };
+    }
+  }
+
+  /** The better-sqlite3 connection every write goes through. */
+  get db(): CompatDatabase {
+    return this.#ctx.db;
+  }
+
+  /** Resolved path of the database file. */
+  get dbName(): string {
+    return this.#ctx.dbName;
+  }
+
+  /** Pragmas as SQLite reports them, and the merged options. */
+  settings(): QueueSettings {
+    const { db, options } = this.#ctx;
+    return {
+      dbName: this.dbName,
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))] ?? 'FULL',
+      busyTimeout: Number(db.pragma('busy_timeout', { simple: true })),
+      durability: options.durability,
+      WAL: options.WAL,
+      profile: options.profile,
+      indexes: { ...options.indexes },
+      presentIndexes: presentIndexes(db),
+      cache: { ...options.cache },
+    };
+  }
+
+  /**
+   * Stores an event and applies it to the model; returns the model method's result.
+   * Synchronous: with a model on the queue's file, the event and the model's changes
+   * are committed together before it returns, and a throwing model method rolls both
+   * back (`_error` is called and `EventRejectedError` thrown). A model in another file
+   * runs after the event committed; its failures go to `_error`. Callbacks run after commit.
+   *
+   * @example
+   * const user = queue.store({ cmd: 'createUser', data: { name: 'Ann' } }, model, callbacks);
+   * queue.store({ cmd: 'ship', data, stream: 'order-7', expectedVersion: 3 }, model); // ConflictError if not at 3
+   */
+  store<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): R {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return storeOne(this.#ctx, event, model ?? this._model, callbacks ?? this._cb) as R;
+  }
+
+  /**
+   * Like `store`, but resolves once the event and its model changes are durably
+   * committed. Concurrent calls share one transaction and one fsync (group commit);
+   * each event runs in its own savepoint, so a failing one rejects only its own promise.
+   *
+   * @example
+   * await Promise.all(orders.map((data) => queue.storeAsync({ cmd: 'placeOrder', data }, model)));
+   */
+  storeAsync<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): Promise<R> {
+    return this.#group.enqueue<R>(event, model ?? this._model, callbacks ?? this._cb);
+  }
+
+  /**
+   * Stores every event in one transaction, or none: an invalid event, a version
+   * conflict or a throwing same-file model method rolls back the whole batch and
+   * throws an error naming the event's index. Callbacks run after commit, in order.
+   *
+   * @example
+   * const results = queue.storeBulk(events, model, callbacks); // [{ row, result }]
+   */
+  storeBulk<R = any>(events: readonly EventInput[], model?: Model, callbacks?: Callbacks): Array<BulkResult<R>> {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return storeMany(this.#ctx, events, model ?? this._model, callbacks ?? this._cb) as Array<BulkResult<R>>;
+  }
+
+  /** `store` with correlation, causation (`causationId` or `parentEventId`) and metadata taken from `context`. */
+  storeWithContext<R = any>(event: EventInput, context: StoreContext, model?: Model, callbacks?: Callbacks): R {
+    return this.store<R>(
+      {
+        ...event,
+        correlationId: context.correlationId ?? event.correlationId,
+        causationId: context.causationId ?? context.parentEventId ?? event.causationId,
+        metadata: { ...event.metadata, ...context.metadata },
+      },
+      model,
+      callbacks,
+    );
+  }
+
+  /** Applies an already stored event to a model (its own transaction) and runs its callback. */
+  execute<R = any>(row: EventRow, model: Model, callbacks: Callbacks = {}): R | undefined {
+    assertOpen(this.#ctx);
+    return applyAndSettle(model, [row], callbacks)[0]?.result as R | undefined;
+  }
+
+  /**
+   * Registers `hook(row)`, called inside the write transaction after each insert
+   * (see the class notes). Returns the function that unregisters it.
+   */
+  onEventStored(hook: (row: EventRow) => void): () => void {
+    if (typeof hook !== 'function') throw new ValidationError('onEventStored expects a function (row) => void.');
+    const entry = (row: EventRow): void => hook(row);
+    this.#ctx.hooks.add(entry);
+    return () => {
+      this.#ctx.hooks.delete(entry);
+    };
+  }
+
+  retrieveByID(id: number): EventRow | null {
+    return reads.retrieveByID(this.#ctx, id);
+  }
+
+  /** Cached `retrieveByID`; the value is deep-frozen (shared, read-only). */
+  retrieveByIDCached(id: number): EventRow | null {
+    return reads.retrieveByIDCached(this.#ctx, id);
+  }
+
+  /** Every event of a correlation id, in id order. */
+  getTransaction(correlationId: string): EventRow[] {
+    return reads.getTransaction(this.#ctx, correlationId);
+  }
+
+  /** Cached `getTransaction` (invalidated by every write to that correlation); deep-frozen. */
+  getTransactionCached(correlationId: string): readonly EventRow[] {
+    return reads.getTransactionCached(this.#ctx, correlationId);
+  }
+
+  getChildEvents(eventId: number): EventRow[] {
+    return reads.getChildEvents(this.#ctx, eventId);
+  }
+
+  getEventLineage(eventId: number): reads.EventLineage | null {
+    return reads.getEventLineage(this.#ctx, eventId);
+  }
+
+  /** Current version of a stream (0 when it has no events). */
+  getStreamVersion(stream: string): number {
+    return (this.#ctx.db.prepare('SELECT max(stream_version) FROM queue WHERE stream = ?').pluck().get(stream) as number | null) ?? 0;
+  }
+
+  /**
+   * One page of a correlation's events with the total, read in one snapshot.
+   * @example
+   * const { events, totalCount, hasMore, nextOffset } = queue.getByCorrelationIdPaginated(id, { limit: 100, offset: 0 });
+   */
+  getByCorrelationIdPaginated(correlationId: string, options: PageOptions = {}): Page {
+    return readPage(this.#ctx.db, this.#paged.correlation, [correlationId], options);
+  }
+
+  getChildEventsPaginated(eventId: number, options: PageOptions = {}): Page {
+    return readPage(this.#ctx.db, this.#paged.children, [eventId], options);
+  }
+
+  /** A user's events, newest first. */
+  getByUserPaginated(user: string, options: PageOptions = {}): Page {
+    return readPage(this.#ctx.db, this.#paged.user, [user], options);
+  }
+
+  /** A cmd's events, newest first. */
+  getByCmdPaginated(cmd: string, options: PageOptions = {}): Page {
+    return readPage(this.#ctx.db, this.#paged.cmd, [cmd], options);
+  }
+
+  /** Events with `start <= datetime <= end`, newest first. */
+  getByTimeRangePaginated(start: Date | number, end: Date | number, options: PageOptions = {}): Page {
+    return readPage(this.#ctx.db, this.#paged.timeRange, [toMillis('start', start), toMillis('end', end)], options);
+  }
+
+  /** eventlite's name of `getByUserPaginated`. */
+  getEventsByUserPaginated(user: string, options: PageOptions = {}): Page {
+    return this.getByUserPaginated(user, options);
+  }
+
+  /** eventlite's name of `getByCmdPaginated`. */
+  getEventsByCmdPaginated(cmd: string, options: PageOptions = {}): Page {
+    return this.getByCmdPaginated(cmd, options);
+  }
+
+  /** eventlite's name of `getByTimeRangePaginated`. */
+  getEventsInTimeRangePaginated(start: Date | number, end: Date | number, options: PageOptions = {}): Page {
+    return this.getByTimeRangePaginated(start, end, options);
+  }
+
+  /**
+   * Batches of events in id order (keyset paging: constant memory on any log size).
+   * @example
+   * for await (const batch of queue.streamEvents({ batchSize: 1000, cmd: 'orderPlaced' })) await processBatch(batch);
+   */
+  streamEvents(options: StreamOptions = {}): AsyncGenerator<EventRow[], void, undefined> {
+    return streamEvents(this.#ctx, options);
+  }
+
+  /**
+   * Replays the log into `model` (keyset paging). Callbacks fire only if `whileCB`
+   * is given. `range` is `{ start, stop }` (stop: an id, exclusive, or a date) or a start id.
+   * @example
+   * queue.cycleThrough(freshModel, () => console.log('rebuilt'), eventCallbacks.void, { start: 1 });
+   */
+  cycleThrough(model: Model, doneCB?: () => void, whileCB?: Callbacks, range?: ReplayRange | number): ReplaySummary {
+    this.#group.flush();
+    return cycleThrough(this.#ctx, model, doneCB, whileCB, range);
+  }
+
+  /** Hits, misses, evictions, size and hit rate of the query cache. */
+  getCacheStats(): CacheStatsReport {
+    const { cache, options } = this.#ctx;
+    if (!cache) return { enabled: false, hits: 0, misses: 0, evictions: 0, size: 0, maxSize: options.cache.maxSize, ttl: options.cache.ttl, hitRate: 0 };
+    const stats = cache.stats();
+    return {
+      enabled: true,
+      hits: stats.hits,
+      misses: stats.misses,
+      evictions: stats.evictions,
+      size: stats.size,
+      maxSize: stats.max,
+      ttl: stats.ttl,
+      hitRate: stats.hitRate,
+    };
+  }
+
+  /** Empties the query cache (needed after writing to `queue` with SQL directly). */
+  clearCache(): void {
+    this.#ctx.cache?.clear();
+  }
+
+  /** Commits pending `storeAsync` events, then releases the file. Idempotent. */
+  close(): void {
+    if (this.#ctx.closed) return;
+    this.#group.flush();
+    this.#ctx.closed = true;
+    this.#ctx.cache?.clear();
+    this.#ctx.hooks.clear();
+    releaseConnection(this.#ctx.db);
+  }
+
+  /** Runs `fn` in a write transaction of this queue (events stored inside commit with it). @internal */
+  transaction<T>(fn: () => T): T {
+    this.#group.flush();
+    return runWrite(this.#ctx, () => fn());
+  }
+}
+
+/**
+ * Opens (or creates) an event store.
+ *
+ * @example
+ * const queue = initQueue({ dbName: 'data/events.sqlite', profile: 'balanced', indexes: { user: true } });
+ * @example
+ * const fastQueue = initQueue({ WAL: true, indexes: { correlation_id: true, causation_id: true }, cache: { enabled: false } });
+ */
+export function initQueue(options: QueueOptions = {}): EventQueue {
+  return new EventQueue(options);
+}

@@ -1,0 +1,67 @@
+/**
+ * Synchronous reads (eventlite's): by id, by correlation (a "transaction"),
+ * children and lineage, and their cached forms. Cached values are deep-frozen:
+ * callers share them without copying and can never corrupt the cache.
+ */
+import { invalidOption } from '../core/errors.js';
+import { rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
+import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext } from './queue-context.js';
+
+/** An event with its parent and direct children. */
+export interface EventLineage {
+  event: EventRow;
+  parent: EventRow | null;
+  children: EventRow[];
+}
+
+function checkId(name: string, id: unknown): asserts id is number {
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw invalidOption(name, 'an integer event id', id);
+}
+
+export function retrieveByID(ctx: QueueContext, id: number): EventRow | null {
+  checkId('id', id);
+  const raw = ctx.statements.byId.get(id) as RawEventRow | undefined;
+  return raw ? rowToEvent(raw) : null;
+}
+
+export function getTransaction(ctx: QueueContext, correlationId: string): EventRow[] {
+  if (typeof correlationId !== 'string') throw invalidOption('correlationId', 'a string', correlationId);
+  return (ctx.statements.byCorrelation.all(correlationId) as RawEventRow[]).map(rowToEvent);
+}
+
+export function getChildEvents(ctx: QueueContext, eventId: number): EventRow[] {
+  checkId('eventId', eventId);
+  return (ctx.statements.children.all(eventId) as RawEventRow[]).map(rowToEvent);
+}
+
+export function getEventLineage(ctx: QueueContext, eventId: number): EventLineage | null {
+  const event = retrieveByID(ctx, eventId);
+  if (!event) return null;
+  return {
+    event,
+    parent: event.causation_id === null ? null : retrieveByID(ctx, event.causation_id),
+    children: getChildEvents(ctx, eventId),
+  };
+}
+
+/** The event by id from the cache (frozen), read and cached on a miss. Missing ids are not cached. */
+export function retrieveByIDCached(ctx: QueueContext, id: number): EventRow | null {
+  if (!ctx.cache) return retrieveByID(ctx, id);
+  const key = cacheKeyOfId(id);
+  const hit = ctx.cache.get(key);
+  if (hit !== undefined) return hit as EventRow;
+  const row = retrieveByID(ctx, id);
+  if (row) ctx.cache.set(key, row);
+  return row;
+}
+
+/** The correlation's events from the cache (a frozen array), read and cached on a miss. */
+export function getTransactionCached(ctx: QueueContext, correlationId: string): readonly EventRow[] {
+  if (!ctx.cache) return getTransaction(ctx, correlationId);
+  const key = cacheKeyOfTransaction(correlationId);
+  const hit = ctx.cache.get(key);
+  if (hit !== undefined) return hit as EventRow[];
+  const rows = getTransaction(ctx, correlationId);
+  ctx.cache.set(key, rows);
+  return rows;
+}

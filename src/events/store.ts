@@ -1,0 +1,80 @@
+/**
+ * `store` and `storeBulk`: synchronous writes, one transaction each, callbacks
+ * after commit. A same-file model runs inside the transaction (atomic); a
+ * model in another file runs after the event committed, as in eventlite.
+ */
+import { ValidationError } from '../core/errors.js';
+import { errorReport, reportError, runCallback } from './callbacks.js';
+import { EventRejectedError } from './event-errors.js';
+import { prepareEvent, type EventInput } from './event-input.js';
+import type { EventRow } from './event-row.js';
+import { sharesConnection, writeEvent, type WrittenEvent } from './event-writer.js';
+import { applyAndSettle } from './model-runner.js';
+import type { Callbacks, Model } from './model-types.js';
+import type { QueueContext } from './queue-context.js';
+import { runWrite } from './write-transaction.js';
+
+/** One entry of `storeBulk`'s result. */
+export interface BulkResult<R = unknown> {
+  row: EventRow;
+  result: R;
+}
+
+/** Tells `_error` about a rejected event (its handler threw), then lets the caller rethrow. */
+export function reportRejection(err: unknown, model: Model | undefined, callbacks: Callbacks | undefined): void {
+  if (err instanceof EventRejectedError && err.row) reportError(callbacks, model, errorReport(err.row, err.cause, true, err.message));
+}
+
+/** Writes one event (see `EventQueue.store`). */
+export function storeOne(ctx: QueueContext, input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): unknown {
+  const event = prepareEvent(input);
+  const foreign = model !== undefined && !sharesConnection(ctx, model);
+  let result: unknown;
+  try {
+    runWrite(ctx, (tx) => {
+      const written = writeEvent(ctx, tx, event, model, undefined);
+      result = written.result;
+      tx.afterCommit.push(() => {
+        if (foreign) result = applyAndSettle(model, [written.row], callbacks)[0]?.result;
+        else runCallback(callbacks, written.result, written.row, model);
+      });
+    });
+  } catch (err) {
+    reportRejection(err, model, callbacks);
+    throw err;
+  }
+  return result;
+}
+
+/** Writes every event or none (see `EventQueue.storeBulk`). */
+export function storeMany(
+  ctx: QueueContext,
+  inputs: readonly EventInput[],
+  model: Model | undefined,
+  callbacks: Callbacks | undefined,
+): BulkResult[] {
+  if (!Array.isArray(inputs)) {
+    throw new ValidationError('storeBulk expects an array of events like [{ cmd, data }].', [{ field: 'events', message: 'not an array' }]);
+  }
+  const events = inputs.map((input, index) => prepareEvent(input, index));
+  if (events.length === 0) return [];
+  const foreign = model !== undefined && !sharesConnection(ctx, model);
+  try {
+    return runWrite(ctx, (tx) => {
+      const written: WrittenEvent[] = new Array(events.length);
+      for (let i = 0; i < events.length; i++) written[i] = writeEvent(ctx, tx, events[i]!, model, i);
+      tx.afterCommit.push(() => {
+        if (foreign) {
+          const outcomes = applyAndSettle(model, written.map((w) => w.row), callbacks);
+          for (let i = 0; i < outcomes.length; i++) written[i]!.result = outcomes[i]!.result;
+        } else if (callbacks) {
+          for (const w of written) runCallback(callbacks, w.result, w.row, model);
+        }
+      });
+      return written;
+    });
+  } catch (err) {
+    reportRejection(err, model, callbacks);
+    throw err;
+  }
+}
