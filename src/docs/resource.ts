@@ -144,14 +144,21 @@ export class Resource extends EventEmitter {
 
   #call<T>(method: ResourceMethod, args: unknown[], impl: () => Promise<T>): Promise<T> {
     const chain = this.#middleware;
-    if (chain.length === 0) return impl();
+    // Argument errors thrown synchronously still surface as rejections.
+    if (chain.length === 0) {
+      try {
+        return impl();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const call: ResourceCall = { resource: this, method, args };
     let next = impl as () => Promise<unknown>;
     for (const middleware of chain) {
       const inner = next;
       next = () => middleware(call, inner);
     }
-    return next() as Promise<T>;
+    return Promise.resolve().then(next) as Promise<T>;
   }
 
   // ---- reads ---------------------------------------------------------------------------------
