@@ -1,2 +1,28 @@
 // Public API of the storage layer; src/index.ts re-exports this file.
-export {};
+export type {
+  ObjectMetadata,
+  RequestOptions,
+  PutObjectInput,
+  PutObjectOutput,
+  KeyInput,
+  ObjectHead,
+  StoredObject,
+  DeleteObjectsInput,
+  DeleteObjectsOutput,
+  CopyObjectInput,
+  ListObjectsInput,
+  ListedObject,
+  ListObjectsOutput,
+  ListAllInput,
+  StoreCapabilities,
+  ObjectStore,
+} from './object-store.js';
+export { METADATA_LIMIT_BYTES } from './object-store.js';
+export { createClient, type CreateClientOptions } from './create-client.js';
+export { parseConnectionString, type ConnectionTarget, type S3Credentials } from './connection-string.js';
+export { resolveHttpClientOptions, type HttpClientOptions, type ResolvedHttpClientOptions, type StorageLogger } from './http-client-options.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { FileStore, type FileStoreOptions } from './file-store.js';
+export { S3Store, type S3StoreOptions } from './s3-store.js';
+export { metadataSize, DEFAULT_CONTENT_TYPE, MAX_KEY_BYTES } from './metadata-rules.js';
+export { compareKeys } from './key-order.js';

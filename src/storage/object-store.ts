@@ -100,6 +100,8 @@ export interface ListAllInput extends RequestOptions {
 export interface StoreCapabilities {
   /** Whether the backend enforces If-Match / If-None-Match on writes. */
   conditionalWrites: boolean;
+  /** Whether the backend rejects user metadata over 2 KB (AWS S3 does; s3rver does not). */
+  metadataLimit: boolean;
 }
 
 export interface ObjectStore {

@@ -1,0 +1,58 @@
+/**
+ * createClient(connectionString, options): the store a connection string names.
+ */
+import { invalidOption } from '../core/errors.js';
+import { parseConnectionString } from './connection-string.js';
+import { FileStore } from './file-store.js';
+import {
+  checkHttpClientOptions,
+  DEFAULT_CONCURRENCY,
+  resolveHttpClientOptions,
+  type HttpClientOptions,
+  type StorageLogger,
+} from './http-client-options.js';
+import { MemoryStore } from './memory-store.js';
+import type { ObjectStore } from './object-store.js';
+import { S3Store } from './s3-store.js';
+
+export interface CreateClientOptions {
+  /** Concurrency of the executor pool that will drive this store; `maxSockets` defaults to it. @default 100 */
+  concurrency?: number;
+  /** Agent settings for s3:// and http(s)://; override the connection string's query parameters. */
+  httpClientOptions?: HttpClientOptions;
+  /** Receives warnings (e.g. `maxSockets` below `concurrency`). @default console */
+  logger?: StorageLogger;
+}
+
+/**
+ * @example
+ * const store = createClient('memory://test-bucket/integration-tests');
+ * const s3 = createClient('s3://KEY:SECRET@my-bucket/app?region=eu-west-1', { concurrency: 200 });
+ * const minio = createClient('http://KEY:SECRET@127.0.0.1:9000/bucket/db', { httpClientOptions: { maxSockets: 200 } });
+ */
+export function createClient(connectionString: string, options: CreateClientOptions = {}): ObjectStore {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidOption('concurrency', 'an integer from 1 and up', concurrency);
+  const httpClientOptions = checkHttpClientOptions(options.httpClientOptions);
+  const logger = options.logger ?? console;
+  if (typeof logger?.warn !== 'function') throw invalidOption('logger', 'an object with a warn(message) method', logger);
+
+  const target = parseConnectionString(connectionString);
+  switch (target.kind) {
+    case 'memory':
+      return new MemoryStore({ bucket: target.bucket, prefix: target.prefix });
+    case 'file':
+      return new FileStore({ root: target.root });
+    case 's3':
+      return new S3Store({
+        bucket: target.bucket,
+        prefix: target.prefix,
+        region: target.region,
+        endpoint: target.endpoint,
+        forcePathStyle: target.forcePathStyle,
+        credentials: target.credentials,
+        httpClientOptions: resolveHttpClientOptions({ ...target.httpClientOptions, ...httpClientOptions }, concurrency, logger),
+      });
+  }
+}
