@@ -17,12 +17,14 @@ const TAG_BYTES = 16;
 const SCRYPT_OPTIONS = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 const keyCache = new Map<string, Promise<Buffer>>();
+let derivations = 0;
 
 function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
   // The cache is keyed by a hash so the passphrase itself is not kept as a map key.
   const id = createHash('sha256').update(passphrase).update('\0').update(salt).digest('base64');
   let key = keyCache.get(id);
   if (!key) {
+    derivations++;
     key = new Promise<Buffer>((resolve, reject) => {
       scrypt(passphrase, salt, 32, SCRYPT_OPTIONS, (err, derived) => (err ? reject(err) : resolve(derived)));
     });
@@ -43,6 +45,11 @@ export class FieldCipher {
   /** Derives (or reuses) the key for this passphrase and salt. */
   static async create(passphrase: string, salt: Buffer): Promise<FieldCipher> {
     return new FieldCipher(await deriveKey(passphrase, salt));
+  }
+
+  /** How many scrypt derivations this process ran (observability: one per passphrase and salt, never per write). */
+  static get derivations(): number {
+    return derivations;
   }
 
   /** A fresh random salt for a new database. */
