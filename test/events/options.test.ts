@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { initQueue } from '../../src/events/index.js';
+import { resolveQueueOptions } from '../../src/events/options.js';
 import { useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
@@ -92,6 +93,18 @@ describe('initQueue options', () => {
     expect(() => initQueue({ dbName, durability: 'eventual' as never })).toThrow(/durability/);
     expect(() => initQueue({ dbName, profile: 'fast' as never })).toThrow(/profile/);
     expect(() => initQueue({ dbName, reset: true })).toThrow(/risky/);
+  });
+
+  it('defaults: data/events.sqlite, WAL, durability full, core indexes, cache on', () => {
+    expect(resolveQueueOptions({})).toMatchObject({
+      dbName: 'data/events.sqlite',
+      WAL: true,
+      durability: 'full',
+      busyTimeout: 5000,
+      cache: { enabled: true, maxSize: 1000, ttl: 300000 },
+      indexes: { correlation_id: true, causation_id: true, cmd: false },
+    });
+    expect(resolveQueueOptions({ noWAL: true }).WAL).toBe(false);
   });
 
   it('risky adds reset(), which empties the log', () => {
