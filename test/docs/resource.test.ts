@@ -238,7 +238,7 @@ describe('events and hooks', () => {
         hooks: {
           beforeInsert: (data) => ({ ...data, slug: String(data.text).toLowerCase() }),
           afterInsert: [(doc) => void calls.push(`afterInsert:${String(doc.slug)}`)],
-          beforeUpdate: (data, ctx) => void calls.push(`beforeUpdate:${String(ctx.before?.text)}`),
+          beforeUpdate: (_data, ctx) => void calls.push(`beforeUpdate:${String(ctx.before?.text)}`),
           afterUpdate: (doc) => void calls.push(`afterUpdate:${String(doc.text)}`),
           beforeDelete: (doc) => void calls.push(`beforeDelete:${String(doc.text)}`),
           afterDelete: (doc) => void calls.push(`afterDelete:${String(doc.text)}`),
