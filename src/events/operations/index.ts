@@ -12,3 +12,10 @@ export type {
   RecurringJobOptions,
   WorkerOptions,
 } from './job-types.js';
+export { BulkOperations } from './bulk-operations.js';
+export type { ExportFilter, ExportOptions, ExportResult } from './event-export.js';
+export type { ImportOptions, ImportResult } from './event-import.js';
+export type { ExportTarget, ImportSource } from './line-io.js';
+export type { EventStoreHandle, HookableEventStore } from './event-store-handle.js';
+export { EventJobProcessor } from './event-job-processor.js';
+export type { OnEventOptions } from './event-job-processor.js';

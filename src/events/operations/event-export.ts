@@ -1,0 +1,121 @@
+/**
+ * Streams events out of the `queue` table in id order, page by page (keyset
+ * paging, constant memory), through a writer that respects backpressure.
+ */
+import { invalidOption } from '../../core/errors.js';
+import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from '../event-row.js';
+import { LINE_COLUMNS, type RawEventTuple } from './event-line.js';
+import type { EventStoreHandle } from './event-store-handle.js';
+import { describeTarget, LineWriter, type ExportTarget } from './line-io.js';
+
+type OneOrMany<T> = T | readonly T[];
+
+/** Equality filters run in SQL; each value may be a list (any of). */
+export interface ExportFilter {
+  cmd?: OneOrMany<string>;
+  user?: OneOrMany<string>;
+  correlation_id?: OneOrMany<string>;
+  stream?: OneOrMany<string>;
+}
+
+export interface ExportOptions {
+  /** SQL equality filters, or a predicate on each event (JSON parsed). */
+  filter?: ExportFilter | ((event: EventRow) => boolean);
+  /** First id to export (inclusive). @default 1 */
+  startId?: number;
+  /** Last id to export (inclusive). @default the highest id when the export starts */
+  endId?: number;
+  /** Rows read per page. @default 1000 */
+  batchSize?: number;
+  /** End a stream given as target (files are always closed, stdout never). @default true */
+  end?: boolean;
+}
+
+export interface ExportResult {
+  exported: number;
+  /** The path written, `-`, or `(stream)`. */
+  path: string;
+}
+
+const FILTER_KEYS = ['cmd', 'user', 'correlation_id', 'stream'] as const;
+
+function positiveInt(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidOption(name, 'an integer from 1 and up', value);
+  return value;
+}
+
+function filterSql(filter: ExportFilter | undefined): { sql: string; params: string[] } {
+  if (filter === undefined) return { sql: '', params: [] };
+  if (filter === null || typeof filter !== 'object') throw invalidOption('filter', 'an object of column filters or a function', filter);
+  let sql = '';
+  const params: string[] = [];
+  for (const key of Object.keys(filter)) {
+    if (!(FILTER_KEYS as readonly string[]).includes(key)) {
+      throw invalidOption(`filter.${key}`, `one of ${FILTER_KEYS.join(', ')} (use a function filter for anything else)`, key);
+    }
+    const raw = filter[key as keyof ExportFilter];
+    const values = typeof raw === 'string' ? [raw] : raw;
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string')) {
+      throw invalidOption(`filter.${key}`, 'a string or a non-empty list of strings', raw);
+    }
+    sql += ` AND ${key} IN (${values.map(() => '?').join(', ')})`;
+    params.push(...values);
+  }
+  return { sql, params };
+}
+
+function tupleToRaw(row: RawEventTuple): RawEventRow {
+  const raw: Record<string, unknown> = {};
+  LINE_COLUMNS.forEach((column, i) => {
+    raw[column] = row[i];
+  });
+  return raw as unknown as RawEventRow;
+}
+
+/**
+ * Writes each selected row as `encode(row)` plus a newline, after `header` if any.
+ * Resolves once the target is flushed (and a file fsynced and closed).
+ */
+export async function exportRows(
+  queue: EventStoreHandle,
+  target: ExportTarget,
+  options: ExportOptions,
+  encode: (row: RawEventTuple) => string,
+  header?: string,
+): Promise<ExportResult> {
+  if (typeof target !== 'string' && (target === null || typeof target !== 'object' || typeof target.write !== 'function')) {
+    throw invalidOption('path', 'a file path, "-" or a writable stream', target);
+  }
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  const startId = positiveInt('startId', options.startId) ?? 1;
+  const batchSize = positiveInt('batchSize', options.batchSize) ?? 1000;
+  const predicate = typeof options.filter === 'function' ? options.filter : undefined;
+  const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter);
+  const { db } = queue;
+  // Fix the end up front: appends made during a long export do not make it chase the tail.
+  const endId = positiveInt('endId', options.endId) ?? ((db.prepare('SELECT max(id) FROM queue').pluck().get() as number | null) ?? 0);
+  const page = db.prepare(`SELECT ${EVENT_COLUMNS} FROM queue WHERE id >= ? AND id <= ?${sql} ORDER BY id LIMIT ?`).raw();
+
+  const writer = await LineWriter.open(target, { end: options.end ?? true });
+  let exported = 0;
+  try {
+    if (header !== undefined && writer.push(header)) await writer.flush();
+    let from = startId;
+    while (from <= endId) {
+      const rows = page.all(from, endId, ...params, batchSize) as RawEventTuple[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (predicate && !predicate(rowToEvent(tupleToRaw(row)))) continue;
+        exported += 1;
+        if (writer.push(encode(row))) await writer.flush();
+      }
+      from = (rows[rows.length - 1] as RawEventTuple)[0] + 1;
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  return { exported, path: describeTarget(target) };
+}

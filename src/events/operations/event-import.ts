@@ -1,0 +1,323 @@
+/**
+ * Streams a JSONL file into the `queue` table.
+ *
+ * Atomic (default): every line is validated and staged in a TEMP table (on
+ * disk, so memory stays flat), then copied into `queue` in one short
+ * transaction; any bad line or clash leaves the store untouched. Non-atomic:
+ * each batch commits on its own and an error says which line to resume from.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConflictError, invalidOption, type S3liteError } from '../../core/errors.js';
+import { EVENT_COLUMNS, rowToEvent, type RawEventRow } from '../event-row.js';
+import { decodeEventLine, lineError } from './event-line.js';
+import type { EventStoreHandle } from './event-store-handle.js';
+import { importHooksOf, type ImportHook } from './import-hooks.js';
+import { describeTarget, readLines, type ImportSource } from './line-io.js';
+
+export interface ImportOptions {
+  /**
+   * Keep the ids of the file. Then an id already in the store is a ConflictError;
+   * with `false` events get new ids after the store's last one, in file order, and
+   * `causation_id`s pointing into the file are rewritten to the new ids.
+   * @default true
+   */
+  preserveIds?: boolean;
+  /** Lines per staging (or, non-atomic, per commit) batch. @default 1000 */
+  batchSize?: number;
+  /**
+   * `false` commits each batch as it goes; a failure then reports how many events
+   * were committed and the `fromLine` to resume with. Requires `preserveIds`.
+   * @default true
+   */
+  atomic?: boolean;
+  /** Skip the lines before this one (resuming a non-atomic import). @default 1 */
+  fromLine?: number;
+  /** Called after each batch: lines read so far, and events validated (atomic) or committed (non-atomic). */
+  onProgress?: (progress: { lines: number; events: number }) => void;
+}
+
+export interface ImportResult {
+  imported: number;
+  /** Last line number read. */
+  lines: number;
+  /** Id range written (new ids when renumbered), null when nothing was imported. */
+  firstId: number | null;
+  lastId: number | null;
+  path: string;
+}
+
+const COLUMN_LIST = EVENT_COLUMNS;
+const PLACEHOLDERS = EVENT_COLUMNS.split(', ').map(() => '?').join(', ');
+
+function values(row: RawEventRow): unknown[] {
+  return [
+    row.id, row.version, row.datetime, row.user, row.ip, row.cmd, row.data,
+    row.correlation_id, row.causation_id, row.metadata, row.stream, row.stream_version,
+  ];
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidOption(name, 'an integer from 1 and up', value);
+  return value;
+}
+
+function resolveOptions(options: ImportOptions) {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  const preserveIds = options.preserveIds ?? true;
+  const atomic = options.atomic ?? true;
+  if (typeof preserveIds !== 'boolean') throw invalidOption('preserveIds', 'a boolean', preserveIds);
+  if (typeof atomic !== 'boolean') throw invalidOption('atomic', 'a boolean', atomic);
+  if (!atomic && !preserveIds) {
+    throw invalidOption('preserveIds', 'true when `atomic` is false (a resumed import must map ids the same way)', preserveIds);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw invalidOption('onProgress', 'a function', options.onProgress);
+  }
+  return {
+    preserveIds,
+    atomic,
+    batchSize: positiveInt('batchSize', options.batchSize, 1000),
+    fromLine: positiveInt('fromLine', options.fromLine, 1),
+    onProgress: options.onProgress,
+  };
+}
+
+function isConstraint(err: unknown, kind: string): boolean {
+  return (err as { code?: string }).code === `SQLITE_CONSTRAINT_${kind}`;
+}
+
+function idClash(line: number, id: number, tail: string): ConflictError {
+  return new ConflictError(
+    `Line ${line}: event id ${id} already exists in the event store. ${tail} Import into an empty store to keep ids, ` +
+      'or pass { preserveIds: false } to give the imported events new ids (causation links are rewritten to match).',
+    { details: { line, id } },
+  );
+}
+
+function streamClash(line: number, stream: unknown, version: unknown, tail: string): ConflictError {
+  return new ConflictError(
+    `Line ${line}: stream ${JSON.stringify(stream)} already has version ${String(version)} in the event store. ${tail}`,
+    { details: { line, stream, stream_version: version } },
+  );
+}
+
+/** Imports `source` into `queue`; see {@link ImportOptions}. */
+export async function importEvents(queue: EventStoreHandle, source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
+  if (typeof source !== 'string' && (source === null || typeof source !== 'object' || typeof source.pipe !== 'function')) {
+    throw invalidOption('path', 'a file path, "-" or a readable stream', source);
+  }
+  const resolved = resolveOptions(options);
+  const hooks = importHooksOf(queue);
+  try {
+    return resolved.atomic
+      ? await importAtomically(queue, source, resolved, hooks)
+      : await importInBatches(queue, source, resolved, hooks);
+  } finally {
+    queue.clearCache?.();
+  }
+}
+
+type Resolved = ReturnType<typeof resolveOptions>;
+
+async function importAtomically(queue: EventStoreHandle, source: ImportSource, options: Resolved, hooks: ReadonlySet<ImportHook>): Promise<ImportResult> {
+  const { db } = queue;
+  const stage = `s3lite_import_${randomBytes(6).toString('hex')}`;
+  const nothing = 'Nothing was imported (the import is atomic).';
+  db.exec(`CREATE TEMP TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST});
+    CREATE UNIQUE INDEX temp.${stage}_id ON ${stage} (id);
+    CREATE UNIQUE INDEX temp.${stage}_stream ON ${stage} (stream, stream_version) WHERE stream IS NOT NULL;`);
+  try {
+    const insert = db.prepare(`INSERT INTO temp.${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
+    const lineOfId = db.prepare(`SELECT line FROM temp.${stage} WHERE id = ?`).pluck();
+    const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
+      for (const [row, line] of batch) {
+        try {
+          insert.run(line, ...values(row));
+        } catch (err) {
+          if (isConstraint(err, 'UNIQUE') && lineOfId.get(row.id) !== undefined) {
+            throw lineError(line, `event id ${row.id} appears twice in the file (also on line ${String(lineOfId.get(row.id))}). ${nothing}`, { id: row.id });
+          }
+          if (isConstraint(err, 'UNIQUE')) {
+            throw lineError(line, `stream ${JSON.stringify(row.stream)} version ${row.stream_version} appears twice in the file. ${nothing}`);
+          }
+          throw lineError(line, `${(err as Error).message}. ${nothing}`);
+        }
+      }
+    });
+    let batch: [RawEventRow, number][] = [];
+    let staged = 0;
+    let lines = 0;
+    for await (const [text, line] of readLines(source)) {
+      lines = line;
+      if (line < options.fromLine) continue;
+      try {
+        batch.push([decodeEventLine(text, line), line]);
+      } catch (err) {
+        (err as S3liteError).message += ` ${nothing}`;
+        throw err;
+      }
+      if (batch.length >= options.batchSize) {
+        stageBatch(batch);
+        staged += batch.length;
+        batch = [];
+        options.onProgress?.({ lines, events: staged });
+      }
+    }
+    stageBatch(batch);
+    staged += batch.length;
+    const range = db.transaction(() => copyStaged(queue, stage, options.preserveIds, hooks, nothing)).immediate();
+    options.onProgress?.({ lines, events: staged });
+    return { imported: staged, lines, ...range, path: describeTarget(source) };
+  } finally {
+    db.exec(`DROP TABLE IF EXISTS temp.${stage}`);
+  }
+}
+
+/** Runs inside the import transaction: clash checks, the copy, and the import hooks. */
+function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean, hooks: ReadonlySet<ImportHook>, nothing: string) {
+  const { db } = queue;
+  const count = db.prepare(`SELECT count(*) FROM temp.${stage}`).pluck().get() as number;
+  if (count === 0) return { firstId: null, lastId: null };
+  if (preserveIds) {
+    const clash = db
+      .prepare(`SELECT s.line, s.id FROM temp.${stage} s WHERE EXISTS (SELECT 1 FROM main.queue q WHERE q.id = s.id) ORDER BY s.seq LIMIT 1`)
+      .get() as { line: number; id: number } | undefined;
+    if (clash) throw idClash(clash.line, clash.id, nothing);
+  }
+  const streamRow = db
+    .prepare(
+      `SELECT s.line, s.stream, s.stream_version FROM temp.${stage} s WHERE s.stream IS NOT NULL AND EXISTS
+         (SELECT 1 FROM main.queue q WHERE q.stream = s.stream AND q.stream_version = s.stream_version) ORDER BY s.seq LIMIT 1`,
+    )
+    .get() as { line: number; stream: string; stream_version: number } | undefined;
+  if (streamRow) throw streamClash(streamRow.line, streamRow.stream, streamRow.stream_version, nothing);
+
+  // New ids continue after both the highest id and AUTOINCREMENT's high-water mark.
+  const base = preserveIds
+    ? 0
+    : (db
+        .prepare(
+          `SELECT max(coalesce((SELECT max(id) FROM main.queue), 0),
+                      coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = 'queue'), 0))`,
+        )
+        .pluck()
+        .get() as number);
+  const newId = preserveIds ? 's.id' : `${base} + s.seq`;
+  const causation = preserveIds ? 's.causation_id' : `coalesce(${base} + p.seq, s.causation_id)`;
+  const columns = EVENT_COLUMNS.split(', ');
+  const selected = columns
+    .map((c) => (c === 'id' ? newId : c === 'causation_id' ? causation : `s.${c}`))
+    .join(', ');
+  const parents = preserveIds ? '' : `LEFT JOIN temp.${stage} p ON p.id = s.causation_id`;
+  db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM temp.${stage} s ${parents} ORDER BY s.seq`).run();
+
+  if (hooks.size > 0) {
+    const page = db.prepare(
+      `SELECT s.seq AS s3lite_seq, ${columns.map((c) => `q.${c}`).join(', ')} FROM temp.${stage} s
+       JOIN main.queue q ON q.id = ${newId} WHERE s.seq > ? ORDER BY s.seq LIMIT 1000`,
+    );
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as (RawEventRow & { s3lite_seq: number })[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const event = rowToEvent(row);
+        for (const hook of hooks) hook(event);
+      }
+      after = (rows[rows.length - 1] as { s3lite_seq: number }).s3lite_seq;
+    }
+  }
+  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM temp.${stage} s`).get() as {
+    firstId: number;
+    lastId: number;
+  };
+  return ids;
+}
+
+class LineFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+async function importInBatches(queue: EventStoreHandle, source: ImportSource, options: Resolved, hooks: ReadonlySet<ImportHook>): Promise<ImportResult> {
+  const { db } = queue;
+  const insert = db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) VALUES (${PLACEHOLDERS})`);
+  let imported = 0;
+  let firstId: number | null = null;
+  let lastId: number | null = null;
+  const write = db.transaction((batch: [RawEventRow, number][]) => {
+    batch.forEach(([row, line], index) => {
+      try {
+        insert.run(...values(row));
+        if (hooks.size > 0) {
+          const event = rowToEvent(row);
+          for (const hook of hooks) hook(event);
+        }
+      } catch (err) {
+        const tail = 'Nothing from this line on was imported.';
+        const mapped = isConstraint(err, 'PRIMARYKEY')
+          ? idClash(line, row.id, tail)
+          : isConstraint(err, 'UNIQUE')
+            ? streamClash(line, row.stream, row.stream_version, tail)
+            : lineError(line, `${(err as Error).message}. ${tail}`);
+        throw new LineFailure(index, mapped);
+      }
+    });
+  });
+  const commit = (batch: [RawEventRow, number][]) => {
+    try {
+      write.immediate(batch);
+    } catch (err) {
+      if (!(err instanceof LineFailure)) throw err;
+      const good = batch.slice(0, err.index);
+      write.immediate(good); // the rows before the failing one still commit, so resuming at it is exact
+      count(good);
+      throw err.error;
+    }
+    count(batch);
+  };
+  const count = (batch: [RawEventRow, number][]) => {
+    if (batch.length === 0) return;
+    imported += batch.length;
+    firstId ??= (batch[0] as [RawEventRow, number])[0].id;
+    lastId = (batch[batch.length - 1] as [RawEventRow, number])[0].id;
+  };
+
+  let batch: [RawEventRow, number][] = [];
+  let lines = 0;
+  try {
+    for await (const [text, line] of readLines(source)) {
+      lines = line;
+      if (line < options.fromLine) continue;
+      let row: RawEventRow;
+      try {
+        row = decodeEventLine(text, line);
+      } catch (err) {
+        commit(batch); // everything before the bad line is valid: keep it
+        batch = [];
+        throw err;
+      }
+      batch.push([row, line]);
+      if (batch.length >= options.batchSize) {
+        commit(batch);
+        batch = [];
+        options.onProgress?.({ lines, events: imported });
+      }
+    }
+    commit(batch);
+  } catch (err) {
+    const failed = err as S3liteError;
+    const line = (failed.details as { line?: number } | undefined)?.line;
+    if (line !== undefined) {
+      failed.message += ` ${imported} event(s) before it were committed; fix the line and resume with { atomic: false, fromLine: ${line} }.`;
+      Object.assign(failed.details, { imported, resumeFromLine: line });
+    }
+    throw err;
+  }
+  options.onProgress?.({ lines, events: imported });
+  return { imported, lines, firstId, lastId, path: describeTarget(source) };
+}

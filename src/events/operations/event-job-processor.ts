@@ -1,0 +1,96 @@
+/**
+ * Turns stored events into background jobs through an outbox: the job row is
+ * inserted in the same SQLite transaction as the event.
+ */
+import { ConfigurationError, invalidOption } from '../../core/errors.js';
+import type { EventRow } from '../event-row.js';
+import type { BackgroundJobQueue } from './background-job-queue.js';
+import type { HookableEventStore } from './event-store-handle.js';
+import { addImportHook } from './import-hooks.js';
+
+export interface OnEventOptions {
+  /** Priority of the jobs this rule adds. @default 0 */
+  priority?: number;
+  /** Milliseconds after the event the job becomes due. @default 0 */
+  delay?: number;
+}
+
+interface Rule {
+  jobName: string;
+  map: (row: EventRow) => unknown;
+  options: OnEventOptions;
+}
+
+/**
+ * Enqueues a job whenever an event with a given `cmd` is stored (by `store`,
+ * `storeAsync`, `storeBulk`, or a JSONL import). The job is written inside the
+ * event's transaction: a rolled-back event enqueues nothing and a committed one
+ * always has its job, even if the process dies right after. Each job's
+ * idempotency key is `event:<event id>:<job name>`, so an event never enqueues
+ * the same job twice.
+ *
+ * The job queue must keep its jobs in the event queue's database: create it with
+ * no arguments (it is then linked here) or with `{ queue: eventQueue }`.
+ *
+ * @example
+ * const jobQueue = new BackgroundJobQueue();
+ * const eventJobProcessor = new EventJobProcessor(eventQueue, jobQueue);
+ * jobQueue.registerWorker('sendEmail', async (data) => sendEmail(data.recipient, data.message));
+ * eventJobProcessor.onEvent('userRegistered', 'sendEmail', (eventRow) => ({
+ *   recipient: eventRow.data.email,
+ *   message: 'Welcome!',
+ * }));
+ * jobQueue.start();
+ */
+export class EventJobProcessor {
+  readonly #jobs: BackgroundJobQueue;
+  readonly #rules = new Map<string, Rule[]>();
+  readonly #unsubscribe: Array<() => void>;
+
+  constructor(eventQueue: HookableEventStore, jobQueue: BackgroundJobQueue) {
+    if (eventQueue === null || typeof eventQueue !== 'object' || typeof eventQueue.onEventStored !== 'function') {
+      throw invalidOption('eventQueue', 'an event queue from initQueue()', eventQueue);
+    }
+    if (jobQueue === null || typeof jobQueue !== 'object' || typeof jobQueue.linkEventQueue !== 'function') {
+      throw invalidOption('jobQueue', 'a BackgroundJobQueue', jobQueue);
+    }
+    jobQueue.linkEventQueue(eventQueue);
+    this.#jobs = jobQueue;
+    const hook = (row: EventRow) => this.#enqueue(row);
+    this.#unsubscribe = [eventQueue.onEventStored(hook), addImportHook(eventQueue, hook)];
+  }
+
+  /**
+   * Adds a rule: each stored event with `cmd` enqueues `jobName` with `map(eventRow)`
+   * as its data (the event's `data` when `map` is omitted). A throwing `map` rolls the
+   * event back.
+   */
+  onEvent(cmd: string, jobName: string, map: (eventRow: EventRow) => unknown = (row) => row.data, options: OnEventOptions = {}): this {
+    if (typeof cmd !== 'string' || cmd === '') throw invalidOption('cmd', 'a non-empty command name', cmd);
+    if (typeof jobName !== 'string' || jobName === '') throw invalidOption('jobName', 'a non-empty job name', jobName);
+    if (typeof map !== 'function') throw invalidOption('map', 'a function (eventRow) => job data', map);
+    const rules = this.#rules.get(cmd) ?? [];
+    if (rules.some((rule) => rule.jobName === jobName)) {
+      throw new ConfigurationError(`A rule for cmd "${cmd}" already enqueues "${jobName}"`);
+    }
+    rules.push({ jobName, map, options: { ...options } });
+    this.#rules.set(cmd, rules);
+    return this;
+  }
+
+  /** Stops enqueuing jobs for new events. */
+  close(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+  }
+
+  #enqueue(row: EventRow): void {
+    const rules = this.#rules.get(row.cmd);
+    if (!rules) return;
+    for (const rule of rules) {
+      this.#jobs.add(rule.jobName, rule.map(row), {
+        ...rule.options,
+        idempotencyKey: `event:${row.id}:${rule.jobName}`,
+      });
+    }
+  }
+}

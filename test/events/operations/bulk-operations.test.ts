@@ -1,0 +1,218 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, ValidationError } from '../../../src/core/errors.js';
+import { initQueue, type EventQueue } from '../../../src/events/index.js';
+import { BulkOperations } from '../../../src/events/operations/index.js';
+import { makeTempDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+const queues: EventQueue[] = [];
+
+function queue(name: string): EventQueue {
+  const q = initQueue({ dbName: join(dir, `${name}.sqlite`) });
+  queues.push(q);
+  return q;
+}
+
+function rows(q: EventQueue): unknown[] {
+  return q.db.prepare('SELECT * FROM queue ORDER BY id').raw().all();
+}
+
+/** A log with every column in use, plus rows written outside s3lite (NULLs, non-canonical JSON). */
+function seed(q: EventQueue): void {
+  const first = q.store({ cmd: 'userRegistered', data: { email: 'ann@example.com', name: 'Änn 🚀' }, user: 'ann', ip: '10.0.0.1' });
+  void first;
+  q.store({
+    cmd: 'profileUpdated',
+    data: { bio: 'line\nbreak, "quotes"', tiny: 1e-7, big: 2 ** 53 - 1, nested: [null, { a: true }] },
+    correlationId: 'corr-1',
+    causationId: 1,
+    metadata: { source: 'api', trace: 'x' },
+    version: 2,
+  });
+  q.store({ cmd: 'orderPlaced', data: { total: 12.5 }, stream: 'order-1', expectedVersion: 0 });
+  q.store({ cmd: 'orderPaid', data: {}, stream: 'order-1', expectedVersion: 1, causationId: 3 });
+  q.db
+    .prepare(
+      `INSERT INTO queue (id, version, datetime, user, ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version)
+       VALUES (10, NULL, 1700000000000, NULL, NULL, 'legacy', NULL, NULL, NULL, NULL, NULL, NULL),
+              (11, 1, 1700000000001, 'bob', '', 'spaced', '{ "a" : 1 }', 'c', 10, '{"b": 2}', NULL, NULL)`,
+    )
+    .run();
+  q.clearCache();
+}
+
+beforeEach(() => {
+  ({ dir, cleanup } = makeTempDir());
+});
+
+afterEach(() => {
+  for (const q of queues.splice(0)) q.close();
+  cleanup();
+});
+
+describe('BulkOperations JSONL', () => {
+  it('round trip is byte-identical and keeps ids, correlation, causation, datetime and metadata (original: lossy round trip renumbered ids and dropped them)', async () => {
+    const source = queue('source');
+    seed(source);
+    const first = join(dir, 'first.jsonl');
+    const second = join(dir, 'second.jsonl');
+    expect(await new BulkOperations(source).exportToJSONL(first)).toEqual({ exported: 6, path: first });
+
+    const target = queue('target');
+    const imported = await new BulkOperations(target).importFromJSONL(first);
+    expect(imported).toMatchObject({ imported: 6, firstId: 1, lastId: 11 });
+    await new BulkOperations(target).exportToJSONL(second);
+
+    expect(readFileSync(second)).toEqual(readFileSync(first));
+    expect(rows(target)).toEqual(rows(source));
+    const [line2] = readFileSync(first, 'utf8').split('\n').slice(1, 2);
+    expect(JSON.parse(line2 ?? '')).toMatchObject({ id: 2, correlation_id: 'corr-1', causation_id: 1, metadata: { source: 'api' }, version: 2 });
+    expect(target.retrieveByID(11)).toMatchObject({ causation_id: 10, correlation_id: 'c', data: { a: 1 }, metadata: { b: 2 } });
+    expect(readFileSync(first, 'utf8')).toContain('"raw":{"data":"{ \\"a\\" : 1 }","metadata":"{\\"b\\": 2}"}');
+  });
+
+  it('resolves the export only after the file is flushed and closed (original: resolved before the file was flushed)', async () => {
+    const q = queue('events');
+    q.storeBulk(Array.from({ length: 3000 }, (_, i) => ({ cmd: 'tick', data: { i, pad: 'x'.repeat(100) } })));
+    const file = join(dir, 'out.jsonl');
+    const result = await new BulkOperations(q).exportToJSONL(file);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(result.exported).toBe(3000);
+    expect(lines).toHaveLength(3001);
+    expect(lines[3000]).toBe('');
+    expect(JSON.parse(lines[2999] ?? '')).toMatchObject({ id: 3000, data: { i: 2999 } });
+  });
+
+  it('exports to a writable stream with backpressure, and selects by filter, startId and endId', async () => {
+    const q = queue('events');
+    q.storeBulk(Array.from({ length: 500 }, (_, i) => ({ cmd: i % 2 ? 'odd' : 'even', data: { i } })));
+    const sink = new PassThrough({ highWaterMark: 1024 });
+    let text = '';
+    const reading = (async () => {
+      for await (const chunk of sink) {
+        text += String(chunk);
+        await new Promise((resolve) => setImmediate(resolve)); // a slow reader
+      }
+    })();
+    const result = await new BulkOperations(q).exportToJSONL(sink, { filter: { cmd: 'odd' }, startId: 101, endId: 200 });
+    await reading;
+    expect(result).toEqual({ exported: 50, path: '(stream)' });
+    const ids = text.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(ids[0]).toBe(102);
+    expect(ids.at(-1)).toBe(200);
+
+    const byPredicate = join(dir, 'pred.jsonl');
+    const picked = await new BulkOperations(q).exportToJSONL(byPredicate, { filter: (e) => (e.data as { i: number }).i % 100 === 0 });
+    expect(picked.exported).toBe(5);
+    await expect(new BulkOperations(q).exportToJSONL(byPredicate, { filter: { nope: 'x' } as never })).rejects.toThrow(ValidationError);
+  });
+
+  it('rejects an import with a corrupt line in the middle and imports nothing (original: errors thrown in a stream handler, the promise never rejected)', async () => {
+    const source = queue('source');
+    source.storeBulk(Array.from({ length: 2500 }, (_, i) => ({ cmd: 'tick', data: { i } })));
+    const file = join(dir, 'events.jsonl');
+    await new BulkOperations(source).exportToJSONL(file);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[1499] = '{"id":1500,"cmd":"tick",'; // truncated JSON
+    writeFileSync(file, lines.join('\n'));
+
+    const target = queue('target');
+    const failure = new BulkOperations(target).importFromJSONL(file, { batchSize: 500 });
+    await expect(failure).rejects.toThrow(ValidationError);
+    await expect(failure).rejects.toThrow(/^Line 1500: not valid JSON .*Nothing was imported/);
+    expect(rows(target)).toEqual([]);
+  });
+
+  it.each([
+    ['{"id":"7","datetime":1,"cmd":"x"}', /Line 2: `id` must be an integer, got "7" \(string\)/],
+    ['{"id":7,"datetime":"soon","cmd":""}', /Line 2: `cmd` must be a non-empty string/],
+    ['{"id":7,"datetime":1,"cmd":"x","colour":"red"}', /Line 2: unknown key `colour`/],
+    ['[1,2]', /Line 2: expected one JSON object per line, got an array/],
+    ['{"id":1,"datetime":1,"cmd":"x"}', /Line 2: event id 1 appears twice in the file \(also on line 1\)/],
+    ['{"id":7,"datetime":1,"cmd":"x","causation_id":1.5}', /Line 2: `causation_id` must be an integer or null/],
+  ])('names the line and the problem: %s', async (bad, message) => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, `{"id":1,"datetime":1,"cmd":"x"}\n${bad}\n`);
+    const target = queue('target');
+    await expect(new BulkOperations(target).importFromJSONL(file)).rejects.toThrow(message);
+    expect(rows(target)).toEqual([]);
+  });
+
+  it('rejects clashing ids in a non-empty queue, or renumbers them with preserveIds: false and rewrites causation links', async () => {
+    const source = queue('source');
+    const root = source.store({ cmd: 'a', data: {}, correlationId: 'flow' }) as unknown;
+    void root;
+    source.store({ cmd: 'b', data: {}, correlationId: 'flow', causationId: 1 });
+    source.store({ cmd: 'c', data: {}, correlationId: 'flow', causationId: 2 });
+    const file = join(dir, 'events.jsonl');
+    await new BulkOperations(source).exportToJSONL(file);
+
+    const target = queue('target');
+    target.storeBulk([{ cmd: 'x', data: {} }, { cmd: 'y', data: {} }]);
+    const clash = new BulkOperations(target).importFromJSONL(file);
+    await expect(clash).rejects.toThrow(ConflictError);
+    await expect(clash).rejects.toThrow(/Line 1: event id 1 already exists.*preserveIds: false/);
+    expect(rows(target)).toHaveLength(2);
+
+    const result = await new BulkOperations(target).importFromJSONL(file, { preserveIds: false });
+    expect(result).toMatchObject({ imported: 3, firstId: 3, lastId: 5 });
+    const imported = target.db.prepare('SELECT id, cmd, causation_id, correlation_id FROM queue WHERE id > 2 ORDER BY id').all();
+    expect(imported).toEqual([
+      { id: 3, cmd: 'a', causation_id: null, correlation_id: 'flow' },
+      { id: 4, cmd: 'b', causation_id: 3, correlation_id: 'flow' },
+      { id: 5, cmd: 'c', causation_id: 4, correlation_id: 'flow' },
+    ]);
+  });
+
+  it('commits per batch with atomic: false and resumes from the reported line', async () => {
+    const source = queue('source');
+    source.storeBulk(Array.from({ length: 1000 }, (_, i) => ({ cmd: 'tick', data: { i } })));
+    const file = join(dir, 'events.jsonl');
+    const original = join(dir, 'original.jsonl');
+    await new BulkOperations(source).exportToJSONL(original);
+    const lines = readFileSync(original, 'utf8').split('\n');
+    const good = lines[649];
+    lines[649] = '{"id":650,"datetime":1,"cmd":7}';
+    writeFileSync(file, lines.join('\n'));
+
+    const target = queue('target');
+    const bulk = new BulkOperations(target);
+    const error = (await bulk.importFromJSONL(file, { atomic: false, batchSize: 200 }).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.details).toMatchObject({ line: 650, imported: 649, resumeFromLine: 650 });
+    expect(error.message).toMatch(/Line 650: `cmd` must be a non-empty string.*649 event\(s\) before it were committed.*fromLine: 650/);
+    expect(rows(target)).toHaveLength(649);
+
+    lines[649] = good ?? '';
+    writeFileSync(file, lines.join('\n'));
+    const resumed = await bulk.importFromJSONL(file, { atomic: false, fromLine: 650, batchSize: 200 });
+    expect(resumed).toMatchObject({ imported: 351, firstId: 650, lastId: 1000 });
+    const again = join(dir, 'again.jsonl');
+    await bulk.exportToJSONL(again);
+    expect(readFileSync(again)).toEqual(readFileSync(original));
+    await expect(bulk.importFromJSONL(file, { atomic: false, preserveIds: false })).rejects.toThrow(ValidationError);
+  });
+
+  it('reads from a stream and rejects a missing file', async () => {
+    const target = queue('target');
+    const input = new PassThrough();
+    input.end('{"id":5,"datetime":1,"cmd":"x"}\n\n{"id":6,"datetime":2,"cmd":"y","data":{"k":1}}\n');
+    expect(await new BulkOperations(target).importFromJSONL(input)).toMatchObject({ imported: 2, lines: 3, path: '(stream)' });
+    expect(target.retrieveByID(6)).toMatchObject({ cmd: 'y', data: { k: 1 } });
+    await expect(new BulkOperations(target).importFromJSONL(join(dir, 'missing.jsonl'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('exports CSV with a header, quoting and every column', async () => {
+    const q = queue('events');
+    q.store({ cmd: 'note', data: { text: 'a, "b"\nc' }, user: 'ann' });
+    const file = join(dir, 'events.csv');
+    expect((await new BulkOperations(q).exportToCSV(file)).exported).toBe(1);
+    const [header, row] = readFileSync(file, 'utf8').split(/\n(?=\d)/);
+    expect(header).toBe('id,version,datetime,user,ip,cmd,data,correlation_id,causation_id,metadata,stream,stream_version');
+    expect(row).toMatch(/^1,1,\d+,ann,,note,"\{""text"":""a, \\""b\\""\\nc""\}",[^,]+,,\{\},,\n$/);
+  });
+});
