@@ -87,6 +87,7 @@ class MemoryBucket {
 }
 
 const buckets = new Map<string, MemoryBucket>();
+const EMPTY = Buffer.alloc(0);
 
 function bucketNamed(name: string): MemoryBucket {
   let bucket = buckets.get(name);
@@ -151,7 +152,8 @@ export class MemoryStore implements ObjectStore {
     const fullKey = this.#fullKey(input.key);
     const metadata = normalizeMetadata(input.metadata, true);
     const contentType = checkContentType(input.contentType);
-    const body = Buffer.from(toBuffer(input.body)); // own copy: callers may reuse their buffer
+    const given = toBuffer(input.body);
+    const body = given.length === 0 ? EMPTY : Buffer.from(given); // own copy: callers may reuse their buffer
     this.#checkPreconditions(fullKey, input.key, input.ifMatch, input.ifNoneMatch);
     const etag = md5Etag(body);
     this.#bucket.set(fullKey, { body, metadata, contentType, etag, lastModified: Date.now() });
@@ -161,7 +163,9 @@ export class MemoryStore implements ObjectStore {
   async getObject(input: KeyInput): Promise<StoredObject> {
     throwIfAborted(input.signal);
     const object = this.#get(this.#fullKey(input.key), input.key);
-    return { ...head(object), body: Buffer.from(object.body) };
+    const result = head(object) as StoredObject;
+    result.body = object.body.length === 0 ? Buffer.alloc(0) : Buffer.from(object.body);
+    return result;
   }
 
   async headObject(input: KeyInput): Promise<ObjectHead> {
