@@ -31,7 +31,11 @@ export interface EventInput<D = any> {
 /** A validated event with its JSON already serialised. */
 export interface PreparedEvent {
   cmd: string;
+  /** The caller's data. */
+  data: unknown;
   dataJson: string;
+  /** True when `JSON.parse(dataJson)` deep-equals `data` (no toJSON, no undefined members, no -0). */
+  dataIsPlainJson: boolean;
   metadataJson: string;
   user: string;
   ip: string;
@@ -51,6 +55,9 @@ function invalid(index: number | undefined, field: string, message: string, actu
   return new ValidationError(`${where(index)} ${message}`, [{ field: path, message, actual }]);
 }
 
+/** Set by {@link lossyPath} when the value holds something JSON changes harmlessly (toJSON, undefined members, -0). */
+let inexact = false;
+
 /** Path of the first value JSON would drop or change (function, NaN, Map…), or null. */
 function lossyPath(value: unknown, path: string, depth: number): string | null {
   if (value === null) return null;
@@ -59,22 +66,33 @@ function lossyPath(value: unknown, path: string, depth: number): string | null {
     case 'boolean':
       return null;
     case 'number':
+      if (value === 0 && 1 / value < 0) inexact = true;
       return Number.isFinite(value) ? null : path;
     case 'object': {
-      if (depth > 200) return null;
+      if (depth > 200) {
+        inexact = true;
+        return null;
+      }
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
+          if (value[i] === undefined) inexact = true;
           const found = lossyPath(value[i], `${path}[${i}]`, depth + 1);
           if (found !== null) return found;
         }
         return null;
       }
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        inexact = true;
+        return null;
+      }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return path;
       for (const key in value) {
         const child = (value as Record<string, unknown>)[key];
-        if (child === undefined) continue;
+        if (child === undefined) {
+          inexact = true;
+          continue;
+        }
         const found = lossyPath(child, `${path}.${key}`, depth + 1);
         if (found !== null) return found;
       }
@@ -86,6 +104,7 @@ function lossyPath(value: unknown, path: string, depth: number): string | null {
 }
 
 function serialise(value: unknown, field: string, index: number | undefined): string {
+  inexact = false;
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -137,9 +156,13 @@ export function prepareEvent(input: EventInput, index?: number): PreparedEvent {
       throw invalid(index, 'expectedVersion', 'has `expectedVersion` but no `stream`; name the stream it refers to.', expectedVersion);
     }
   }
+  const dataJson = serialise(data, 'data', index);
+  const dataIsPlainJson = !inexact;
   return {
     cmd,
-    dataJson: serialise(data, 'data', index),
+    data,
+    dataJson,
+    dataIsPlainJson,
     metadataJson: serialise(metadata, 'metadata', index),
     user,
     ip,

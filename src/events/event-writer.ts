@@ -10,7 +10,7 @@ import type { PreparedEvent } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { executeModel } from './model-dispatch.js';
 import type { Model } from './model-types.js';
-import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext, type WriteTransaction } from './queue-context.js';
+import type { QueueContext, WriteTransaction } from './queue-context.js';
 import { isStreamVersionClash, sqliteError } from './sqlite-errors.js';
 
 export interface WrittenEvent {
@@ -62,6 +62,7 @@ export function writeEvent(
   event: PreparedEvent,
   model: Model | undefined,
   index?: number,
+  shareData = false,
 ): WrittenEvent {
   const correlationId = resolveCorrelation(ctx, event, index);
   const streamVersion = nextStreamVersion(ctx, event, index);
@@ -92,7 +93,6 @@ export function writeEvent(
     }
     throw sqliteError(err, 'store the event', ctx.dbName);
   }
-  // Parsed back from the stored text, so live handling sees exactly what a replay will see.
   const row: EventRow = {
     id,
     version: event.version,
@@ -100,17 +100,16 @@ export function writeEvent(
     user: event.user,
     ip: event.ip,
     cmd: event.cmd,
-    data: event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
+    // What a replay will see: parsed back from the stored text, unless the caller's
+    // value is exactly that already (plain JSON data) and the caller allows sharing it.
+    data: shareData && event.dataIsPlainJson ? event.data : event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
     correlation_id: correlationId,
     causation_id: event.causationId,
     metadata: event.metadataJson === '{}' ? {} : JSON.parse(event.metadataJson),
     stream: event.stream,
     stream_version: streamVersion,
   };
-  if (ctx.cache) {
-    tx.touchedKeys.add(cacheKeyOfId(id));
-    tx.touchedKeys.add(cacheKeyOfTransaction(correlationId));
-  }
+  tx.written.push(row);
   if (ctx.hooks.size > 0) {
     for (const hook of ctx.hooks) {
       try {

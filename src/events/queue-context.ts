@@ -11,8 +11,8 @@ import type { ResolvedQueueOptions } from './options.js';
 
 /** A write transaction in progress: what to invalidate and run once it commits. */
 export interface WriteTransaction {
-  /** Cache keys touched by events written in it (invalidated when it ends, committed or not). */
-  touchedKeys: Set<string>;
+  /** Events written in it: their cache entries are invalidated when it ends, committed or not. */
+  written: EventRow[];
   /** Last event id each same-file model applied in it; written just before COMMIT. */
   positions: Map<Model, number>;
   /** Work that must wait for the commit: foreign-file models, callbacks. */

@@ -62,7 +62,7 @@ export function storeMany(
   try {
     return runWrite(ctx, (tx) => {
       const written: WrittenEvent[] = new Array(events.length);
-      for (let i = 0; i < events.length; i++) written[i] = writeEvent(ctx, tx, events[i]!, model, i);
+      for (let i = 0; i < events.length; i++) written[i] = writeEvent(ctx, tx, events[i]!, model, i, true);
       tx.afterCommit.push(() => {
         if (foreign) {
           const outcomes = applyAndSettle(model, written.map((w) => w.row), callbacks);

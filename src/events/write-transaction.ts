@@ -6,7 +6,7 @@
 import { ClosedError } from '../core/errors.js';
 import { sqliteError } from './sqlite-errors.js';
 import { MODEL_INTERNALS } from './model-types.js';
-import type { QueueContext, WriteTransaction } from './queue-context.js';
+import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext, type WriteTransaction } from './queue-context.js';
 
 export function assertOpen(ctx: QueueContext): void {
   if (ctx.closed) throw new ClosedError(`The event queue on ${ctx.dbName} is closed; open a new one with initQueue().`);
@@ -31,8 +31,18 @@ function writePositions(tx: WriteTransaction): void {
   for (const [model, eventId] of tx.positions) model[MODEL_INTERNALS]?.setPosition(eventId);
 }
 
+/**
+ * Drops the cache entries the transaction's events affect: their correlation's
+ * transaction, and their id (a read inside a rolled-back transaction could have
+ * cached an event whose id will be reused).
+ */
 function finish(ctx: QueueContext, tx: WriteTransaction): void {
-  if (ctx.cache) for (const key of tx.touchedKeys) ctx.cache.delete(key);
+  const cache = ctx.cache;
+  if (!cache || cache.size === 0) return;
+  for (const row of tx.written) {
+    cache.delete(cacheKeyOfTransaction(row.correlation_id));
+    cache.delete(cacheKeyOfId(row.id));
+  }
 }
 
 function runAfterCommit(tx: WriteTransaction): void {
@@ -50,7 +60,7 @@ export function runWrite<T>(ctx: QueueContext, work: (tx: WriteTransaction) => T
     const outer = ctx.current;
     return inSavepoint(ctx, () => work(outer));
   }
-  const tx: WriteTransaction = { touchedKeys: new Set(), positions: new Map(), afterCommit: [] };
+  const tx: WriteTransaction = { written: [], positions: new Map(), afterCommit: [] };
   if (ctx.db.inTransaction) {
     // The caller runs its own transaction on queue.db: we cannot see its commit,
     // so callbacks run when our savepoint is released.

@@ -1,9 +1,17 @@
 /** Temp files and a small same-file model shared by the events tests. */
+import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { modelSetup } from '../../src/events/index.js';
+import { modelSetup, type CompatDatabase, type Model } from '../../src/events/index.js';
+
+export type UsersModel = Model & {
+  _db: CompatDatabase;
+  _queries: Record<'add' | 'count' | 'names', Database.Statement>;
+  _close(): void;
+  addUser(data: { name: string }): { id: number; name: string };
+};
 
 /** A temp directory removed after the test file; `file()` gives a fresh path in it. */
 export function useTempDir(): { dir: string; file: (name?: string) => string } {
@@ -14,7 +22,7 @@ export function useTempDir(): { dir: string; file: (name?: string) => string } {
 }
 
 /** A users model: `addUser({ name })` inserts a row and throws for the name 'boom'. */
-export function usersModel(dbName: string, extra: Record<string, unknown> = {}) {
+export function usersModel(dbName: string, extra: Record<string, unknown> = {}): UsersModel {
   return modelSetup({
     dbName,
     tables(db) {
@@ -40,10 +48,10 @@ export function usersModel(dbName: string, extra: Record<string, unknown> = {}) 
   });
 }
 
-export function userCount(model: ReturnType<typeof usersModel>): number {
+export function userCount(model: UsersModel): number {
   return (model._queries.count.get() as { n: number }).n;
 }
 
-export function userNames(model: ReturnType<typeof usersModel>): string[] {
+export function userNames(model: UsersModel): string[] {
   return (model._queries.names.all() as Array<{ name: string }>).map((r) => r.name);
 }

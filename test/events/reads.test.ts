@@ -38,6 +38,21 @@ describe('cached reads', () => {
     queue.close();
   });
 
+  it('an event cached by a read inside a rolled-back transaction is dropped from the cache', () => {
+    const queue = initQueue({ dbName: tmp.file() });
+    queue.store({ cmd: 'warm' });
+    queue.retrieveByIDCached(1);
+    queue.onEventStored((row) => {
+      queue.retrieveByIDCached(row.id);
+      queue.getTransactionCached(row.correlation_id!);
+      if (row.cmd === 'fail') throw new Error('rejected');
+    });
+    expect(() => queue.store({ cmd: 'fail', correlationId: 'c' })).toThrow();
+    expect(queue.retrieveByIDCached(2)).toBeNull();
+    expect(queue.getTransactionCached('c')).toEqual([]);
+    queue.close();
+  });
+
   it('defect "callers receive the cached objects and can corrupt them": cached values are frozen', () => {
     const queue = initQueue({ dbName: tmp.file() });
     queue.store({ cmd: 'a', data: { name: 'ann', tags: ['x'] }, correlationId: 'c' });

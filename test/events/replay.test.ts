@@ -100,7 +100,7 @@ describe('snapshots', () => {
     await expect(snapshots.createSnapshot('users', 100, partial)).rejects.toThrow(ConflictError);
 
     const restored = usersModel(tmp.file('restored'), { name: 'users' });
-    restored.addUser({ name: 'stale row that the restore must remove' }, {} as never);
+    restored.addUser({ name: 'stale row that the restore must remove' });
     const result = await snapshots.restoreSnapshot('users', undefined, restored);
     expect(result).toMatchObject({ success: true, eventId: 150, replayFrom: 151, metadata: { note: 'half' } });
     queue.cycleThrough(restored, undefined, eventCallbacks.void, { start: result.replayFrom });
