@@ -42,7 +42,9 @@ export interface LayoutContext {
   onExceedsLimit?: (size: number, limit: number) => void;
 }
 
-const entrySize = (key: string, value: string) => key.length + utf8Length(value);
+function entrySize(key: string, value: string): number {
+  return key.length + utf8Length(value);
+}
 
 export function layoutDocument(behavior: Behavior, version: string, fields: EncodedField[], ctx: LayoutContext): Layout {
   const limit = ctx.limit ?? METADATA_LIMIT_BYTES;
@@ -51,26 +53,15 @@ export function layoutDocument(behavior: Behavior, version: string, fields: Enco
   let fullBytes = base;
   for (const f of fields) fullBytes += entrySize(f.key, f.meta);
 
-  const allInBody = (): Layout => {
-    metadata[SYSTEM_KEYS.layout] = 'a';
-    const bodyFields: Record<string, string> = {};
-    for (const f of fields) bodyFields[f.key] = f.body;
-    return { metadata, bodyFields, truncated: false, metadataBytes: base + entrySize(SYSTEM_KEYS.layout, 'a'), fullBytes };
-  };
-  const allInMetadata = (): Layout => {
-    for (const f of fields) metadata[f.key] = f.meta;
-    return { metadata, bodyFields: undefined, truncated: false, metadataBytes: fullBytes, fullBytes };
-  };
-
   switch (behavior) {
     case 'body-only':
-      return allInBody();
+      return allInBody(metadata, fields, base, fullBytes);
     case 'user-managed':
-      if (fullBytes <= limit) return allInMetadata();
+      if (fullBytes <= limit) return allInMetadata(metadata, fields, fullBytes);
       ctx.onExceedsLimit?.(fullBytes, limit);
-      return allInBody();
+      return allInBody(metadata, fields, base, fullBytes);
     case 'enforce-limits':
-      if (fullBytes <= limit) return allInMetadata();
+      if (fullBytes <= limit) return allInMetadata(metadata, fields, fullBytes);
       throw new MetadataLimitError(
         `Document ${JSON.stringify(ctx.id)} of ${ctx.resource} needs ${fullBytes} bytes of metadata, over the ${limit}-byte limit (behavior enforce-limits): shorten it, or use behavior body-overflow or body-only`,
         fullBytes,
@@ -78,7 +69,7 @@ export function layoutDocument(behavior: Behavior, version: string, fields: Enco
         { details: { resource: ctx.resource, id: ctx.id } },
       );
     case 'body-overflow': {
-      if (fullBytes <= limit) return allInMetadata();
+      if (fullBytes <= limit) return allInMetadata(metadata, fields, fullBytes);
       metadata[SYSTEM_KEYS.layout] = 'o';
       let used = base + entrySize(SYSTEM_KEYS.layout, 'o');
       const bodyFields: Record<string, string> = {};
@@ -94,10 +85,22 @@ export function layoutDocument(behavior: Behavior, version: string, fields: Enco
       return { metadata, bodyFields, truncated: false, metadataBytes: used, fullBytes };
     }
     case 'truncate-data': {
-      if (fullBytes <= limit) return allInMetadata();
+      if (fullBytes <= limit) return allInMetadata(metadata, fields, fullBytes);
       return truncate(metadata, base + entrySize(SYSTEM_KEYS.truncated, '1'), fields, limit, fullBytes);
     }
   }
+}
+
+function allInBody(metadata: Record<string, string>, fields: EncodedField[], base: number, fullBytes: number): Layout {
+  metadata[SYSTEM_KEYS.layout] = 'a';
+  const bodyFields: Record<string, string> = {};
+  for (const f of fields) bodyFields[f.key] = f.body;
+  return { metadata, bodyFields, truncated: false, metadataBytes: base + entrySize(SYSTEM_KEYS.layout, 'a'), fullBytes };
+}
+
+function allInMetadata(metadata: Record<string, string>, fields: EncodedField[], fullBytes: number): Layout {
+  for (const f of fields) metadata[f.key] = f.meta;
+  return { metadata, bodyFields: undefined, truncated: false, metadataBytes: fullBytes, fullBytes };
 }
 
 /**

@@ -15,6 +15,8 @@ export const MAX_ID_BYTES = 256;
 export const DEFAULT_ID_SIZE = 22;
 
 const RESOURCE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+// Control characters are exactly what this pattern must find.
+// eslint-disable-next-line no-control-regex
 const BAD_ID_CHARS = /[/\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

@@ -377,10 +377,9 @@ export class Resource extends EventEmitter {
 
   async #insert(input: Record<string, unknown>, options: CallOptions): Promise<Document> {
     if (!isPlainObject(input)) throw invalidOption('data', 'a document object', input);
-    let data: Record<string, unknown> = input;
-    const id = data.id !== undefined ? data.id : this.#config.idGenerator ? this.#config.idGenerator() : generateId(this.definition.idSize);
+    const id = input.id !== undefined ? input.id : this.#config.idGenerator ? this.#config.idGenerator() : generateId(this.definition.idSize);
     assertValidId(id);
-    data = withoutId(data);
+    let data = withoutId(input);
     if (this.definition.timestamps) {
       const now = new Date().toISOString();
       data.createdAt ??= now;

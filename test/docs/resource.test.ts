@@ -273,3 +273,24 @@ describe('events and hooks', () => {
     }
   });
 });
+
+describe('ids', () => {
+  it('uses idGenerator and idSize; rejects a generator that returns a bad id before any request', async () => {
+    const t = await openTestDb('memory');
+    try {
+      let n = 0;
+      const seq = await t.db.createResource({ name: 'seq', attributes: { v: 'number' }, idGenerator: () => `order-${++n}` });
+      expect((await seq.insert({ v: 1 })).id).toBe('order-1');
+      const short = await t.db.createResource({ name: 'short', attributes: { v: 'number' }, idSize: 8 });
+      expect((await short.insert({ v: 1 })).id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+      const bad = await t.db.createResource({ name: 'bad', attributes: { v: 'number' }, idGenerator: () => 'a/b' });
+      t.store.reset();
+      await expect(bad.insert({ v: 1 })).rejects.toBeInstanceOf(ValidationError);
+      expect(t.store.total).toBe(0);
+      await expect(t.db.createResource({ name: 'x', attributes: { v: 'number' }, idSize: 2 })).rejects.toBeInstanceOf(ValidationError);
+      await expect(t.db.createResource({ name: 'x', attributes: { v: 'number' }, idGenerator: 'uuid' as never })).rejects.toBeInstanceOf(ValidationError);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * The byte form of one cached item (an entry or a version token) for drivers
+ * without native expiry (filesystem, s3): the expiry time on the first line,
+ * then the payload.
+ */
+import { createHash } from 'node:crypto';
+import { StorageError } from '../../../core/errors.js';
+
+/** `ttl` 0 means no expiry. */
+export function encodeRecord(payload: string, ttl: number, now = Date.now()): string {
+  return `${ttl > 0 ? now + ttl : 0}\n${payload}`;
+}
+
+/** The payload, or `expired`; a damaged record throws a StorageError. */
+export function decodeRecord(text: string, now = Date.now()): { payload: string } | 'expired' {
+  const newline = text.indexOf('\n');
+  const expires = newline < 0 ? NaN : Number(text.slice(0, newline));
+  if (!Number.isInteger(expires) || expires < 0) {
+    throw new StorageError('A cache record is damaged (no expiry line); it is removed and read again from storage', { retryable: false });
+  }
+  if (expires !== 0 && expires <= now) return 'expired';
+  return { payload: text.slice(newline + 1) };
+}
+
+/** A short, name-safe form of a key for file names and long object keys. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}

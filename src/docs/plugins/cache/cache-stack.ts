@@ -1,0 +1,357 @@
+/**
+ * One or more drivers used as a single cache, fastest first
+ * (`drivers: [memory, redis]`): a hit in a lower driver is promoted to the
+ * ones above it.
+ *
+ * Exactness: the version tokens live in the last driver (the shared one when
+ * there is one) and every lookup checks them, so an entry is served only if
+ * nothing it depends on was written since the read that produced it began,
+ * whichever process wrote. Upper drivers save the transfer and decoding of
+ * the value, not that round trip.
+ *
+ * Safety: a failing driver never fails a read. Its error is counted, logged
+ * once per outage, and the call falls through to storage. An invalidation
+ * that could not reach a driver is kept and replayed before that driver is
+ * used again, so it cannot serve what the lost invalidation should have
+ * removed.
+ */
+import type { Logger } from '../../logger.js';
+import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
+import { dependencies, entryArgs, entryKey, versionKeys, type ReadPlan } from './cache-keys.js';
+import { cloneValue } from './clone-value.js';
+
+export interface DriverStats {
+  driver: string;
+  hits: number;
+  misses: number;
+  sets: number;
+  evictions: number;
+  errors: number;
+}
+
+export interface CacheStats {
+  /** Reads served from the cache (any driver). */
+  hits: number;
+  /** Reads that went to storage. */
+  misses: number;
+  sets: number;
+  evictions: number;
+  errors: number;
+  hitRate: number;
+  /** The same counters per driver, by name (`memory`, `redis`…; `memory#2` for a second one). */
+  drivers: Record<string, DriverStats>;
+}
+
+export type Lookup = { hit: true; value: unknown } | { hit: false; version: string | undefined };
+
+/** Pending invalidations past this many collapse into one global invalidation of that driver. */
+const MAX_PENDING = 1000;
+/** How often a driver with pending invalidations is retried. */
+const RETRY_MS = 250;
+const NO_KEYS: readonly string[] = [];
+const NO_STORE: Lookup = { hit: false, version: undefined };
+
+class Slot {
+  readonly name: string;
+  readonly driver: CacheDriver;
+  hits = 0;
+  misses = 0;
+  sets = 0;
+  errors = 0;
+  broken = false;
+  /** Invalidations this driver missed: it is not read until they are replayed. */
+  pending: VersionWrite[] = [];
+  pendingEntries: string[] = [];
+  lastRetry = 0;
+  retrying: Promise<void> | undefined;
+
+  constructor(name: string, driver: CacheDriver) {
+    this.name = name;
+    this.driver = driver;
+  }
+}
+
+export class CacheStack {
+  readonly #slots: Slot[];
+  readonly #authority: Slot;
+  readonly #ttl: number;
+  readonly #docVersionTtl: number;
+  readonly #logger: () => Logger;
+  readonly #background = new Set<Promise<unknown>>();
+  #hits = 0;
+  #misses = 0;
+
+  constructor(drivers: readonly CacheDriver[], ttl: number, logger: () => Logger) {
+    const seen = new Map<string, number>();
+    this.#slots = drivers.map((driver) => {
+      const n = (seen.get(driver.kind) ?? 0) + 1;
+      seen.set(driver.kind, n);
+      return new Slot(n === 1 ? driver.kind : `${driver.kind}#${n}`, driver);
+    });
+    this.#authority = this.#slots[this.#slots.length - 1] as Slot;
+    this.#ttl = ttl;
+    // A document's token must outlive every entry read under the previous one; expiring sooner only costs misses.
+    this.#docVersionTtl = ttl > 0 ? 2 * ttl + 60_000 : 0;
+    this.#logger = logger;
+  }
+
+  async open(context: DriverContext): Promise<void> {
+    for (const slot of this.#slots) {
+      try {
+        await slot.driver.open(context);
+      } catch (err) {
+        this.#fail(slot, 'connect', err);
+      }
+    }
+  }
+
+  /** Serves `plan` from the first driver holding a valid entry, or says under which version a fresh read may be stored. */
+  async lookup(plan: ReadPlan): Promise<Lookup> {
+    const authority = this.#authority;
+    if (!this.#usable(authority)) return this.#miss();
+    const key = entryKey(plan);
+    const args = entryArgs(plan);
+    const deps = dependencies(plan);
+    let upper: { entry: CacheEntry; index: number } | undefined;
+    let consulted = 0;
+    for (let i = 0; i < this.#slots.length - 1 && !upper; i++) {
+      const slot = this.#slots[i] as Slot;
+      if (!this.#usable(slot)) continue;
+      consulted = i + 1;
+      try {
+        const { entry } = await slot.driver.read(NO_KEYS, key);
+        this.#ok(slot);
+        if (entry) upper = { entry, index: i };
+      } catch (err) {
+        this.#fail(slot, 'read', err);
+      }
+    }
+    let read: DriverRead;
+    try {
+      read = await authority.driver.read(deps, upper ? undefined : key);
+      this.#ok(authority);
+    } catch (err) {
+      this.#fail(authority, 'read', err);
+      return this.#miss();
+    }
+    let version: string | undefined = complete(read.versions);
+    if (version === undefined) {
+      version = await this.#ensure(deps, read.versions);
+      this.#countMisses(consulted, true);
+      return version === undefined ? this.#miss() : this.#miss(version);
+    }
+    if (upper && valid(upper.entry, version, args)) return this.#hit(upper.index, key, upper.entry, version);
+    let entry = read.entry;
+    if (upper) {
+      // The upper copy is stale: the shared driver may hold a fresh one.
+      try {
+        entry = (await authority.driver.read(NO_KEYS, key)).entry;
+      } catch (err) {
+        this.#fail(authority, 'read', err);
+        return this.#miss();
+      }
+    }
+    if (entry && valid(entry, version, args)) return this.#hit(this.#slots.length - 1, key, entry, version);
+    this.#countMisses(consulted, true);
+    return this.#miss(version);
+  }
+
+  /** Stores a result read under `version` in every driver (in the background; `settle()` waits). */
+  store(plan: ReadPlan, version: string, value: unknown): void {
+    const entry: CacheEntry = { version, args: entryArgs(plan), value: cloneValue(value) };
+    const key = entryKey(plan);
+    for (const slot of this.#slots) {
+      if (!this.#usable(slot)) continue;
+      slot.sets++;
+      this.#track(slot.driver.write(key, entry, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
+    }
+  }
+
+  /**
+   * After a write: new tokens for the written documents and the resource's
+   * lists (or, when the ids are unknown, for the whole resource), and the
+   * written documents' entries deleted. Resolves when every driver is clean
+   * or has the invalidation queued for replay.
+   */
+  async invalidate(resource: string, ids: readonly string[] | undefined): Promise<void> {
+    const versions: VersionWrite[] = [{ key: versionKeys.lists(resource), token: freshToken(), ttl: 0 }];
+    if (ids === undefined) versions.push({ key: versionKeys.resource(resource), token: freshToken(), ttl: 0 });
+    else for (const id of new Set(ids)) versions.push({ key: versionKeys.doc(resource, id), token: freshToken(), ttl: this.#docVersionTtl });
+    const stale = ids === undefined ? [] : [...new Set(ids)].map((id) => entryKey({ kind: 'doc', resource, id }));
+    await this.#invalidateAll(versions, stale);
+  }
+
+  /** Forgets one resource's entries, or every entry. */
+  async clear(resource?: string): Promise<void> {
+    const key = resource === undefined ? versionKeys.global : versionKeys.resource(resource);
+    await this.#invalidateAll([{ key, token: freshToken(), ttl: 0 }], []);
+  }
+
+  stats(): CacheStats {
+    const drivers: Record<string, DriverStats> = {};
+    let sets = 0;
+    let evictions = 0;
+    let errors = 0;
+    for (const slot of this.#slots) {
+      const evicted = slot.driver.evictions();
+      drivers[slot.name] = { driver: slot.driver.kind, hits: slot.hits, misses: slot.misses, sets: slot.sets, evictions: evicted, errors: slot.errors };
+      sets += slot.sets;
+      evictions += evicted;
+      errors += slot.errors;
+    }
+    const lookups = this.#hits + this.#misses;
+    return { hits: this.#hits, misses: this.#misses, sets, evictions, errors, hitRate: lookups === 0 ? 0 : this.#hits / lookups, drivers };
+  }
+
+  /** Waits for background writes and replays. */
+  async settle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  async close(): Promise<void> {
+    await this.settle();
+    for (const slot of this.#slots) {
+      try {
+        await slot.driver.close();
+      } catch (err) {
+        this.#fail(slot, 'close', err);
+      }
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  async #invalidateAll(versions: VersionWrite[], stale: string[]): Promise<void> {
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        // Only the last driver keeps versions; the others just drop the stale entries.
+        const own = slot === this.#authority ? versions : [];
+        if (slot.pending.length > 0 || slot.retrying) return this.#queue(slot, own, stale);
+
+        try {
+          await slot.driver.invalidate(own, stale);
+          this.#ok(slot);
+        } catch (err) {
+          this.#fail(slot, 'invalidate', err);
+          this.#queue(slot, own, stale);
+        }
+      }),
+    );
+  }
+
+  /** Keeps an invalidation the last driver missed, to replay before it is read again. */
+  #queue(slot: Slot, versions: VersionWrite[], stale: string[]): void {
+    // Upper drivers' stale entries are already invalid by version: nothing to replay there.
+    if (slot !== this.#authority) return;
+    slot.pending.push(...versions);
+    slot.pendingEntries.push(...stale);
+    if (slot.pending.length + slot.pendingEntries.length > MAX_PENDING) {
+      slot.pending = [{ key: versionKeys.global, token: freshToken(), ttl: 0 }];
+      slot.pendingEntries = [];
+    }
+  }
+
+  /** Whether `slot` may be read and written now; starts a replay of missed invalidations when due. */
+  #usable(slot: Slot): boolean {
+    if (slot.pending.length === 0 && slot.pendingEntries.length === 0 && !slot.retrying) return true;
+    const now = Date.now();
+    if (!slot.retrying && now - slot.lastRetry >= RETRY_MS) {
+      slot.lastRetry = now;
+      const versions = slot.pending;
+      const entries = slot.pendingEntries;
+      slot.pending = [];
+      slot.pendingEntries = [];
+      slot.retrying = slot.driver.invalidate(versions, entries).then(
+        () => {
+          slot.retrying = undefined;
+          this.#ok(slot);
+        },
+        (err: unknown) => {
+          slot.retrying = undefined;
+          slot.pending.unshift(...versions);
+          slot.pendingEntries.unshift(...entries);
+          this.#fail(slot, 'replay invalidations', err);
+        },
+      );
+      this.#track(slot.retrying);
+    }
+    return false;
+  }
+
+  async #ensure(deps: string[], current: (string | undefined)[]): Promise<string | undefined> {
+    const missing: VersionWrite[] = [];
+    deps.forEach((key, i) => {
+      if (current[i] === undefined) missing.push({ key, token: freshToken(), ttl: key === deps[2] ? this.#versionTtl(key) : 0 });
+    });
+    try {
+      const tokens = await this.#authority.driver.ensure(missing);
+      this.#ok(this.#authority);
+      let next = 0;
+      return current.map((token) => token ?? tokens[next++]).join('.');
+    } catch (err) {
+      this.#fail(this.#authority, 'create versions', err);
+      return undefined;
+    }
+  }
+
+  #versionTtl(key: string): number {
+    return key.startsWith('v/d/') ? this.#docVersionTtl : 0;
+  }
+
+  #hit(index: number, key: string, entry: CacheEntry, version: string): Lookup {
+    this.#hits++;
+    (this.#slots[index] as Slot).hits++;
+    this.#countMisses(index, false);
+    if (index > 0) {
+      // Promote to the faster drivers above (they copy what they keep).
+      const promoted: CacheEntry = { version, args: entry.args, value: entry.value };
+      for (let i = 0; i < index; i++) {
+        const slot = this.#slots[i] as Slot;
+        if (!this.#usable(slot)) continue;
+        slot.sets++;
+        this.#track(slot.driver.write(key, promoted, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
+      }
+    }
+    return { hit: true, value: entry.value };
+  }
+
+  #miss(version?: string): Lookup {
+    this.#misses++;
+    return version === undefined ? NO_STORE : { hit: false, version };
+  }
+
+  /** Counts a miss on the first `upTo` drivers (and the last one when `authority`). */
+  #countMisses(upTo: number, authority: boolean): void {
+    for (let i = 0; i < upTo && i < this.#slots.length - 1; i++) (this.#slots[i] as Slot).misses++;
+    if (authority) this.#authority.misses++;
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#background.add(promise);
+    void promise.finally(() => this.#background.delete(promise));
+  }
+
+  #ok(slot: Slot): void {
+    if (!slot.broken) return;
+    slot.broken = false;
+    this.#logger().info(`cache driver ${slot.name} works again`);
+  }
+
+  #fail(slot: Slot, operation: string, err: unknown): void {
+    slot.errors++;
+    if (slot.broken) return;
+    slot.broken = true;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#logger().warn(`cache driver ${slot.name} failed to ${operation} (${reason}); reads go to storage until it works again (further errors are counted in plugin.stats(), not logged)`);
+  }
+}
+
+/** The joined tokens, or undefined when one is missing. */
+function complete(versions: readonly (string | undefined)[]): string | undefined {
+  for (const v of versions) if (v === undefined) return undefined;
+  return versions.join('.');
+}
+
+function valid(entry: CacheEntry, version: string, args: string): boolean {
+  return entry.version === version && entry.args === args;
+}

@@ -1,0 +1,143 @@
+/**
+ * driver: 'redis' — entries and version tokens in Redis (ioredis), shared by
+ * every process using the same server and key prefix.
+ *
+ * Expiry is Redis's own (`PX`). A lookup is one MGET (the version tokens and
+ * the entry together). Invalidation SETs fresh tokens in one pipeline; no
+ * `KEYS`, no SCAN. Commands fail fast while Redis is unreachable (no offline
+ * queue, no per-command retries, a command timeout), so an outage costs reads
+ * a failed round trip, never a hang; ioredis keeps reconnecting behind.
+ */
+import { Redis } from 'ioredis';
+import { StorageError } from '../../../core/errors.js';
+import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
+
+export interface RedisDriverOptions {
+  /** @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  url?: string;
+  /** An existing ioredis client (the plugin does not close it). Prefer `enableOfflineQueue: false` on it so outages fail fast. */
+  client?: Redis;
+  /** Prepended to every key. @default 's3lite:cache:' */
+  keyPrefix?: string;
+  /** Per-command timeout in ms. @default 1000 */
+  timeout?: number;
+}
+
+type PipelineResult = [Error | null, unknown][] | null;
+
+export class RedisDriver implements CacheDriver {
+  readonly kind = 'redis';
+  readonly shared = true;
+  readonly #url: string;
+  readonly #timeout: number;
+  readonly #keyPrefix: string;
+  readonly #given: Redis | undefined;
+  #client: Redis | undefined;
+  #prefix = '';
+
+  constructor(options: RedisDriverOptions = {}) {
+    this.#url = options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    this.#timeout = options.timeout ?? 1000;
+    this.#keyPrefix = options.keyPrefix ?? 's3lite:cache:';
+    this.#given = options.client;
+  }
+
+  /** The ioredis client (after the plugin is installed). */
+  get client(): Redis {
+    if (!this.#client) throw new StorageError('The redis cache driver is not open yet: install the plugin with db.usePlugin() first', { retryable: false });
+    return this.#client;
+  }
+
+  async open(context: DriverContext): Promise<void> {
+    this.#prefix = `${this.#keyPrefix}${context.namespace}:`;
+    if (this.#client) return;
+    if (this.#given) {
+      this.#client = this.#given;
+      return;
+    }
+    const client = new Redis(this.#url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: this.#timeout,
+      connectTimeout: Math.max(this.#timeout, 2000),
+      retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
+    });
+    // Failures surface (and are counted) on the commands; the event would only print a stack trace per reconnect.
+    client.on('error', () => undefined);
+    this.#client = client;
+    await client.connect();
+  }
+
+  async read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
+    const keys = versionKeys.map((k) => this.#prefix + k);
+    if (entryKey !== undefined) keys.push(this.#prefix + entryKey);
+    if (keys.length === 0) return { versions: [], entry: undefined };
+    const values = await this.client.mget(keys);
+    const versions = values.slice(0, versionKeys.length).map((v) => v ?? undefined);
+    const raw = entryKey === undefined ? null : values[versionKeys.length];
+    return { versions, entry: raw == null ? undefined : this.#parse(raw, entryKey as string) };
+  }
+
+  async ensure(versions: readonly VersionWrite[]): Promise<string[]> {
+    if (versions.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const { key, token, ttl } of versions) {
+      if (ttl > 0) pipeline.set(this.#prefix + key, token, 'PX', ttl, 'NX');
+      else pipeline.set(this.#prefix + key, token, 'NX');
+    }
+    pipeline.mget(versions.map((v) => this.#prefix + v.key));
+    const results = check(await pipeline.exec());
+    const current = results[results.length - 1] as (string | null)[];
+    // A key that expired between the SET and the MGET reads as ours: nothing was read under it yet.
+    return versions.map((v, i) => current[i] ?? v.token);
+  }
+
+  async invalidate(versions: readonly VersionWrite[], staleEntries: readonly string[]): Promise<void> {
+    if (versions.length === 0 && staleEntries.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const { key, token, ttl } of versions) {
+      if (ttl > 0) pipeline.set(this.#prefix + key, token, 'PX', ttl);
+      else pipeline.set(this.#prefix + key, token);
+    }
+    if (staleEntries.length > 0) pipeline.del(staleEntries.map((k) => this.#prefix + k));
+    check(await pipeline.exec());
+  }
+
+  async write(entryKey: string, entry: CacheEntry, ttl: number): Promise<void> {
+    const payload = serializeEntry(entry);
+    if (ttl > 0) await this.client.set(this.#prefix + entryKey, payload, 'PX', ttl);
+    else await this.client.set(this.#prefix + entryKey, payload);
+  }
+
+  /** Redis evicts and expires on its own; those are not visible here. */
+  evictions(): number {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client || client === this.#given) return;
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else client.disconnect();
+  }
+
+  #parse(raw: string, entryKey: string): CacheEntry {
+    try {
+      return parseEntry(raw);
+    } catch (err) {
+      // Drop the damaged entry so the next read is a clean miss.
+      this.client.del(this.#prefix + entryKey).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function check(results: PipelineResult): unknown[] {
+  if (!results) throw new StorageError('Redis did not run the pipeline (connection lost)', { retryable: true });
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
