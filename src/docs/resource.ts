@@ -9,7 +9,7 @@
  * conditions.
  */
 import { EventEmitter } from 'node:events';
-import { ConflictError, NotFoundError, ValidationError, invalidOption } from '../core/errors.js';
+import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import type { AttributeMapping } from './attribute-mapping.js';
@@ -23,6 +23,7 @@ import type { FieldCipher } from './field-cipher.js';
 import { compileFilter, type QueryFilter } from './query-filter.js';
 import type { ResolvedConfig } from './resource-config.js';
 import { checkLimitOffset, ResourceScanner } from './resource-scan.js';
+import { backoff, checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
 import type {
   BulkResult,
   CallOptions,
@@ -489,39 +490,4 @@ export class Resource extends EventEmitter {
     }
     return data;
   }
-}
-
-function nullIfMissing(err: unknown): null {
-  if (err instanceof NotFoundError) return null;
-  throw err;
-}
-
-function withoutId(data: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, ...rest } = data;
-  return rest;
-}
-
-function withoutUndefined(data: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) if (v !== undefined && k !== 'id') out[k] = v;
-  return out;
-}
-
-function checkChanges(id: string, changes: unknown): asserts changes is Record<string, unknown> {
-  assertValidId(id);
-  if (!isPlainObject(changes)) throw invalidOption('changes', 'a plain object of fields', changes);
-  if (changes.id !== undefined && changes.id !== id) {
-    throw new ValidationError(`Cannot change the id of ${JSON.stringify(id)} to ${JSON.stringify(changes.id)}: insert a new document and delete the old one`, [
-      { field: 'id', message: 'id cannot change', actual: changes.id },
-    ]);
-  }
-}
-
-/** Jittered exponential backoff between conflicting attempts (1, 2, 4… up to 50 ms). */
-function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 ** (attempt - 1));
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    setTimeout(resolve, ms);
-  });
 }

@@ -16,7 +16,7 @@ import type { ObjectStore } from '../../../storage/object-store.js';
 export interface CacheEntry {
   /** The version tokens (joined) current when the read began. */
   version: string;
-  /** The call's canonical arguments (empty for get entries, whose key is exact). */
+  /** What a hit must match besides the version: schema version and canonical arguments (see entryArgs). */
   args: string;
   value: unknown;
 }

@@ -23,16 +23,16 @@ const OPTIONS_INDEX: Readonly<Record<string, number>> = { get: 1, getMany: 1, li
  * writes to that id) or a `query` entry (invalidated by any write to the
  * resource).
  */
-export type ReadPlan = { kind: 'doc'; resource: string; id: string } | { kind: 'query'; resource: string; args: string };
+export type ReadPlan = { kind: 'doc'; resource: string; schema: string; id: string } | { kind: 'query'; resource: string; schema: string; args: string };
 
 /**
  * The plan of `method(...args)` on `resource`, or undefined when the call is
  * not cacheable (an argument that has no canonical form, such as a function).
  */
-export function planRead(resource: string, method: string, args: readonly unknown[]): ReadPlan | undefined {
+export function planRead(resource: string, schema: string, method: string, args: readonly unknown[]): ReadPlan | undefined {
   if (!CACHED_METHODS.has(method)) return undefined;
   if (method === 'get' && typeof args[0] === 'string' && args.length <= 2 && onlyCallOptions(args[1])) {
-    return { kind: 'doc', resource, id: args[0] };
+    return { kind: 'doc', resource, schema, id: args[0] };
   }
   const optionsIndex = OPTIONS_INDEX[method];
   const parts: string[] = [];
@@ -43,7 +43,7 @@ export function planRead(resource: string, method: string, args: readonly unknow
     if (text === undefined) return undefined;
     parts.push(text);
   }
-  return { kind: 'query', resource, args: `${method}(${parts.join(',')})` };
+  return { kind: 'query', resource, schema, args: `${method}(${parts.join(',')})` };
 }
 
 function onlyCallOptions(options: unknown): boolean {
@@ -142,12 +142,16 @@ export function dependencies(plan: ReadPlan): string[] {
  * themselves, which a hit compares, so even a hash collision cannot serve
  * another call's result.
  */
-export function entryKey(plan: ReadPlan): string {
+export function entryKey(plan: ReadPlan | { kind: 'doc'; resource: string; id: string }): string {
   if (plan.kind === 'doc') return `e/d/${esc(plan.resource)}/${esc(plan.id)}`;
   return `e/q/${esc(plan.resource)}/${createHash('sha256').update(plan.args).digest('base64url')}`;
 }
 
-/** The arguments a hit must match (empty for doc entries, whose key is exact). */
+/**
+ * What a hit must match besides the version: the schema version of the
+ * resource that read it (processes on different schema versions decode
+ * documents differently) and, for query entries, the arguments.
+ */
 export function entryArgs(plan: ReadPlan): string {
-  return plan.kind === 'doc' ? '' : plan.args;
+  return plan.kind === 'doc' ? `@${plan.schema}` : `@${plan.schema} ${plan.args}`;
 }

@@ -9,7 +9,7 @@
  * a failed round trip, never a hang; ioredis keeps reconnecting behind.
  */
 import { Redis } from 'ioredis';
-import { StorageError } from '../../../core/errors.js';
+import { ClosedError, StorageError } from '../../../core/errors.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 
 export interface RedisDriverOptions {
@@ -44,7 +44,7 @@ export class RedisDriver implements CacheDriver {
 
   /** The ioredis client (after the plugin is installed). */
   get client(): Redis {
-    if (!this.#client) throw new StorageError('The redis cache driver is not open yet: install the plugin with db.usePlugin() first', { retryable: false });
+    if (!this.#client) throw new ClosedError('The redis cache driver is not open: install the plugin with db.usePlugin() first');
     return this.#client;
   }
 

@@ -1,0 +1,195 @@
+/**
+ * CachePlugin options: validated up front, then turned into drivers.
+ */
+import type { Redis } from 'ioredis';
+import { invalidOption } from '../../../core/errors.js';
+import type { CacheDriver } from './cache-driver.js';
+import { FilesystemDriver } from './filesystem-driver.js';
+import { MemoryDriver } from './memory-driver.js';
+import { RedisDriver } from './redis-driver.js';
+import { S3Driver } from './s3-driver.js';
+
+export type CacheDriverName = 'memory' | 'redis' | 'filesystem' | 's3';
+
+export interface MemoryDriverConfig {
+  driver: 'memory';
+  /** Most entries kept (LRU). @default 1000 */
+  max?: number;
+  /** Alias of `max` (the name s3db.js used). */
+  maxSize?: number;
+  /** Optional bound on the summed size of the cached results (JSON length). */
+  maxBytes?: number;
+}
+
+export interface RedisDriverConfig {
+  driver: 'redis';
+  /** @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  url?: string;
+  /** An existing ioredis client instead of `url` (not closed by the plugin). */
+  client?: Redis;
+  /** @default 's3lite:cache:' */
+  keyPrefix?: string;
+  /** Per-command timeout in ms. @default 1000 */
+  timeout?: number;
+}
+
+export interface FilesystemDriverConfig {
+  driver: 'filesystem';
+  /** @default <os tmpdir>/s3lite-cache */
+  directory?: string;
+  /** Size bound of the directory. @default 104857600 */
+  maxBytes?: number;
+}
+
+export interface S3DriverConfig {
+  driver: 's3';
+  /** Another store for the cache objects. @default the database's store */
+  connectionString?: string;
+  /** @default 'plugin=cache/' */
+  prefix?: string;
+  /** Per-request timeout in ms. @default 2000 */
+  timeout?: number;
+}
+
+export type DriverConfig = CacheDriverName | MemoryDriverConfig | RedisDriverConfig | FilesystemDriverConfig | S3DriverConfig | CacheDriver;
+
+export interface CachePluginOptions {
+  /** Where entries live. @default 'memory' */
+  driver?: CacheDriverName;
+  /** Several drivers, fastest first (`['memory', 'redis']`); a hit lower down is promoted upwards. Not with `driver`. */
+  drivers?: DriverConfig[];
+  /** Time to live of an entry in ms; 0 keeps entries until evicted or invalidated. @default 60000 */
+  ttl?: number;
+  /** memory: most entries. @default 1000 */
+  max?: number;
+  /** Alias of `max`. */
+  maxSize?: number;
+  /** memory: bound on the results' summed size; filesystem: bound on the directory's size. */
+  maxBytes?: number;
+  /** redis */
+  url?: string;
+  /** redis */
+  client?: Redis;
+  /** redis */
+  keyPrefix?: string;
+  /** redis, s3: per-request timeout in ms. */
+  timeout?: number;
+  /** filesystem */
+  directory?: string;
+  /** s3 */
+  connectionString?: string;
+  /** s3 */
+  prefix?: string;
+}
+
+export interface ResolvedCacheOptions {
+  ttl: number;
+  drivers: CacheDriver[];
+}
+
+const DRIVER_OPTIONS: Record<CacheDriverName, readonly string[]> = {
+  memory: ['max', 'maxSize', 'maxBytes'],
+  redis: ['url', 'client', 'keyPrefix', 'timeout'],
+  filesystem: ['directory', 'maxBytes'],
+  s3: ['connectionString', 'prefix', 'timeout'],
+};
+const DRIVER_NAMES = Object.keys(DRIVER_OPTIONS) as CacheDriverName[];
+const TOP_LEVEL = new Set(['driver', 'drivers', 'ttl', ...Object.values(DRIVER_OPTIONS).flat()]);
+const DRIVER_METHODS = ['open', 'read', 'ensure', 'invalidate', 'write', 'evictions', 'close'] as const;
+
+export function resolveCacheOptions(options: CachePluginOptions = {}): ResolvedCacheOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object such as { driver: "memory", ttl: 60000, max: 1000 }', options);
+  for (const key of Object.keys(options)) {
+    if (!TOP_LEVEL.has(key)) throw invalidOption(key, `one of the CachePlugin options (${[...TOP_LEVEL].join(', ')})`, key);
+  }
+  const ttl = options.ttl ?? 60_000;
+  checkInteger('ttl', ttl, 0);
+  if (options.driver !== undefined && options.drivers !== undefined) throw invalidOption('driver', 'omitted when `drivers` is given (put each driver in `drivers`)', options.driver);
+
+  const shared = pick(options, Object.values(DRIVER_OPTIONS).flat());
+  let configs: DriverConfig[];
+  if (options.drivers !== undefined) {
+    if (!Array.isArray(options.drivers) || options.drivers.length === 0) throw invalidOption('drivers', 'a non-empty array such as ["memory", "redis"]', options.drivers);
+    configs = options.drivers;
+    const kinds = new Set(configs.map((c) => (typeof c === 'string' ? c : isDriver(c) ? c.kind : (c as { driver?: string })?.driver)));
+    for (const key of Object.keys(shared)) {
+      if (!DRIVER_NAMES.some((name) => kinds.has(name) && DRIVER_OPTIONS[name].includes(key))) {
+        throw invalidOption(key, `omitted: it applies to ${driversOf(key)}, which is not in \`drivers\``, key);
+      }
+    }
+  } else {
+    const driver = options.driver ?? 'memory';
+    if (!DRIVER_NAMES.includes(driver)) throw invalidOption('driver', `one of ${DRIVER_NAMES.map((n) => `'${n}'`).join(', ')}`, driver);
+    for (const key of Object.keys(shared)) {
+      if (!DRIVER_OPTIONS[driver].includes(key)) throw invalidOption(key, `omitted: it applies to ${driversOf(key)}, not to the ${driver} driver`, key);
+    }
+    configs = [driver];
+  }
+  const drivers = configs.map((config, i) => buildDriver(config, shared, `drivers[${i}]`));
+  return { ttl, drivers };
+}
+
+function buildDriver(config: DriverConfig, shared: Record<string, unknown>, path: string): CacheDriver {
+  if (isDriver(config)) return config;
+  const given = typeof config === 'string' ? { driver: config } : config;
+  if (given === null || typeof given !== 'object' || !DRIVER_NAMES.includes((given as { driver: CacheDriverName }).driver)) {
+    throw invalidOption(path, `a driver name (${DRIVER_NAMES.join(', ')}), an object { driver, ...options }, or a CacheDriver`, config);
+  }
+  const name = (given as { driver: CacheDriverName }).driver;
+  for (const key of Object.keys(given)) {
+    if (key !== 'driver' && !DRIVER_OPTIONS[name].includes(key)) throw invalidOption(`${path}.${key}`, `one of the ${name} driver options (${DRIVER_OPTIONS[name].join(', ')})`, key);
+  }
+  // Options given next to `drivers` are defaults for every driver they apply to.
+  const o = { ...pick(shared, DRIVER_OPTIONS[name]), ...given } as Record<string, unknown>;
+  switch (name) {
+    case 'memory': {
+      checkInteger('max', o.max, 1);
+      checkInteger('maxSize', o.maxSize, 1);
+      checkInteger('maxBytes', o.maxBytes, 1);
+      if (o.max !== undefined && o.maxSize !== undefined && o.max !== o.maxSize) throw invalidOption('maxSize', `the same as \`max\` (${String(o.max)}) or omitted: it is an alias`, o.maxSize);
+      const max = (o.max ?? o.maxSize) as number | undefined;
+      return new MemoryDriver({ ...(max !== undefined ? { max } : {}), ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes as number } : {}) });
+    }
+    case 'redis': {
+      if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url))) throw invalidOption('url', 'a redis:// or rediss:// URL', o.url);
+      if (o.client !== undefined && typeof (o.client as { mget?: unknown })?.mget !== 'function') throw invalidOption('client', 'an ioredis client', o.client);
+      if (o.url !== undefined && o.client !== undefined) throw invalidOption('url', 'omitted when `client` is given', o.url);
+      if (o.keyPrefix !== undefined && typeof o.keyPrefix !== 'string') throw invalidOption('keyPrefix', 'a string', o.keyPrefix);
+      checkInteger('timeout', o.timeout, 1);
+      return new RedisDriver(o as RedisDriverConfig);
+    }
+    case 'filesystem': {
+      if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory.length === 0)) throw invalidOption('directory', 'a directory path', o.directory);
+      checkInteger('maxBytes', o.maxBytes, 1);
+      return new FilesystemDriver(o as FilesystemDriverConfig);
+    }
+    case 's3': {
+      if (o.connectionString !== undefined && typeof o.connectionString !== 'string') throw invalidOption('connectionString', 'a connection string', o.connectionString);
+      if (o.prefix !== undefined && (typeof o.prefix !== 'string' || o.prefix.length === 0)) throw invalidOption('prefix', 'a non-empty key prefix such as "plugin=cache/"', o.prefix);
+      checkInteger('timeout', o.timeout, 1);
+      return new S3Driver(o as S3DriverConfig);
+    }
+  }
+}
+
+function isDriver(value: unknown): value is CacheDriver {
+  return value !== null && typeof value === 'object' && DRIVER_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+}
+
+function pick(source: object, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = (source as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function driversOf(option: string): string {
+  return DRIVER_NAMES.filter((n) => DRIVER_OPTIONS[n].includes(option)).join(' and ');
+}
+
+function checkInteger(name: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw invalidOption(name, `an integer from ${min} and up`, value);
+}
