@@ -69,7 +69,12 @@ export class GroupCommit {
       runWrite(ctx, (tx) => {
         for (const item of batch) {
           try {
-            item.written = inSavepoint(ctx, () => writeEvent(ctx, tx, item.event, item.model));
+            // Only user code (hooks, a same-file model) can fail after the insert; a lone
+            // insert is atomic by itself, so it skips the savepoint.
+            item.written =
+              ctx.hooks.size > 0 || sharesConnection(ctx, item.model)
+                ? inSavepoint(ctx, () => writeEvent(ctx, tx, item.event, item.model))
+                : writeEvent(ctx, tx, item.event, item.model);
           } catch (error) {
             item.failed = true;
             item.error = error;

@@ -28,6 +28,7 @@ export interface QueueSettings {
   journalMode: string;
   synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
   busyTimeout: number;
+  tempStore: string;
   durability: Durability;
   WAL: boolean;
   profile: QueueProfile | null;
@@ -94,6 +95,8 @@ export class EventQueue {
       db.pragma(`busy_timeout = ${resolved.busyTimeout}`);
       if (!resolved.readonly) db.pragma(`journal_mode = ${resolved.WAL ? 'WAL' : 'DELETE'}`);
       db.pragma(`synchronous = ${resolved.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Savepoint journals of group commits stay in memory instead of a temp file per transaction.
+      db.pragma('temp_store = MEMORY');
       if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
       ensureQueueSchema(db, resolved.readonly);
       if (!resolved.readonly) applyIndexes(db, resolved.indexes);
@@ -146,6 +149,7 @@ export class EventQueue {
       journalMode: String(db.pragma('journal_mode', { simple: true })),
       synchronous: SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))] ?? 'FULL',
       busyTimeout: Number(db.pragma('busy_timeout', { simple: true })),
+      tempStore: ['DEFAULT', 'FILE', 'MEMORY'][Number(db.pragma('temp_store', { simple: true }))] ?? 'DEFAULT',
       durability: options.durability,
       WAL: options.WAL,
       profile: options.profile,

@@ -5,7 +5,7 @@
  */
 import { invalidOption, ValidationError } from '../core/errors.js';
 import { eventCallbacks } from './callbacks.js';
-import { EVENT_COLUMNS, rowToEvent, type RawEventRow } from './event-row.js';
+import { EVENT_COLUMNS, tupleToEvent, type RawEventTuple } from './event-row.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
 import { toMillis } from './pagination.js';
@@ -58,17 +58,17 @@ export function cycleThrough(
       stopValue = toMillis('stop', date);
     }
   }
-  const page = ctx.db.prepare(`SELECT ${EVENT_COLUMNS} FROM queue WHERE id > ?${stopClause} ORDER BY id LIMIT ${PAGE}`);
+  const page = ctx.db.prepare(`SELECT ${EVENT_COLUMNS} FROM queue WHERE id > ?${stopClause} ORDER BY id LIMIT ${PAGE}`).raw();
   const callbacks = whileCB ?? eventCallbacks.void;
   const summary: ReplaySummary = { count: 0, lastId: null, failed: 0 };
   let last = start - 1;
   for (;;) {
-    const raw = (stopValue === null ? page.all(last) : page.all(last, stopValue)) as RawEventRow[];
+    const raw = (stopValue === null ? page.all(last) : page.all(last, stopValue)) as RawEventTuple[];
     if (raw.length === 0) break;
-    const outcomes = applyAndSettle(model, raw.map(rowToEvent), callbacks);
+    const outcomes = applyAndSettle(model, raw.map(tupleToEvent), callbacks);
     summary.count += outcomes.length;
     summary.failed += outcomes.filter((o) => o.failed).length;
-    last = raw[raw.length - 1]!.id;
+    last = raw[raw.length - 1]![0];
     summary.lastId = last;
     if (raw.length < PAGE) break;
   }

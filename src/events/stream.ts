@@ -3,7 +3,7 @@
  * so memory stays constant and each batch costs the same on any log size.
  */
 import { invalidOption, ValidationError } from '../core/errors.js';
-import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
+import { EVENT_COLUMNS, tupleToEvent, type EventRow, type RawEventTuple } from './event-row.js';
 import { toMillis } from './pagination.js';
 import type { QueueContext } from './queue-context.js';
 import { assertOpen } from './write-transaction.js';
@@ -65,15 +65,15 @@ export async function* streamEvents(ctx: QueueContext, options: StreamOptions = 
   if (options.until !== undefined) add('datetime <= ?', toMillis('until', options.until));
 
   assertOpen(ctx);
-  const statement = ctx.db.prepare(`SELECT ${EVENT_COLUMNS} FROM queue WHERE ${filters.join(' AND ')} ORDER BY id LIMIT ?`);
+  const statement = ctx.db.prepare(`SELECT ${EVENT_COLUMNS} FROM queue WHERE ${filters.join(' AND ')} ORDER BY id LIMIT ?`).raw();
   let last = startId === undefined ? 0 : startId - 1;
   for (;;) {
     assertOpen(ctx);
-    const raw = statement.all(last, ...params, batchSize) as RawEventRow[];
+    const raw = statement.all(last, ...params, batchSize) as RawEventTuple[];
     if (raw.length === 0) return;
     const batch = new Array<EventRow>(raw.length);
-    for (let i = 0; i < raw.length; i++) batch[i] = rowToEvent(raw[i]!);
-    last = raw[raw.length - 1]!.id;
+    for (let i = 0; i < raw.length; i++) batch[i] = tupleToEvent(raw[i]!);
+    last = batch[batch.length - 1]!.id;
     yield batch;
     if (raw.length < batchSize) return;
   }
