@@ -5,7 +5,7 @@ import { invalidOption } from '../../core/errors.js';
 import { CSV_HEADER, encodeCsvRow } from './event-csv.js';
 import { exportRows, type ExportOptions, type ExportResult } from './event-export.js';
 import { importEvents, type ImportOptions, type ImportResult } from './event-import.js';
-import { encodeEventLine } from './event-line.js';
+import { encodeEventLine, EVENT_LINE_SQL } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';
 import type { ExportTarget, ImportSource } from './line-io.js';
 
@@ -39,7 +39,7 @@ export class BulkOperations {
    * const { exported } = await bulkOps.exportToJSONL('orders.jsonl', { filter: { cmd: ['orderPlaced', 'orderPaid'] } });
    */
   exportToJSONL(path: ExportTarget, options: ExportOptions = {}): Promise<ExportResult> {
-    return exportRows(this.#queue, path, options, encodeEventLine);
+    return exportRows(this.#queue, path, options, { encode: encodeEventLine, sql: EVENT_LINE_SQL });
   }
 
   /**
@@ -58,6 +58,6 @@ export class BulkOperations {
    * Same selection options and guarantees as {@link exportToJSONL}; not re-importable.
    */
   exportToCSV(path: ExportTarget, options: ExportOptions = {}): Promise<ExportResult> {
-    return exportRows(this.#queue, path, options, encodeCsvRow, CSV_HEADER);
+    return exportRows(this.#queue, path, options, { encode: encodeCsvRow, header: CSV_HEADER });
   }
 }

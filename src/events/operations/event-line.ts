@@ -1,15 +1,14 @@
 /**
  * The JSONL line format of an event: one JSON object per line holding every
- * column of the `queue` row, lossless.
+ * column of the `queue` row exactly as stored, in table order. `data` and
+ * `metadata` hold the column's JSON text as a string (so the very bytes come
+ * back on import, whatever their spacing), or null for SQL NULL.
  *
- * `data` and `metadata` are written inline as JSON when the stored text is
- * exactly what JSON.stringify produces (always true for rows s3lite writes).
- * Otherwise (SQL NULL, text with other spacing, text that is not JSON) the exact
- * stored value goes under `raw` and the inline key holds null, so an import
- * restores the very same bytes.
+ * On import, `data`/`metadata` may also be written as plain JSON values (handy
+ * for hand-written files); they are then stored as JSON.stringify gives them.
  *
  * @example
- * {"id":1,"version":1,"datetime":1716200000000,"user":"ann","ip":"","cmd":"userRegistered","data":{"email":"a@x.io"},"correlation_id":"c1","causation_id":null,"metadata":{},"stream":null,"stream_version":null}
+ * {"id":1,"version":1,"datetime":1716200000000,"user":"ann","ip":"","cmd":"userRegistered","data":"{\"email\":\"a@x.io\"}","correlation_id":"c1","causation_id":null,"metadata":"{}","stream":null,"stream_version":null}
  */
 import { ValidationError } from '../../core/errors.js';
 import type { RawEventRow } from '../event-row.js';
@@ -53,39 +52,27 @@ function scalar(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
-/** The stored text itself when it is canonical JSON, else undefined. */
-function canonicalJson(text: string | null): string | undefined {
-  if (text === null) return undefined;
-  if (text === '{}' || text === 'null') return text;
-  try {
-    return JSON.stringify(JSON.parse(text)) === text ? text : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** One line (without the newline) for a row in column order. */
+/** One line (without the newline) for a row in column order; same bytes as {@link EVENT_LINE_SQL}. */
 export function encodeEventLine(row: RawEventTuple): string {
-  const data = canonicalJson(row[6]);
-  const metadata = canonicalJson(row[9]);
-  let raw = '';
-  if (data === undefined) raw = `"data":${scalar(row[6])}`;
-  if (metadata === undefined) raw += `${raw ? ',' : ''}"metadata":${scalar(row[9])}`;
-  return (
-    `{"id":${scalar(row[0])},"version":${scalar(row[1])},"datetime":${scalar(row[2])},"user":${scalar(row[3])},` +
-    `"ip":${scalar(row[4])},"cmd":${scalar(row[5])},"data":${data ?? 'null'},"correlation_id":${scalar(row[7])},` +
-    `"causation_id":${scalar(row[8])},"metadata":${metadata ?? 'null'},"stream":${scalar(row[10])},` +
-    `"stream_version":${scalar(row[11])}${raw ? `,"raw":{${raw}}` : ''}}`
-  );
+  let line = `{"id":${scalar(row[0])}`;
+  for (let i = 1; i < LINE_COLUMNS.length; i += 1) line += `,"${LINE_COLUMNS[i]}":${scalar(row[i])}`;
+  return `${line}}`;
 }
 
-const KNOWN_KEYS = new Set<string>([...LINE_COLUMNS, 'raw']);
+/**
+ * The same line built by SQLite (json_object), used by exports without a
+ * function filter: about twice as fast as building it in JavaScript.
+ */
+export const EVENT_LINE_SQL = `json_object(${LINE_COLUMNS.map((c) => `'${c}', ${c}`).join(', ')})`;
+
+const KNOWN_KEYS = new Set<string>(LINE_COLUMNS);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return `${JSON.stringify(value)} (${typeof value})`;
+  const text = JSON.stringify(value);
+  return `${text.length > 60 ? `${text.slice(0, 57)}...` : text} (${typeof value})`;
 }
 
 /** A line that cannot be imported: names the line and what is wrong with it. */
@@ -111,7 +98,7 @@ export function decodeEventLine(text: string, line: number): RawEventRow {
   }
   const obj = parsed as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!KNOWN_KEYS.has(key)) throw lineError(line, `unknown key \`${key}\` (expected ${LINE_COLUMNS.join(', ')}, raw)`);
+    if (!KNOWN_KEYS.has(key)) throw lineError(line, `unknown key \`${key}\` (expected ${LINE_COLUMNS.join(', ')})`);
   }
   const bad = (key: string, expected: string) => lineError(line, `\`${key}\` must be ${expected}, got ${describe(obj[key])}`);
   const int = (key: EventColumn, nullable: boolean): number | null => {
@@ -133,18 +120,17 @@ export function decodeEventLine(text: string, line: number): RawEventRow {
   }
   const cmd = obj.cmd;
   if (typeof cmd !== 'string' || cmd === '') throw bad('cmd', 'a non-empty string');
-  let data = JSON.stringify(obj.data ?? null);
-  let metadata = JSON.stringify(obj.metadata ?? null);
-  if (obj.raw !== undefined) {
-    const raw = obj.raw;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('raw', 'an object');
-    for (const [key, value] of Object.entries(raw)) {
-      if (key !== 'data' && key !== 'metadata') throw lineError(line, `unknown key \`raw.${key}\` (expected data, metadata)`);
-      if (value !== null && typeof value !== 'string') throw lineError(line, `\`raw.${key}\` must be a string or null, got ${describe(value)}`);
-      if (key === 'data') data = value as string;
-      else metadata = value as string;
+  const json = (key: 'data' | 'metadata'): string | null => {
+    const value = obj[key] ?? null;
+    if (value === null) return null;
+    if (typeof value !== 'string') return JSON.stringify(value);
+    try {
+      JSON.parse(value);
+    } catch {
+      throw lineError(line, `\`${key}\` must hold JSON text (the column as stored), got ${describe(value)}`);
     }
-  }
+    return value;
+  };
   return {
     id,
     version: int('version', true),
@@ -152,10 +138,10 @@ export function decodeEventLine(text: string, line: number): RawEventRow {
     user: str('user'),
     ip: str('ip'),
     cmd,
-    data,
+    data: json('data'),
     correlation_id: str('correlation_id'),
     causation_id: int('causation_id', true),
-    metadata,
+    metadata: json('metadata'),
     stream: str('stream'),
     stream_version: int('stream_version', true),
   };

@@ -70,9 +70,16 @@ describe('BulkOperations JSONL', () => {
     expect(readFileSync(second)).toEqual(readFileSync(first));
     expect(rows(target)).toEqual(rows(source));
     const [line2] = readFileSync(first, 'utf8').split('\n').slice(1, 2);
-    expect(JSON.parse(line2 ?? '')).toMatchObject({ id: 2, correlation_id: 'corr-1', causation_id: 1, metadata: { source: 'api' }, version: 2 });
+    expect(JSON.parse(line2 ?? '')).toMatchObject({ id: 2, correlation_id: 'corr-1', causation_id: 1, metadata: '{"source":"api","trace":"x"}', version: 2 });
     expect(target.retrieveByID(11)).toMatchObject({ causation_id: 10, correlation_id: 'c', data: { a: 1 }, metadata: { b: 2 } });
-    expect(readFileSync(first, 'utf8')).toContain('"raw":{"data":"{ \\"a\\" : 1 }","metadata":"{\\"b\\": 2}"}');
+    // Stored text comes back as is, spacing included; SQL NULL stays NULL.
+    expect(readFileSync(first, 'utf8')).toContain('"data":"{ \\"a\\" : 1 }"');
+    expect(target.db.prepare('SELECT data, metadata, user FROM queue WHERE id = 10').raw().get()).toEqual([null, null, null]);
+
+    // The JavaScript encoder (used with a function filter) writes the same bytes as SQLite's.
+    const viaPredicate = join(dir, 'predicate.jsonl');
+    await new BulkOperations(source).exportToJSONL(viaPredicate, { filter: () => true });
+    expect(readFileSync(viaPredicate)).toEqual(readFileSync(first));
   });
 
   it('resolves the export only after the file is flushed and closed (original: resolved before the file was flushed)', async () => {
@@ -84,7 +91,7 @@ describe('BulkOperations JSONL', () => {
     expect(result.exported).toBe(3000);
     expect(lines).toHaveLength(3001);
     expect(lines[3000]).toBe('');
-    expect(JSON.parse(lines[2999] ?? '')).toMatchObject({ id: 3000, data: { i: 2999 } });
+    expect(JSON.parse(lines[2999] ?? '')).toMatchObject({ id: 3000, data: JSON.stringify({ i: 2999, pad: 'x'.repeat(100) }) });
   });
 
   it('exports to a writable stream with backpressure, and selects by filter, startId and endId', async () => {
@@ -134,6 +141,7 @@ describe('BulkOperations JSONL', () => {
     ['[1,2]', /Line 2: expected one JSON object per line, got an array/],
     ['{"id":1,"datetime":1,"cmd":"x"}', /Line 2: event id 1 appears twice in the file \(also on line 1\)/],
     ['{"id":7,"datetime":1,"cmd":"x","causation_id":1.5}', /Line 2: `causation_id` must be an integer or null/],
+    ['{"id":7,"datetime":1,"cmd":"x","data":"not json"}', /Line 2: `data` must hold JSON text \(the column as stored\), got "not json"/],
   ])('names the line and the problem: %s', async (bad, message) => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, `{"id":1,"datetime":1,"cmd":"x"}\n${bad}\n`);
@@ -200,6 +208,7 @@ describe('BulkOperations JSONL', () => {
   it('reads from a stream and rejects a missing file', async () => {
     const target = queue('target');
     const input = new PassThrough();
+    // Hand-written lines may give data as a plain JSON value.
     input.end('{"id":5,"datetime":1,"cmd":"x"}\n\n{"id":6,"datetime":2,"cmd":"y","data":{"k":1}}\n');
     expect(await new BulkOperations(target).importFromJSONL(input)).toMatchObject({ imported: 2, lines: 3, path: '(stream)' });
     expect(target.retrieveByID(6)).toMatchObject({ cmd: 'y', data: { k: 1 } });

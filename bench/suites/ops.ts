@@ -1,0 +1,136 @@
+/**
+ * Event operations: JSONL export and import throughput (events/s) and peak RSS
+ * at 50k and 200k events (RSS must stay flat as the file grows), and durable
+ * job throughput with no-op workers at concurrency 1, 4 and 16.
+ *
+ * Each export/import runs in a child process (this same file, with
+ * OPS_BENCH_CHILD set) so its peak RSS belongs to that operation alone.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BackgroundJobQueue, BulkOperations, initQueue } from '../../src/index.js';
+import type { SuiteReport } from '../lib/report.js';
+
+const SIZES = [50_000, 200_000];
+const JOB_RUNS: Array<[concurrency: number, jobs: number]> = [
+  [1, 3_000],
+  [4, 10_000],
+  [16, 30_000],
+];
+
+interface ChildResult {
+  events: number;
+  ms: number;
+  peakRssMiB: number;
+}
+
+/** Fills `file` with `count` realistic events through storeBulk (the public write path). */
+function seedEvents(file: string, count: number): void {
+  const queue = initQueue({ dbName: file, durability: 'normal' } as never);
+  const chunk = 10_000;
+  for (let start = 0; start < count; start += chunk) {
+    const events = Array.from({ length: Math.min(chunk, count - start) }, (_, i) => {
+      const n = start + i;
+      return {
+        cmd: n % 3 === 0 ? 'orderPlaced' : 'orderPaid',
+        data: { orderId: `order-${n}`, total: (n % 997) * 1.25, items: [{ sku: `sku-${n % 50}`, qty: (n % 5) + 1 }] },
+        user: `user-${n % 100}`,
+        ip: '10.0.0.1',
+        correlationId: `corr-${Math.floor(n / 4)}`,
+        metadata: { source: 'bench' },
+      };
+    });
+    queue.storeBulk(events);
+  }
+  queue.close();
+}
+
+async function childMain(): Promise<void> {
+  const [mode, dbFile, jsonlFile] = process.argv.slice(2) as [string, string, string];
+  const queue = initQueue({ dbName: dbFile });
+  const bulk = new BulkOperations(queue);
+  const started = performance.now();
+  const result =
+    mode === 'export' ? (await bulk.exportToJSONL(jsonlFile)).exported : (await bulk.importFromJSONL(jsonlFile, { batchSize: 5000 })).imported;
+  const ms = performance.now() - started;
+  queue.close();
+  const out: ChildResult = { events: result, ms, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function runChild(mode: 'export' | 'import', dbFile: string, jsonlFile: string): ChildResult {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), mode, dbFile, jsonlFile], {
+    env: { ...process.env, OPS_BENCH_CHILD: '1' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+}
+
+async function benchJobs(dir: string, concurrency: number, count: number): Promise<{ ms: number; perSecond: number }> {
+  const jobs = new BackgroundJobQueue({ dbName: join(dir, `jobs-${concurrency}.sqlite`), concurrency, durability: 'full' });
+  jobs.registerWorker('noop', async () => undefined);
+  jobs.db.transaction(() => {
+    for (let i = 0; i < count; i++) jobs.add('noop', { i });
+  })();
+  let done = 0;
+  const finished = new Promise<void>((resolve) => {
+    jobs.on('completed', () => {
+      done += 1;
+      if (done === count) resolve();
+    });
+  });
+  const started = performance.now();
+  jobs.start();
+  await finished;
+  const ms = performance.now() - started;
+  const stats = jobs.getQueueStats();
+  await jobs.close();
+  if (stats.completed !== count) throw new Error(`expected ${count} completed jobs, got ${stats.completed}`);
+  return { ms, perSecond: (count * 1000) / ms };
+}
+
+export async function run(report: SuiteReport): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 's3lite-bench-ops-'));
+  try {
+    const rows = [];
+    for (const size of SIZES) {
+      const source = join(dir, `source-${size}.sqlite`);
+      const file = join(dir, `events-${size}.jsonl`);
+      seedEvents(source, size);
+      const exported = runChild('export', source, file);
+      const imported = runChild('import', join(dir, `target-${size}.sqlite`), file);
+      const mib = statSync(file).size / 2 ** 20;
+      rows.push(
+        ['export', size, Math.round(mib), exported.ms, (exported.events * 1000) / exported.ms, exported.peakRssMiB],
+        ['import', size, Math.round(mib), imported.ms, (imported.events * 1000) / imported.ms, imported.peakRssMiB],
+      );
+    }
+    report.add({
+      title: 'JSONL export / import',
+      settings: { journal: 'WAL', synchronous: 'FULL (queue default)', importMode: 'atomic, batchSize 5000', process: 'one child per row' },
+      columns: ['operation', 'events', 'file MiB', 'ms', 'events/s', 'peak RSS MiB'],
+      rows,
+      notes: ['Goals: export >= 200,000 events/s, import >= 100,000 events/s, peak RSS flat from 50k to 200k events.'],
+    });
+
+    const jobRows = [];
+    for (const [concurrency, count] of JOB_RUNS) {
+      const { ms, perSecond } = await benchJobs(dir, concurrency, count);
+      jobRows.push([concurrency, count, ms, perSecond]);
+    }
+    report.add({
+      title: 'Background jobs, no-op workers',
+      settings: { journal: 'WAL', synchronous: 'FULL', leaseDuration: 5000, storage: 'own file' },
+      columns: ['concurrency', 'jobs', 'ms', 'jobs/s'],
+      rows: jobRows,
+      notes: ['Goal: >= 5,000 jobs/s at concurrency 16. Job state changes are grouped: one transaction per dispatch round.'],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.OPS_BENCH_CHILD === '1') await childMain();
