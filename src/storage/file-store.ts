@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { AbortError, ConflictError, NotFoundError, StorageError } from '../core/errors.js';
+import { AbortError, ConflictError, NotFoundError, S3liteError, StorageError } from '../core/errors.js';
 import { DIR_SUFFIX, OBJECT_SUFFIX, SEGMENT_FILE, segmentName } from './file-key-codec.js';
 import { FileKeySource, isMissing, readObjectHead } from './file-key-source.js';
 import { decodeHeader, encodeHeader, type FileObjectHeader } from './file-object-format.js';
@@ -277,7 +277,7 @@ export class FileStore implements ObjectStore {
     try {
       return await listPage(new FileKeySource(this.#root), input);
     } catch (err) {
-      throw err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('E') ? storageError(err, input.prefix ?? '') : err;
+      throw err instanceof S3liteError ? err : storageError(err, input.prefix ?? '');
     }
   }
 
