@@ -4,10 +4,10 @@
 import type { Redis } from 'ioredis';
 import { invalidOption } from '../../../core/errors.js';
 import type { CacheDriver } from './cache-driver.js';
-import { FilesystemDriver } from './filesystem-driver.js';
+import { FilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
 import { MemoryDriver } from './memory-driver.js';
-import { RedisDriver } from './redis-driver.js';
-import { S3Driver } from './s3-driver.js';
+import { RedisDriver, type RedisDriverOptions } from './redis-driver.js';
+import { S3Driver, type S3DriverOptions } from './s3-driver.js';
 
 export type CacheDriverName = 'memory' | 'redis' | 'filesystem' | 's3';
 
@@ -156,18 +156,18 @@ function buildDriver(config: DriverConfig, shared: Record<string, unknown>, path
       if (o.url !== undefined && o.client !== undefined) throw invalidOption('url', 'omitted when `client` is given', o.url);
       if (o.keyPrefix !== undefined && typeof o.keyPrefix !== 'string') throw invalidOption('keyPrefix', 'a string', o.keyPrefix);
       checkInteger('timeout', o.timeout, 1);
-      return new RedisDriver(o as RedisDriverConfig);
+      return new RedisDriver(o as RedisDriverOptions);
     }
     case 'filesystem': {
       if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory.length === 0)) throw invalidOption('directory', 'a directory path', o.directory);
       checkInteger('maxBytes', o.maxBytes, 1);
-      return new FilesystemDriver(o as FilesystemDriverConfig);
+      return new FilesystemDriver(o as FilesystemDriverOptions);
     }
     case 's3': {
       if (o.connectionString !== undefined && typeof o.connectionString !== 'string') throw invalidOption('connectionString', 'a connection string', o.connectionString);
       if (o.prefix !== undefined && (typeof o.prefix !== 'string' || o.prefix.length === 0)) throw invalidOption('prefix', 'a non-empty key prefix such as "plugin=cache/"', o.prefix);
       checkInteger('timeout', o.timeout, 1);
-      return new S3Driver(o as S3DriverConfig);
+      return new S3Driver(o as S3DriverOptions);
     }
   }
 }

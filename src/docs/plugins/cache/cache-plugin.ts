@@ -41,7 +41,6 @@ export class CachePlugin implements S3dbPlugin {
   readonly ttl: number;
   readonly #stack: CacheStack;
   readonly #attached = new WeakSet<Resource>();
-  readonly #schemas = new Map<string, string>();
   #db: S3db | undefined;
   #active = false;
   readonly #fallbackLogger = createLogger('warn');
@@ -90,7 +89,6 @@ export class CachePlugin implements S3dbPlugin {
   #attach(resource: Resource): void {
     if (this.#attached.has(resource)) return;
     this.#attached.add(resource);
-    this.#schemas.set(resource.name, resource.version);
     resource.use(this.#middleware);
   }
 
