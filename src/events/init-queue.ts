@@ -362,7 +362,13 @@ export class EventQueue {
     releaseConnection(this.#ctx.db);
   }
 
-  /** Runs `fn` in a write transaction of this queue (events stored inside commit with it). @internal */
+  /**
+   * Runs `fn` in one write transaction of this queue: events stored inside it
+   * (and any SQL run on `queue.db`) commit together, and their callbacks run after
+   * that commit. A throw rolls everything back.
+   * @example
+   * queue.transaction(() => { queue.store(a, model); queue.store(b, model); });
+   */
   transaction<T>(fn: () => T): T {
     this.#group.flush();
     return runWrite(this.#ctx, () => fn());

@@ -56,6 +56,15 @@ describe('storeBulk', () => {
     model._close();
   });
 
+  it('defect "bulk with a model wrote 0 of 1000 model rows (database is locked, swallowed)": all 1000 model rows are written', () => {
+    const { queue, model } = setup();
+    const results = queue.storeBulk(Array.from({ length: 1000 }, (_, i) => ({ cmd: 'addUser', data: { name: `n${i}` } })), model);
+    expect(results.every((r) => r.result !== undefined)).toBe(true);
+    expect(userNames(model)).toHaveLength(1000);
+    queue.close();
+    model._close();
+  });
+
   it('an invalid event or a version conflict fails the whole batch naming the index', () => {
     const { queue } = setup();
     expect(() => queue.storeBulk([{ cmd: 'ok' }, { data: {} } as never])).toThrow(/Event #1/);

@@ -52,7 +52,7 @@ describe('storeAsync (group commit)', () => {
     queue.close();
   });
 
-  it('expected-version conflicts under concurrency: exactly one writer wins each version', async () => {
+  it('defect "no expected-version check: concurrent writers interleave freely": under concurrency exactly one writer wins each version', async () => {
     const queue = initQueue({ dbName: tmp.file() });
     await queue.storeAsync({ cmd: 'open', stream: 'acct', expectedVersion: 0 });
     const racers = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => queue.storeAsync({ cmd: 'debit', data: { i }, stream: 'acct', expectedVersion: 1 })));

@@ -113,7 +113,7 @@ describe('snapshots', () => {
     queue.close();
   });
 
-  it('a same-file model snapshot records the position committed with its changes', async () => {
+  it('defect "a crash leaves the model behind with no checkpoint": the model position commits with its changes and snapshots use it', async () => {
     const dbName = tmp.file();
     const queue = initQueue({ dbName });
     const model = usersModel(dbName);
@@ -121,14 +121,18 @@ describe('snapshots', () => {
     queue.store({ cmd: 'noModel' });
     queue.store({ cmd: 'addUser', data: { name: 'b' } }, model);
     expect(() => queue.store({ cmd: 'addUser', data: { name: 'boom' } }, model)).toThrow();
+    // The position lives in the file: a fresh connection (as after a crash) reads it back.
+    queue.close();
+    model._close();
+    const reopened = usersModel(dbName);
+    expect(reopened._db.prepare('SELECT event_id FROM s3lite_model_position').pluck().get()).toBe(3);
     const snapshots = initSnapshots({ dbName: tmp.file('snapshots') });
-    const info = await snapshots.createSnapshot('users', null, model);
+    const info = await snapshots.createSnapshot('users', null, reopened);
     // Event 3 is the last one the model applied; the queue table itself is not part of the state.
     expect(info.eventId).toBe(3);
     const state = JSON.parse(snapshots.db.prepare('SELECT state FROM snapshots').pluck().get() as string);
     expect(Object.keys(state.tables)).toEqual(['users']);
     snapshots.close();
-    queue.close();
-    model._close();
+    reopened._close();
   });
 });

@@ -168,3 +168,29 @@ describe('store', () => {
     model._close();
   });
 });
+
+describe('queue.transaction', () => {
+  it('commits several stores together and runs their callbacks after the commit, or rolls all back', () => {
+    const dbName = tmp.file();
+    const queue = initQueue({ dbName });
+    const model = usersModel(dbName);
+    const seen: boolean[] = [];
+    const callbacks = { _default: () => seen.push(queue.db.inTransaction) };
+    queue.transaction(() => {
+      queue.store({ cmd: 'addUser', data: { name: 'a' } }, model, callbacks);
+      queue.store({ cmd: 'addUser', data: { name: 'b' } }, model, callbacks);
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual([false, false]);
+    expect(() =>
+      queue.transaction(() => {
+        queue.store({ cmd: 'addUser', data: { name: 'c' } }, model, callbacks);
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(userNames(model)).toEqual(['a', 'b']);
+    expect(seen).toHaveLength(2);
+    queue.close();
+    model._close();
+  });
+});
