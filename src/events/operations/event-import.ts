@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, invalidOption, type S3liteError } from '../../core/errors.js';
 import { EVENT_COLUMNS, rowToEvent, type RawEventRow } from '../event-row.js';
-import { decodeEventLine, lineError } from './event-line.js';
+import { decodeEventLine, jsonTextError, lineError } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';
 import { importHooksOf, type ImportHook } from './import-hooks.js';
 import { describeTarget, readLines, type ImportSource } from './line-io.js';
@@ -124,44 +124,43 @@ async function importAtomically(queue: EventStoreHandle, source: ImportSource, o
   const { db } = queue;
   const stage = `s3lite_import_${randomBytes(6).toString('hex')}`;
   const nothing = 'Nothing was imported (the import is atomic).';
-  db.exec(`CREATE TEMP TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST});
-    CREATE UNIQUE INDEX temp.${stage}_id ON ${stage} (id);
-    CREATE UNIQUE INDEX temp.${stage}_stream ON ${stage} (stream, stream_version) WHERE stream IS NOT NULL;`);
+  // No indexes while staging (faster); duplicates surface as constraint errors in the copy.
+  db.exec(`CREATE TEMP TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST},
+    CONSTRAINT data_json CHECK (data IS NULL OR json_valid(data)),
+    CONSTRAINT metadata_json CHECK (metadata IS NULL OR json_valid(metadata)))`);
   try {
     const insert = db.prepare(`INSERT INTO temp.${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
-    const lineOfId = db.prepare(`SELECT line FROM temp.${stage} WHERE id = ?`).pluck();
     const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
       for (const [row, line] of batch) {
         try {
           insert.run(line, ...values(row));
         } catch (err) {
-          if (isConstraint(err, 'UNIQUE') && lineOfId.get(row.id) !== undefined) {
-            throw lineError(line, `event id ${row.id} appears twice in the file (also on line ${String(lineOfId.get(row.id))}). ${nothing}`, { id: row.id });
-          }
-          if (isConstraint(err, 'UNIQUE')) {
-            throw lineError(line, `stream ${JSON.stringify(row.stream)} version ${row.stream_version} appears twice in the file. ${nothing}`);
-          }
-          throw lineError(line, `${(err as Error).message}. ${nothing}`);
+          const message = (err as Error).message;
+          if (message.includes('data_json')) throw jsonTextError(line, 'data', row.data);
+          if (message.includes('metadata_json')) throw jsonTextError(line, 'metadata', row.metadata);
+          throw lineError(line, `${message}. ${nothing}`);
         }
       }
     });
     let batch: [RawEventRow, number][] = [];
     let staged = 0;
     let lines = 0;
-    for await (const [text, line] of readLines(source)) {
-      lines = line;
-      if (line < options.fromLine) continue;
-      try {
-        batch.push([decodeEventLine(text, line), line]);
-      } catch (err) {
-        (err as S3liteError).message += ` ${nothing}`;
-        throw err;
-      }
-      if (batch.length >= options.batchSize) {
-        stageBatch(batch);
-        staged += batch.length;
-        batch = [];
-        options.onProgress?.({ lines, events: staged });
+    for await (const chunk of readLines(source)) {
+      for (const [text, line] of chunk) {
+        lines = line;
+        if (line < options.fromLine) continue;
+        try {
+          batch.push([decodeEventLine(text, line, false), line]);
+        } catch (err) {
+          (err as S3liteError).message += ` ${nothing}`;
+          throw err;
+        }
+        if (batch.length >= options.batchSize) {
+          stageBatch(batch);
+          staged += batch.length;
+          batch = [];
+          options.onProgress?.({ lines, events: staged });
+        }
       }
     }
     stageBatch(batch);
@@ -179,20 +178,6 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
   const { db } = queue;
   const count = db.prepare(`SELECT count(*) FROM temp.${stage}`).pluck().get() as number;
   if (count === 0) return { firstId: null, lastId: null };
-  if (preserveIds) {
-    const clash = db
-      .prepare(`SELECT s.line, s.id FROM temp.${stage} s WHERE EXISTS (SELECT 1 FROM main.queue q WHERE q.id = s.id) ORDER BY s.seq LIMIT 1`)
-      .get() as { line: number; id: number } | undefined;
-    if (clash) throw idClash(clash.line, clash.id, nothing);
-  }
-  const streamRow = db
-    .prepare(
-      `SELECT s.line, s.stream, s.stream_version FROM temp.${stage} s WHERE s.stream IS NOT NULL AND EXISTS
-         (SELECT 1 FROM main.queue q WHERE q.stream = s.stream AND q.stream_version = s.stream_version) ORDER BY s.seq LIMIT 1`,
-    )
-    .get() as { line: number; stream: string; stream_version: number } | undefined;
-  if (streamRow) throw streamClash(streamRow.line, streamRow.stream, streamRow.stream_version, nothing);
-
   // New ids continue after both the highest id and AUTOINCREMENT's high-water mark.
   const base = preserveIds
     ? 0
@@ -209,8 +194,14 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
   const selected = columns
     .map((c) => (c === 'id' ? newId : c === 'causation_id' ? causation : `s.${c}`))
     .join(', ');
+  if (!preserveIds) db.exec(`CREATE INDEX temp.${stage}_id ON ${stage} (id)`);
   const parents = preserveIds ? '' : `LEFT JOIN temp.${stage} p ON p.id = s.causation_id`;
-  db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM temp.${stage} s ${parents} ORDER BY s.seq`).run();
+  try {
+    db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM temp.${stage} s ${parents} ORDER BY s.seq`).run();
+  } catch (err) {
+    if (!isConstraint(err, 'PRIMARYKEY') && !isConstraint(err, 'UNIQUE')) throw err;
+    throw diagnoseClash(db, stage, preserveIds, nothing) ?? err;
+  }
 
   if (hooks.size > 0) {
     const page = db.prepare(
@@ -232,6 +223,43 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
     lastId: number;
   };
   return ids;
+}
+
+/** Finds the first line behind a constraint failure of the copy (only runs when it failed). */
+function diagnoseClash(db: EventStoreHandle['db'], stage: string, preserveIds: boolean, nothing: string): Error | undefined {
+  const first = <T>(sql: string) => db.prepare(sql).get() as T | undefined;
+  db.exec(`CREATE INDEX IF NOT EXISTS temp.${stage}_id ON ${stage} (id)`);
+  db.exec(`CREATE INDEX IF NOT EXISTS temp.${stage}_stream ON ${stage} (stream, stream_version) WHERE stream IS NOT NULL`);
+  const candidates: Array<{ line: number; error: Error }> = [];
+  if (preserveIds) {
+    const clash = first<{ line: number; id: number }>(
+      `SELECT s.line, s.id FROM temp.${stage} s WHERE EXISTS (SELECT 1 FROM main.queue q WHERE q.id = s.id) ORDER BY s.seq LIMIT 1`,
+    );
+    if (clash) candidates.push({ line: clash.line, error: idClash(clash.line, clash.id, nothing) });
+  }
+  const twice = first<{ line: number; id: number; other: number }>(
+    `SELECT b.line, b.id, a.line AS other FROM temp.${stage} a JOIN temp.${stage} b ON a.id = b.id AND b.seq > a.seq ORDER BY b.seq LIMIT 1`,
+  );
+  if (twice) {
+    const problem = `event id ${twice.id} appears twice in the file (also on line ${twice.other}). ${nothing}`;
+    candidates.push({ line: twice.line, error: lineError(twice.line, problem, { id: twice.id }) });
+  }
+  const stream = first<{ line: number; stream: string; stream_version: number }>(
+    `SELECT s.line, s.stream, s.stream_version FROM temp.${stage} s WHERE s.stream IS NOT NULL AND EXISTS
+       (SELECT 1 FROM main.queue q WHERE q.stream = s.stream AND q.stream_version = s.stream_version) ORDER BY s.seq LIMIT 1`,
+  );
+  if (stream) candidates.push({ line: stream.line, error: streamClash(stream.line, stream.stream, stream.stream_version, nothing) });
+  const streamTwice = first<{ line: number; stream: string; stream_version: number }>(
+    `SELECT b.line, b.stream, b.stream_version FROM temp.${stage} a JOIN temp.${stage} b
+       ON a.stream = b.stream AND a.stream_version = b.stream_version AND b.seq > a.seq
+     WHERE a.stream IS NOT NULL ORDER BY b.seq LIMIT 1`,
+  );
+  if (streamTwice) {
+    const problem = `stream ${JSON.stringify(streamTwice.stream)} version ${streamTwice.stream_version} appears twice in the file. ${nothing}`;
+    candidates.push({ line: streamTwice.line, error: lineError(streamTwice.line, problem) });
+  }
+  candidates.sort((a, b) => a.line - b.line);
+  return candidates[0]?.error;
 }
 
 class LineFailure extends Error {
@@ -290,22 +318,24 @@ async function importInBatches(queue: EventStoreHandle, source: ImportSource, op
   let batch: [RawEventRow, number][] = [];
   let lines = 0;
   try {
-    for await (const [text, line] of readLines(source)) {
-      lines = line;
-      if (line < options.fromLine) continue;
-      let row: RawEventRow;
-      try {
-        row = decodeEventLine(text, line);
-      } catch (err) {
-        commit(batch); // everything before the bad line is valid: keep it
-        batch = [];
-        throw err;
-      }
-      batch.push([row, line]);
-      if (batch.length >= options.batchSize) {
-        commit(batch);
-        batch = [];
-        options.onProgress?.({ lines, events: imported });
+    for await (const chunk of readLines(source)) {
+      for (const [text, line] of chunk) {
+        lines = line;
+        if (line < options.fromLine) continue;
+        let row: RawEventRow;
+        try {
+          row = decodeEventLine(text, line);
+        } catch (err) {
+          commit(batch); // everything before the bad line is valid: keep it
+          batch = [];
+          throw err;
+        }
+        batch.push([row, line]);
+        if (batch.length >= options.batchSize) {
+          commit(batch);
+          batch = [];
+          options.onProgress?.({ lines, events: imported });
+        }
       }
     }
     commit(batch);

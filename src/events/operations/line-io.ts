@@ -4,7 +4,7 @@
  * for a path, `-` (stdin/stdout) or a stream.
  */
 import { close as closeFd, createReadStream, createWriteStream, fsync, open } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 
@@ -115,19 +115,41 @@ export class LineWriter {
   }
 }
 
-/** Lines of `source` with their 1-based numbers (blank lines are skipped but counted). */
-export async function* readLines(source: ImportSource): AsyncGenerator<[line: string, number: number]> {
-  const input = source === '-' ? process.stdin : typeof source === 'string' ? createReadStream(source) : source;
-  const lines = createInterface({ input, crlfDelay: Infinity });
+/** A line of text and its 1-based number in the source. */
+export type NumberedLine = [text: string, number: number];
+
+/**
+ * Lines of `source` with their numbers, one array per chunk read (fewer awaits
+ * than one per line). Blank lines are skipped but counted; `\r\n` is accepted.
+ */
+export async function* readLines(source: ImportSource): AsyncGenerator<NumberedLine[]> {
+  const input: Readable = source === '-' ? process.stdin : typeof source === 'string' ? createReadStream(source) : source;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   let number = 0;
-  try {
-    for await (const line of lines) {
+  const split = (text: string, final: boolean): NumberedLine[] => {
+    const lines: NumberedLine[] = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1 || (final && start < text.length); end = text.indexOf('\n', start)) {
+      const stop = end === -1 ? text.length : end;
+      let line = text.slice(start, stop);
+      start = stop + 1;
       number += 1;
-      if (line.trim() === '') continue;
-      yield [line, number];
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) continue;
+      lines.push([line, number]);
     }
+    rest = final ? '' : text.slice(start);
+    return lines;
+  };
+  try {
+    for await (const chunk of input) {
+      const lines = split(rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)), false);
+      if (lines.length > 0) yield lines;
+    }
+    const last = split(rest + decoder.end(), true);
+    if (last.length > 0) yield last;
   } finally {
-    lines.close();
-    if (typeof source === 'string' && source !== '-') (input as ReturnType<typeof createReadStream>).destroy();
+    if (typeof source === 'string' && source !== '-') input.destroy();
   }
 }

@@ -135,7 +135,7 @@ describe('BulkOperations JSONL', () => {
   });
 
   it.each([
-    ['{"id":"7","datetime":1,"cmd":"x"}', /Line 2: `id` must be an integer, got "7" \(string\)/],
+    ['{"id":"7","datetime":1,"cmd":"x"}', /Line 2: `id` must be a positive integer, got "7" \(string\)/],
     ['{"id":7,"datetime":"soon","cmd":""}', /Line 2: `cmd` must be a non-empty string/],
     ['{"id":7,"datetime":1,"cmd":"x","colour":"red"}', /Line 2: unknown key `colour`/],
     ['[1,2]', /Line 2: expected one JSON object per line, got an array/],
