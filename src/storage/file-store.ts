@@ -21,6 +21,7 @@ import type {
   DeleteObjectsInput,
   DeleteObjectsOutput,
   KeyInput,
+  DeleteObjectInput,
   ListAllInput,
   ListObjectsInput,
   ListObjectsOutput,
@@ -186,18 +187,26 @@ export class FileStore implements ObjectStore {
     return toHead(current.header, current.size);
   }
 
-  async deleteObject(input: KeyInput): Promise<void> {
+  async deleteObject(input: DeleteObjectInput): Promise<void> {
     throwIfAborted(input.signal);
     const location = this.#locate(input.key);
-    if (await this.#unlink(location, input.key)) {
+    if (await this.#unlink(location, input.key, input.ifMatch)) {
       await syncDir(dirname(location.file));
       await this.#removeEmptyDirs(location);
     }
   }
 
   /** Removes the object file; false when there was none (S3 deletes of missing keys succeed). */
-  async #unlink(location: Location, key: string): Promise<boolean> {
+  async #unlink(location: Location, key: string, ifMatch?: string): Promise<boolean> {
     return withKeyLock(location.file, async () => {
+      if (ifMatch !== undefined) {
+        const current = await this.#readHeader(location, key);
+        if (current?.header.etag !== ifMatch) {
+          throw new ConflictError(`Object ${JSON.stringify(key)} changed since it was read (ifMatch ${ifMatch} failed)`, {
+            details: { key, ifMatch, etag: current?.header.etag },
+          });
+        }
+      }
       try {
         await unlink(location.file);
         return true;

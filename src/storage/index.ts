@@ -5,6 +5,7 @@ export type {
   PutObjectInput,
   PutObjectOutput,
   KeyInput,
+  DeleteObjectInput,
   ObjectHead,
   StoredObject,
   DeleteObjectsInput,

@@ -14,6 +14,7 @@ import type {
   DeleteObjectsInput,
   DeleteObjectsOutput,
   KeyInput,
+  DeleteObjectInput,
   ListAllInput,
   ListObjectsInput,
   ListObjectsOutput,
@@ -173,9 +174,11 @@ export class MemoryStore implements ObjectStore {
     return head(this.#get(this.#fullKey(input.key), input.key));
   }
 
-  async deleteObject(input: KeyInput): Promise<void> {
+  async deleteObject(input: DeleteObjectInput): Promise<void> {
     throwIfAborted(input.signal);
-    this.#bucket.delete(this.#fullKey(input.key));
+    const fullKey = this.#fullKey(input.key);
+    this.#checkPreconditions(fullKey, input.key, input.ifMatch, undefined);
+    this.#bucket.delete(fullKey);
   }
 
   async deleteObjects(input: DeleteObjectsInput): Promise<DeleteObjectsOutput> {

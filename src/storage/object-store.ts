@@ -37,6 +37,11 @@ export interface KeyInput extends RequestOptions {
   key: string;
 }
 
+export interface DeleteObjectInput extends KeyInput {
+  /** Delete only if the current ETag equals this one; a missing key then fails too. */
+  ifMatch?: string;
+}
+
 export interface ObjectHead {
   metadata: ObjectMetadata;
   etag: string;
@@ -113,7 +118,7 @@ export interface ObjectStore {
   putObject(input: PutObjectInput): Promise<PutObjectOutput>;
   getObject(input: KeyInput): Promise<StoredObject>;
   headObject(input: KeyInput): Promise<ObjectHead>;
-  deleteObject(input: KeyInput): Promise<void>;
+  deleteObject(input: DeleteObjectInput): Promise<void>;
   deleteObjects(input: DeleteObjectsInput): Promise<DeleteObjectsOutput>;
   copyObject(input: CopyObjectInput): Promise<PutObjectOutput>;
   listObjects(input?: ListObjectsInput): Promise<ListObjectsOutput>;

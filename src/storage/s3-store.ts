@@ -28,6 +28,7 @@ import type {
   DeleteObjectsInput,
   DeleteObjectsOutput,
   KeyInput,
+  DeleteObjectInput,
   ListAllInput,
   ListObjectsInput,
   ListObjectsOutput,
@@ -174,13 +175,17 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async deleteObject(input: KeyInput): Promise<void> {
+  async deleteObject(input: DeleteObjectInput): Promise<void> {
     throwIfAborted(input.signal);
     const Key = this.#fullKey(input.key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: input.signal });
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key, IfMatch: input.ifMatch }), { abortSignal: input.signal });
     } catch (err) {
-      throw mapS3Error(err, this.#context('DELETE', input.key, input.signal));
+      const mapped = mapS3Error(err, this.#context('DELETE', input.key, input.signal));
+      if (mapped instanceof NotFoundError && input.ifMatch !== undefined) {
+        throw new ConflictError(`Object ${JSON.stringify(input.key)} no longer exists (ifMatch ${input.ifMatch} failed)`, { cause: err, details: { key: input.key } });
+      }
+      throw mapped;
     }
   }
 

@@ -312,6 +312,18 @@ export function defineConformanceSuite(backend: Backend): void {
     await expect(store.headObject({ key: 'c2' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('deletes conditionally: a stale or missing ifMatch fails with ConflictError and deletes nothing', async (ctx) => {
+    skipUnless(ctx, capabilities.conditionalWrites, `the probe found that ${backend.name} does not enforce If-Match/If-None-Match`);
+    const store = await fresh();
+    const first = await store.putObject({ key: 'd', body: 'v1' });
+    const second = await store.putObject({ key: 'd', body: 'v2' });
+    await expect(store.deleteObject({ key: 'd', ifMatch: first.etag })).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.headObject({ key: 'd' })).etag).toBe(second.etag);
+    await store.deleteObject({ key: 'd', ifMatch: second.etag });
+    await expect(store.headObject({ key: 'd' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.deleteObject({ key: 'd', ifMatch: second.etag })).rejects.toBeInstanceOf(ConflictError);
+  });
+
   it('rejects a request whose signal is already aborted, writing nothing', async () => {
     const store = await fresh();
     const signal = AbortSignal.abort();
