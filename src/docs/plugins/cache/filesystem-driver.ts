@@ -12,7 +12,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
-import { decodeRecord, encodeRecord, hashKey } from './cache-record.js';
+import { decodeRecord, encodeRecord, hashKey, settleAll } from './cache-record.js';
 
 export interface FilesystemDriverOptions {
   /** Where the files go (a sub-directory per database). @default <os tmpdir>/s3lite-cache */
@@ -54,20 +54,18 @@ export class FilesystemDriver implements CacheDriver {
   }
 
   async read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
-    const versions = await Promise.all(versionKeys.map((key) => this.#readPayload(key)));
-    let entry: CacheEntry | undefined;
-    if (entryKey !== undefined) {
-      const payload = await this.#readPayload(entryKey);
-      if (payload !== undefined) {
-        try {
-          entry = parseEntry(payload);
-        } catch (err) {
-          await rm(this.#file(entryKey), { force: true });
-          throw err;
-        }
-      }
+    const keys = entryKey === undefined ? versionKeys : [...versionKeys, entryKey];
+    // Settle every read first: each removes its own damaged file, so one failed lookup cleans them all.
+    const payloads = await settleAll(keys.map((key) => this.#readPayload(key)));
+    const versions = payloads.slice(0, versionKeys.length);
+    const payload = entryKey === undefined ? undefined : payloads[versionKeys.length];
+    if (payload === undefined) return { versions, entry: undefined };
+    try {
+      return { versions, entry: parseEntry(payload) };
+    } catch (err) {
+      await rm(this.#file(entryKey as string), { force: true });
+      throw err;
     }
-    return { versions, entry };
   }
 
   async ensure(versions: readonly VersionWrite[]): Promise<string[]> {
