@@ -1,0 +1,234 @@
+/**
+ * `s3lite docs <connection> <action>`: resources, list, get, insert, query,
+ * count, export and import. Tables by default, `--json` for scripts, progress
+ * on stderr for export and import.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import type { Document, Resource, ResourceConfig } from '../../index.js';
+import { UsageError } from '../exit-codes.js';
+import { withDatabase, type DatabaseFlags } from '../open-database.js';
+import { nonNegativeInteger, positiveInteger } from '../options.js';
+import { createProgress } from '../progress.js';
+import { readJsonArgument, readJsonLines } from '../read-input.js';
+import { renderTable } from '../text-table.js';
+
+export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'export', 'import'] as const;
+
+interface OutputFlags extends DatabaseFlags {
+  json?: boolean;
+}
+
+const RESOURCE_LINE = '$resource';
+
+function print(value: unknown, flags: OutputFlags, text: () => string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Documents as a table: id first, then every field seen. */
+function documentsTable(title: string, docs: readonly Document[]): string {
+  const columns = ['id', ...new Set(docs.flatMap((d) => Object.keys(d).filter((k) => k !== 'id')))];
+  const rows = docs.map((d) => columns.map((c) => {
+    const v = (d as Record<string, unknown>)[c];
+    return v === undefined ? null : typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
+  }));
+  return renderTable({ title: `${title} (${docs.length})`, columns, rows });
+}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--json', 'print JSON')
+    .option('--passphrase-env <VAR>', 'read the passphrase of secret fields from this environment variable');
+}
+
+export function registerDocsCommands(program: Command): void {
+  const docs = program
+    .command('docs')
+    .description('work with a document database: s3lite docs <connection> <action> … (connection: memory://, file://, s3://, http(s)://)');
+
+  withCommonOptions(docs.command('resources').argument('<connection>').description('list the resources and their schemas')).action(
+    async (cs: string, flags: OutputFlags) =>
+      withDatabase(cs, flags, async (db) => {
+        const list = db.listResources();
+        print(list, flags, () =>
+          renderTable({
+            title: `Resources in ${db.client.description}`,
+            columns: ['name', 'version', 'behavior', 'attributes'],
+            rows: list.map((r) => [r.name, r.version, r.behavior, r.attributes.join(', ')]),
+          }),
+        );
+      }),
+  );
+
+  withCommonOptions(docs.command('list').argument('<connection>').argument('<resource>').description('list documents (every one unless --limit)'))
+    .option('--limit <n>', 'most documents', positiveInteger)
+    .option('--offset <n>', 'documents to skip', nonNegativeInteger)
+    .action(async (cs: string, name: string, flags: OutputFlags & { limit?: number; offset?: number }) =>
+      withDatabase(cs, flags, async (db) => {
+        const items = await db.getResource(name).list({ ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.offset ? { offset: flags.offset } : {}) });
+        print(items, flags, () => documentsTable(name, items));
+      }),
+    );
+
+  withCommonOptions(docs.command('get').argument('<connection>').argument('<resource>').argument('<id>').description('print one document (exit 3 if it does not exist)')).action(
+    async (cs: string, name: string, id: string, flags: OutputFlags) =>
+      withDatabase(cs, flags, async (db) => {
+        const doc = await db.getResource(name).get(id);
+        print(doc, flags, () => JSON.stringify(doc, null, 2));
+      }),
+  );
+
+  withCommonOptions(
+    docs
+      .command('insert')
+      .argument('<connection>')
+      .argument('<resource>')
+      .argument('<json>', "a document, or an array of documents, as JSON ('-': read stdin)")
+      .description('insert documents (exit 2 if one is invalid, 4 if its id exists)'),
+  ).action(async (cs: string, name: string, json: string, flags: OutputFlags) => {
+    const input = await readJsonArgument(json, 'The document');
+    const items = Array.isArray(input) ? input : [input];
+    if (!items.every(isRecord)) throw new UsageError('Expected a JSON object (or an array of objects) to insert');
+    await withDatabase(cs, flags, async (db) => {
+      const resource = db.getResource(name);
+      if (!Array.isArray(input)) {
+        const doc = await resource.insert(input as Record<string, unknown>);
+        print(doc, flags, () => `inserted ${doc.id}`);
+        return;
+      }
+      const results = await resource.insertMany(items);
+      const failed = results.filter((r) => !r.ok);
+      print(results.map((r) => (r.ok ? { index: r.index, id: r.id } : { index: r.index, error: r.error.message })), flags, () =>
+        [`inserted ${results.length - failed.length} of ${results.length}`, ...failed.map((f) => `  #${f.index}: ${f.ok ? '' : f.error.message}`)].join('\n'),
+      );
+      if (failed.length > 0 && !failed[0]!.ok) throw failed[0]!.error;
+    });
+  });
+
+  withCommonOptions(
+    docs
+      .command('query')
+      .argument('<connection>')
+      .argument('<resource>')
+      .argument('<filter>', 'a JSON object of field: value, e.g. \'{"status":"paid"}\'')
+      .description('documents matching every field of the filter'),
+  )
+    .option('--limit <n>', 'most documents', positiveInteger)
+    .action(async (cs: string, name: string, filterText: string, flags: OutputFlags & { limit?: number }) => {
+      const filter = await readJsonArgument(filterText, 'The filter');
+      if (!isRecord(filter)) throw new UsageError('The filter must be a JSON object, e.g. \'{"status":"paid"}\'');
+      await withDatabase(cs, flags, async (db) => {
+        const items = await db.getResource(name).query(filter, flags.limit ? { limit: flags.limit } : {});
+        print(items, flags, () => documentsTable(`${name} matching ${JSON.stringify(filter)}`, items));
+      });
+    });
+
+  withCommonOptions(docs.command('count').argument('<connection>').argument('<resource>').description('number of documents')).action(
+    async (cs: string, name: string, flags: OutputFlags) =>
+      withDatabase(cs, flags, async (db) => {
+        const count = await db.getResource(name).count();
+        print({ resource: name, count }, flags, () => String(count));
+      }),
+  );
+
+  withCommonOptions(
+    docs
+      .command('export')
+      .argument('<connection>')
+      .argument('<resource>')
+      .argument('<file>', "JSONL file to write ('-': stdout)")
+      .description('write the resource definition, then one document per line'),
+  ).action(async (cs: string, name: string, file: string, flags: OutputFlags) =>
+    withDatabase(cs, flags, async (db) => {
+      const exported = await exportResource(db.getResource(name), file);
+      if (file !== '-') print({ resource: name, exported, file }, flags, () => `exported ${exported} documents of ${name} to ${file}`);
+    }),
+  );
+
+  withCommonOptions(
+    docs
+      .command('import')
+      .argument('<connection>')
+      .argument('<resource>')
+      .argument('<file>', "JSONL file from `s3lite docs export` or one document per line ('-': stdin)")
+      .description('insert every document of a JSONL file (the file is checked before anything is written)'),
+  )
+    .option('--upsert', 'replace documents whose id exists instead of failing')
+    .action(async (cs: string, name: string, file: string, flags: OutputFlags & { upsert?: boolean }) => {
+      const { definition, documents } = await readExport(file);
+      await withDatabase(cs, flags, async (db) => {
+        const resource = db.resources[name] ?? (definition ? await db.createResource({ ...definition, name } as ResourceConfig) : db.getResource(name));
+        const imported = await importDocuments(resource, documents, flags.upsert === true);
+        print({ resource: name, imported, file }, flags, () => `imported ${imported} documents into ${name}`);
+      });
+    });
+}
+
+async function exportResource(resource: Resource, file: string): Promise<number> {
+  const total = await resource.count();
+  const task = createProgress({ quiet: file === '-' && !process.stderr.isTTY }).task(`export ${resource.name}`, total);
+  const out = file === '-' ? process.stdout : createWriteStream(file);
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  const { attributes, behavior, timestamps, partitions, asyncPartitions } = resource.definition;
+  await write(JSON.stringify({ [RESOURCE_LINE]: { attributes, behavior, timestamps, partitions, asyncPartitions } }));
+  let n = 0;
+  for await (const doc of resource.stream()) {
+    await write(JSON.stringify(doc));
+    if (++n % 100 === 0) task.update(n);
+  }
+  task.finish();
+  if (out !== process.stdout) {
+    out.end();
+    await once(out, 'finish');
+  }
+  return n;
+}
+
+/** Reads and checks the whole file before anything is written. */
+async function readExport(file: string): Promise<{ definition: Record<string, any> | undefined; documents: Record<string, unknown>[] }> {
+  let definition: Record<string, any> | undefined;
+  const documents: Record<string, unknown>[] = [];
+  for await (const [line, value] of readJsonLines(file)) {
+    if (!isRecord(value)) throw new UsageError(`${file}:${line}: expected a JSON object per line; nothing was imported`);
+    if (RESOURCE_LINE in value) {
+      if (line !== 1 || !isRecord(value[RESOURCE_LINE])) throw new UsageError(`${file}:${line}: a ${RESOURCE_LINE} line may only be the first line; nothing was imported`);
+      definition = value[RESOURCE_LINE] as Record<string, any>;
+      continue;
+    }
+    documents.push(value);
+  }
+  return { definition, documents };
+}
+
+async function importDocuments(resource: Resource, documents: Record<string, unknown>[], upsert: boolean): Promise<number> {
+  const task = createProgress().task(`import ${resource.name}`, documents.length);
+  let imported = 0;
+  try {
+    for (let start = 0; start < documents.length; start += 500) {
+      const batch = documents.slice(start, start + 500);
+      if (upsert) {
+        await Promise.all(batch.map((d) => resource.upsert(d)));
+      } else {
+        const results = await resource.insertMany(batch);
+        const failed = results.find((r) => !r.ok);
+        if (failed && !failed.ok) {
+          const ok = results.filter((r) => r.ok).length;
+          failed.error.message = `document #${start + failed.index + 1} of the file (id ${String(failed.id)}): ${failed.error.message}; ${imported + ok} documents were imported before it (re-run with --upsert to continue)`;
+          throw failed.error;
+        }
+      }
+      imported += batch.length;
+      task.update(imported);
+    }
+  } finally {
+    task.finish();
+  }
+  return imported;
+}

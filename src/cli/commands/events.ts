@@ -1,0 +1,252 @@
+/**
+ * `s3lite events <file> <action>`: stats, tail [--follow], export, import and
+ * replay of an event store file. Tables by default, `--json` for scripts,
+ * progress on stderr for export, import and replay.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { BulkOperations, initQueue, NotFoundError, type EventQueue, type EventRow, type Model } from '../../index.js';
+import { UsageError } from '../exit-codes.js';
+import { positiveInteger } from '../options.js';
+import { createProgress } from '../progress.js';
+import { countLines } from '../read-input.js';
+import { renderTable } from '../text-table.js';
+
+export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay'] as const;
+
+interface OutputFlags {
+  json?: boolean;
+}
+
+function openExisting(file: string, readonly: boolean): EventQueue {
+  if (!existsSync(file)) throw new NotFoundError(`No events file at ${file}: check the path (s3lite events <file> …)`);
+  return initQueue({ dbName: file, init: { create: false, readonly } });
+}
+
+function withQueue<T>(file: string, readonly: boolean, fn: (queue: EventQueue) => Promise<T>): Promise<T> {
+  const queue = openExisting(file, readonly);
+  return fn(queue).finally(() => queue.close());
+}
+
+const count = (queue: EventQueue, sql: string, ...params: unknown[]) => Number(queue.db.prepare(sql).pluck().get(...params) ?? 0);
+
+function eventLine(e: EventRow): string {
+  return `#${e.id} ${new Date(e.datetime).toISOString()} ${e.cmd}${e.user ? ` by ${e.user}` : ''} ${JSON.stringify(e.data)}`;
+}
+
+/** Every event after `afterId`, in id order. */
+function eventsAfter(queue: EventQueue, afterId: number): EventRow[] {
+  const rows: EventRow[] = [];
+  let last = afterId;
+  for (;;) {
+    const page = queue.db.prepare('SELECT id FROM queue WHERE id > ? ORDER BY id LIMIT 1000').pluck().all(last) as number[];
+    if (page.length === 0) return rows;
+    for (const id of page) {
+      const row = queue.retrieveByID(id);
+      if (row) rows.push(row);
+    }
+    last = page[page.length - 1] as number;
+  }
+}
+
+export function registerEventsCommands(program: Command): void {
+  const events = program.command('events').description('work with an event store file: s3lite events <file> <action> …');
+
+  events
+    .command('stats')
+    .argument('<file>')
+    .description('events, id and time range, commands, pragmas and indexes')
+    .option('--json', 'print JSON')
+    .action(async (file: string, flags: OutputFlags) =>
+      withQueue(file, true, async (queue) => {
+        const settings = queue.settings();
+        const total = count(queue, 'SELECT count(*) FROM queue');
+        const range = queue.db.prepare('SELECT min(id) AS firstId, max(id) AS lastId, min(datetime) AS first, max(datetime) AS last FROM queue').get() as Record<string, number | null>;
+        const cmds = queue.db.prepare('SELECT cmd, count(*) AS n FROM queue GROUP BY cmd ORDER BY n DESC, cmd LIMIT 20').all() as { cmd: string; n: number }[];
+        const stats = {
+          file: resolve(file),
+          bytes: statSync(file).size,
+          events: total,
+          firstId: range.firstId ?? null,
+          lastId: range.lastId ?? null,
+          firstAt: range.first == null ? null : new Date(range.first).toISOString(),
+          lastAt: range.last == null ? null : new Date(range.last).toISOString(),
+          commands: cmds,
+          journalMode: settings.journalMode,
+          synchronous: settings.synchronous,
+          indexes: settings.presentIndexes,
+        };
+        const print = () =>
+          [
+            renderTable({
+              title: `Events in ${stats.file}`,
+              columns: ['what', 'value'],
+              rows: [
+                ['events', stats.events],
+                ['size (bytes)', stats.bytes],
+                ['ids', stats.firstId === null ? '-' : `${stats.firstId} - ${stats.lastId}`],
+                ['first event', stats.firstAt],
+                ['last event', stats.lastAt],
+                ['journal_mode', stats.journalMode],
+                ['synchronous', stats.synchronous],
+                ['indexes', stats.indexes.join(', ') || 'none'],
+              ],
+            }),
+            '',
+            renderTable({ title: 'Commands', columns: ['cmd', 'events'], rows: cmds.map((c) => [c.cmd, c.n]) }),
+          ].join('\n');
+        process.stdout.write(flags.json ? `${JSON.stringify(stats, null, 2)}\n` : `${print()}\n`);
+      }),
+    );
+
+  events
+    .command('tail')
+    .argument('<file>')
+    .description('the last events; --follow keeps printing new ones until interrupted')
+    .option('-n, --lines <n>', 'how many of the last events', positiveInteger, 10)
+    .option('-f, --follow', 'keep watching for new events')
+    .option('--interval <ms>', 'how often --follow looks for new events', positiveInteger, 500)
+    .option('--json', 'one JSON event per line')
+    .action(async (file: string, flags: OutputFlags & { lines: number; follow?: boolean; interval: number }) =>
+      withQueue(file, true, async (queue) => {
+        const show = (e: EventRow) => process.stdout.write(`${flags.json ? JSON.stringify(e) : eventLine(e)}\n`);
+        const lastId = count(queue, 'SELECT coalesce(max(id), 0) FROM queue');
+        const fromId = Math.max(0, count(queue, 'SELECT coalesce(min(id), 1) - 1 FROM (SELECT id FROM queue ORDER BY id DESC LIMIT ?)', flags.lines));
+        let seen = fromId;
+        for (const e of eventsAfter(queue, fromId)) {
+          if (e.id > lastId) break;
+          show(e);
+          seen = e.id;
+        }
+        if (!flags.follow) return;
+        await new Promise<void>((done) => {
+          const timer = setInterval(() => {
+            for (const e of eventsAfter(queue, seen)) {
+              show(e);
+              seen = e.id;
+            }
+          }, flags.interval);
+          const stop = () => {
+            clearInterval(timer);
+            done();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }),
+    );
+
+  events
+    .command('export')
+    .argument('<file>')
+    .argument('<jsonl>', "file to write ('-': stdout)")
+    .description('every event as one JSON line (lossless: ids, times, correlation and causation ids, metadata)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, target: string, flags: OutputFlags) =>
+      withQueue(file, true, async (queue) => {
+        const total = count(queue, 'SELECT count(*) FROM queue');
+        const result = target === '-' ? await new BulkOperations(queue).exportToJSONL('-') : await exportWithProgress(queue, target, total);
+        if (target !== '-') process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `exported ${result.exported} events to ${target}\n`);
+      }),
+    );
+
+  events
+    .command('import')
+    .argument('<file>', 'the events file (created if missing)')
+    .argument('<jsonl>', "a JSONL export ('-': stdin)")
+    .description('add the events of a JSONL export; all or nothing: a bad line or an id already present writes nothing')
+    .option('--renumber', 'give the events new ids after the last one (and rewrite causation ids) instead of keeping theirs')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, source: string, flags: OutputFlags & { renumber?: boolean }) => {
+      if (source !== '-' && !existsSync(source)) throw new NotFoundError(`No JSONL file at ${source}: check the path`);
+      const total = source === '-' ? 0 : await countLines(source);
+      const queue = initQueue({ dbName: file });
+      const task = createProgress().task(`import ${source}`, total);
+      try {
+        const result = await new BulkOperations(queue).importFromJSONL(source, {
+          preserveIds: flags.renumber !== true,
+          onProgress: ({ lines }) => task.update(lines),
+        });
+        task.finish();
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `imported ${result.imported} events (ids ${result.firstId ?? '-'} - ${result.lastId ?? '-'}) into ${file}\n`);
+      } finally {
+        queue.close();
+      }
+    });
+
+  events
+    .command('replay')
+    .argument('<file>')
+    .description('replay the log into your model (a module exporting `model` or a default made with modelSetup)')
+    .requiredOption('--model <module>', 'path of the module that exports the model')
+    .option('--from <id>', 'first event id', positiveInteger, 1)
+    .option('--to <id>', 'stop before this event id', positiveInteger)
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, flags: OutputFlags & { model: string; from: number; to?: number }) => {
+      const model = await loadModel(flags.model);
+      await withQueue(file, false, async (queue) => {
+        const lastId = count(queue, 'SELECT coalesce(max(id), 0) FROM queue');
+        const stop = Math.min(flags.to ?? lastId + 1, lastId + 1);
+        const task = createProgress().task('replay', Math.max(0, stop - flags.from));
+        const summary = { count: 0, failed: 0, lastId: null as number | null };
+        // Replay in slices so progress can be drawn between them.
+        for (let start = flags.from; start < stop; start += 5000) {
+          const part = queue.cycleThrough(model, undefined, undefined, { start, stop: Math.min(start + 5000, stop) });
+          summary.count += part.count;
+          summary.failed += part.failed;
+          summary.lastId = part.lastId ?? summary.lastId;
+          task.update(Math.min(start + 5000, stop) - flags.from);
+          await new Promise((r) => setImmediate(r));
+        }
+        task.finish();
+        process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `replayed ${summary.count} events (last id ${summary.lastId ?? '-'}), ${summary.failed} failed\n`);
+        if (summary.failed > 0) process.exitCode = 1;
+      });
+    });
+}
+
+async function loadModel(path: string): Promise<Model> {
+  if (!existsSync(path)) throw new NotFoundError(`No model module at ${path}: check the path`);
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as { model?: unknown; default?: unknown };
+  const model = mod.model ?? mod.default;
+  if (typeof model !== 'object' || model === null) throw new UsageError(`${path} must export \`model\` (or a default export) made with modelSetup()`);
+  return model as Model;
+}
+
+/** exportToJSONL into a writer that counts lines for the progress bar and fsyncs the file before it resolves. */
+async function exportWithProgress(queue: EventQueue, target: string, total: number) {
+  const task = createProgress().task(`export ${target}`, total);
+  const fd = openSync(target, 'w');
+  let lines = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        writeSync(fd, chunk);
+        for (const byte of chunk) if (byte === 10) lines++;
+        task.update(lines);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    final(callback) {
+      try {
+        fsyncSync(fd);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
+  try {
+    const result = await new BulkOperations(queue).exportToJSONL(sink);
+    if (!sink.writableFinished) await new Promise((r) => sink.once('finish', r));
+    return { ...result, path: target };
+  } finally {
+    closeSync(fd);
+    task.finish();
+  }
+}

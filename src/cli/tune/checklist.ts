@@ -1,0 +1,137 @@
+/**
+ * The seeds' production checklist, evaluated against the configuration the
+ * user ran `tune` with (flags, connection string, the target's resources and
+ * the events file) and annotated with what was measured.
+ */
+import type { ChecklistItem, DocsFigures, EventsFigures, TuneSettings } from './tune-types.js';
+
+const CORE_INDEXES = ['correlation_id', 'causation_id'];
+
+export function evaluateChecklist(settings: TuneSettings, docs: DocsFigures, events: EventsFigures): ChecklistItem[] {
+  const items: ChecklistItem[] = [];
+  const sockets = docs.sockets;
+  const { api, batch } = docs.recommendation;
+
+  const c = settings.concurrency;
+  items.push({
+    title: 'Concurrency',
+    rule: 'Set `executorPool.concurrency` between 50-200 based on workload.',
+    status: c >= 50 && c <= 200 ? 'pass' : 'miss',
+    detail: `configured ${c}; measured here: ${api.concurrency} for latency-sensitive APIs, ${batch.concurrency} for batch work`,
+  });
+
+  items.push(
+    !sockets
+      ? { title: 'HTTP', rule: 'Ensure `maxSockets` >= `concurrency`.', status: 'n/a', detail: `${settings.docsBackend}:// opens no sockets` }
+      : {
+          title: 'HTTP',
+          rule: 'Ensure `maxSockets` >= `concurrency`.',
+          status: (settings.maxSockets ?? c) >= c ? 'pass' : 'miss',
+          detail:
+            `maxSockets ${settings.maxSockets ?? `${c} (defaults to concurrency)`} for concurrency ${c}` +
+            (docs.unmatched ? `; measured: maxSockets ${docs.unmatched.maxSockets} at concurrency ${docs.unmatched.concurrency} gave p95 ${docs.unmatched.p95.toFixed(0)} ms vs ${matchedP95(docs)} ms matched` : ''),
+        },
+  );
+
+  const partitioned = docs.resources.filter((r) => r.partitions > 0);
+  items.push(
+    docs.resources.length === 0
+      ? { title: 'Partitions', rule: 'Use partitions for all common query filters.', status: 'n/a', detail: 'no resources at the target' }
+      : {
+          title: 'Partitions',
+          rule: 'Use partitions for all common query filters.',
+          status: partitioned.length === docs.resources.length ? 'pass' : 'miss',
+          detail: `${partitioned.length} of ${docs.resources.length} resources define partitions` + listMissing(docs.resources.filter((r) => r.partitions === 0).map((r) => r.name)),
+        },
+  );
+
+  items.push(
+    partitioned.length === 0
+      ? { title: 'Async', rule: 'Enable `asyncPartitions: true`.', status: 'n/a', detail: 'no partitioned resources at the target' }
+      : {
+          title: 'Async',
+          rule: 'Enable `asyncPartitions: true`.',
+          status: partitioned.every((r) => r.asyncPartitions) ? 'pass' : 'miss',
+          detail: listMissing(partitioned.filter((r) => !r.asyncPartitions).map((r) => r.name), 'synchronous partitions: ') || 'every partitioned resource writes partitions in the background',
+        },
+  );
+
+  const large = docs.resources.filter((r) => r.behavior !== 'body-overflow' && r.behavior !== 'body-only');
+  items.push(
+    docs.resources.length === 0
+      ? { title: 'Behaviors', rule: 'Use `body-overflow` or `body-only` for large documents (>2KB).', status: 'n/a', detail: 'no resources at the target' }
+      : {
+          title: 'Behaviors',
+          rule: 'Use `body-overflow` or `body-only` for large documents (>2KB).',
+          status: large.length === 0 ? 'pass' : 'miss',
+          detail: large.length === 0 ? 'every resource stores documents over 2 KB in the body' : `documents over 2 KB are rejected or cut in: ${large.map((r) => `${r.name} (${r.behavior})`).join(', ')}`,
+        },
+  );
+
+  items.push(
+    !sockets
+      ? { title: 'Keep-Alive', rule: 'Verify `httpClientOptions.keepAlive` is true (default).', status: 'n/a', detail: `${settings.docsBackend}:// opens no connections` }
+      : {
+          title: 'Keep-Alive',
+          rule: 'Verify `httpClientOptions.keepAlive` is true (default).',
+          status: settings.keepAlive ? 'pass' : 'miss',
+          detail: settings.keepAlive ? 'connections are reused' : 'every request opens a new connection (and TLS handshake)',
+        },
+  );
+
+  const walRow = events.journal[0];
+  const rollbackRow = events.journal[1];
+  const walGain = walRow && rollbackRow ? `measured ${(walRow.perSec / rollbackRow.perSec).toFixed(1)}x rollback journal` : '';
+  const current = events.current;
+  items.push(
+    current === null
+      ? { title: 'WAL', rule: 'Enable WAL mode.', status: 'pass', detail: `initQueue uses WAL by default; ${walGain}` }
+      : {
+          title: 'WAL',
+          rule: 'Enable WAL mode.',
+          status: current.journalMode.toLowerCase() === 'wal' ? 'pass' : 'miss',
+          detail: `${settings.events}: journal_mode=${current.journalMode}; ${walGain}`,
+        },
+  );
+
+  const present = current?.presentIndexes ?? CORE_INDEXES;
+  const missingCore = CORE_INDEXES.filter((n) => !present.includes(n));
+  const extraCost = events.indexCosts.filter((r) => present.includes(r.index) && !CORE_INDEXES.includes(r.index));
+  items.push({
+    title: 'Indexes',
+    rule: 'Start minimal: the core indexes, then add indexes based on actual query patterns.',
+    status: missingCore.length === 0 ? 'pass' : 'miss',
+    detail:
+      (missingCore.length > 0 ? `missing core index ${missingCore.join(', ')} (getTransaction and lineage scan the log); ` : '') +
+      `present: ${present.join(', ') || 'none'}` +
+      (extraCost.length > 0 ? `; measured write cost of the extra ones: ${extraCost.map((r) => `${r.index} ${r.costPct.toFixed(0)}%`).join(', ')}` : ''),
+  });
+
+  const oneByOne = events.writeModes[0];
+  const bulkRow = events.writeModes[2];
+  items.push({
+    title: 'Bulk',
+    rule: 'Use bulk operations for batch processing.',
+    status: 'info',
+    detail: oneByOne && bulkRow ? `measured storeBulk at ${(bulkRow.perSec / oneByOne.perSec).toFixed(0)}x store() one by one; storeAsync groups concurrent writers into one commit` : 'not measured',
+  });
+  return items;
+}
+
+function matchedP95(docs: DocsFigures): string {
+  const matched = docs.sweep.find((p) => p.concurrency === docs.unmatched?.concurrency);
+  return matched ? matched.p95.toFixed(0) : '?';
+}
+
+function listMissing(names: string[], prefix = '; missing: '): string {
+  return names.length === 0 ? '' : `${prefix}${names.join(', ')}`;
+}
+
+const MARK = { pass: '[x]', miss: '[ ]', 'n/a': '[-]', info: '[i]' } as const;
+
+/** The checklist in the seed's style: `1. [x] **Concurrency**: rule (detail)`. */
+export function renderChecklist(items: ChecklistItem[]): string {
+  const lines = ['### Production checklist', '', '`[x]` passes, `[ ]` misses, `[-]` does not apply to this target, `[i]` advice with a measurement', ''];
+  items.forEach((item, i) => lines.push(`${i + 1}. ${MARK[item.status]} **${item.title}**: ${item.rule} (${item.detail})`));
+  return lines.join('\n');
+}

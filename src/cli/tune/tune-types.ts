@@ -1,0 +1,87 @@
+/**
+ * What `s3lite tune` measures, as written to JSON (`--json`, `--out`) and
+ * drawn in the HTML report. Times are milliseconds, rates per second.
+ */
+import type { Table } from '../text-table.js';
+
+export interface TuneSettings {
+  quick: boolean;
+  /** The documents target, credentials redacted. */
+  docs: string;
+  /** Store kind of the documents target: memory, file or s3. */
+  docsBackend: string;
+  /** The events file, or where the temporary one was. */
+  events: string;
+  eventsTemporary: boolean;
+  /** Concurrency and HTTP options the user's configuration declares (flags and connection string). */
+  concurrency: number;
+  maxSockets: number | null;
+  keepAlive: boolean;
+}
+
+export interface SweepPoint {
+  concurrency: number;
+  /** Agent socket limit; null on backends without sockets. */
+  maxSockets: number | null;
+  /** Requests in each measured burst (half inserts, half gets). */
+  requests: number;
+  /** Bursts measured; the figures are their median (throughput) and pooled percentiles. */
+  rounds: number;
+  throughput: number;
+  /** Submit-to-resolve latency of each request (includes waiting in the pool). */
+  p50: number;
+  p95: number;
+  /** Attempt latency inside the pool (excludes the wait), from the pool's stats. */
+  serviceP50: number;
+  serviceP95: number;
+}
+
+export interface DocsFigures {
+  sockets: boolean;
+  sweep: SweepPoint[];
+  /** The sweep's largest concurrency with a deliberately low maxSockets; null without sockets. */
+  unmatched: SweepPoint | null;
+  notes: string[];
+  recommendation: {
+    api: { concurrency: number; maxSockets: number; why: string };
+    batch: { concurrency: number; maxSockets: number; why: string };
+  };
+  /** Repeated reads of a hot set with and without a cache in front. */
+  cache: { kind: string; reads: number; offPerSec: number; onPerSec: number; hitRate: number } | null;
+  /** Resources found at the target (their configuration feeds the checklist). */
+  resources: { name: string; behavior: string; partitions: number; asyncPartitions: boolean }[];
+}
+
+export interface EventsFigures {
+  settings: { durability: string; eventSize: string; oneByOneMs: number; bulkEvents: number; rounds: number };
+  profiles: { profile: string; indexes: number; perSec: number; seed: string }[];
+  journal: { mode: string; perSec: number }[];
+  writeModes: { mode: string; perSec: number }[];
+  /** Bulk write rate with no index, then with each index alone. */
+  indexCosts: { index: string; perSec: number; costPct: number }[];
+  /** The events file's own configuration when `--events` names one. */
+  current: { journalMode: string; synchronous: string; presentIndexes: string[]; events: number } | null;
+}
+
+export type CheckStatus = 'pass' | 'miss' | 'n/a' | 'info';
+
+export interface ChecklistItem {
+  title: string;
+  rule: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface TuneResult {
+  version: string;
+  startedAt: string;
+  durationMs: number;
+  machine: { node: string; platform: string; cpu: string; cores: number; memoryGiB: number };
+  settings: TuneSettings;
+  docs: DocsFigures;
+  events: EventsFigures;
+  checklist: ChecklistItem[];
+  /** Parts of the seeds that could not be measured, and why. */
+  notMeasured: string[];
+  tables: Table[];
+}
