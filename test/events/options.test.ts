@@ -38,7 +38,7 @@ describe('initQueue options', () => {
 
   it('defect "no pragma is set explicitly": journal, synchronous and busy_timeout are set and readable', () => {
     const full = initQueue({ dbName: tmp.file() });
-    expect(full.settings()).toMatchObject({ journalMode: 'wal', synchronous: 'FULL', busyTimeout: 5000, durability: 'full' });
+    expect(full.settings()).toMatchObject({ journalMode: 'wal', synchronous: 'FULL', busyTimeout: 5000, durability: 'full', tempStore: 'MEMORY', cacheSize: -65536 });
     full.close();
     const normal = initQueue({ dbName: tmp.file(), WAL: false, durability: 'normal', busyTimeout: 250 });
     expect(normal.settings()).toMatchObject({ journalMode: 'delete', synchronous: 'NORMAL', busyTimeout: 250 });
