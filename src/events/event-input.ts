@@ -55,64 +55,93 @@ function invalid(index: number | undefined, field: string, message: string, actu
   return new ValidationError(`${where(index)} ${message}`, [{ field: path, message, actual }]);
 }
 
-/** Set by {@link lossyPath} when the value holds something JSON changes harmlessly (toJSON, undefined members, -0). */
-let inexact = false;
+const EXACT = 0;
+const INEXACT = 1;
+const LOSSY = 2;
+type JsonFit = typeof EXACT | typeof INEXACT | typeof LOSSY;
 
-/** Path of the first value JSON would drop or change (function, NaN, Map…), or null. */
-function lossyPath(value: unknown, path: string, depth: number): string | null {
-  if (value === null) return null;
+/**
+ * How `value` survives JSON: EXACT (parses back deep-equal), INEXACT (changed
+ * harmlessly: toJSON, undefined members, -0) or LOSSY (functions, symbols, NaN,
+ * Infinity, Map, Set, class instances are dropped or mangled). No allocation on
+ * the happy path: this runs for every stored event.
+ */
+function jsonFit(value: unknown, depth: number): JsonFit {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return null;
+      return EXACT;
     case 'number':
-      if (value === 0 && 1 / value < 0) inexact = true;
-      return Number.isFinite(value) ? null : path;
+      if (!Number.isFinite(value)) return LOSSY;
+      return value === 0 && 1 / value < 0 ? INEXACT : EXACT;
     case 'object': {
-      if (depth > 200) {
-        inexact = true;
-        return null;
-      }
+      if (value === null) return EXACT;
+      if (depth > 200) return INEXACT;
+      let fit: JsonFit = EXACT;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (value[i] === undefined) inexact = true;
-          const found = lossyPath(value[i], `${path}[${i}]`, depth + 1);
-          if (found !== null) return found;
+          const item = value[i];
+          if (item === undefined) fit = INEXACT;
+          else {
+            const f = jsonFit(item, depth + 1);
+            if (f === LOSSY) return LOSSY;
+            if (f === INEXACT) fit = INEXACT;
+          }
         }
-        return null;
+        return fit;
       }
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-        inexact = true;
-        return null;
-      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return INEXACT;
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return path;
+      if (proto !== Object.prototype && proto !== null) return LOSSY;
       for (const key in value) {
         const child = (value as Record<string, unknown>)[key];
-        if (child === undefined) {
-          inexact = true;
-          continue;
+        if (child === undefined) fit = INEXACT;
+        else {
+          const f = jsonFit(child, depth + 1);
+          if (f === LOSSY) return LOSSY;
+          if (f === INEXACT) fit = INEXACT;
         }
-        const found = lossyPath(child, `${path}.${key}`, depth + 1);
-        if (found !== null) return found;
       }
-      return null;
+      return fit;
     }
     default:
-      return path;
+      return LOSSY;
   }
 }
 
+/** Path of the first lossy value inside `value` (the error path only: it re-walks). */
+function lossyPath(value: unknown, path: string, depth: number): string | null {
+  if (jsonFit(value, depth) !== LOSSY) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = lossyPath(value[i], `${path}[${i}]`, depth + 1);
+      if (found !== null) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      for (const key in value) {
+        const found = lossyPath((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+        if (found !== null) return found;
+      }
+    }
+  }
+  return path;
+}
+
+/** Whether the last {@link serialise} call met only exact JSON data. */
+let lastFit: JsonFit = EXACT;
+
 function serialise(value: unknown, field: string, index: number | undefined): string {
-  inexact = false;
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
   } catch (err) {
     throw invalid(index, field, `has ${field} that cannot be serialised to JSON (${(err as Error).message}). Pass plain data: no cycles, no BigInt.`);
   }
-  const lossy = json === undefined ? field : lossyPath(value, field, 0);
-  if (lossy !== null) {
+  lastFit = json === undefined ? LOSSY : jsonFit(value, 0);
+  if (lastFit === LOSSY) {
+    const lossy = json === undefined ? field : (lossyPath(value, field, 0) ?? field);
     throw invalid(
       index,
       field,
@@ -157,7 +186,7 @@ export function prepareEvent(input: EventInput, index?: number): PreparedEvent {
     }
   }
   const dataJson = serialise(data, 'data', index);
-  const dataIsPlainJson = !inexact;
+  const dataIsPlainJson = lastFit === EXACT;
   return {
     cmd,
     data,

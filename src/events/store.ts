@@ -56,13 +56,14 @@ export function storeMany(
   if (!Array.isArray(inputs)) {
     throw new ValidationError('storeBulk expects an array of events like [{ cmd, data }].', [{ field: 'events', message: 'not an array' }]);
   }
-  const events = inputs.map((input, index) => prepareEvent(input, index));
-  if (events.length === 0) return [];
+  if (inputs.length === 0) return [];
   const foreign = model !== undefined && !sharesConnection(ctx, model);
   try {
     return runWrite(ctx, (tx) => {
-      const written: WrittenEvent[] = new Array(events.length);
-      for (let i = 0; i < events.length; i++) written[i] = writeEvent(ctx, tx, events[i]!, model, i, true);
+      const written: WrittenEvent[] = new Array(inputs.length);
+      // Validated as it goes (an invalid event rolls the batch back): no array of
+      // prepared events outlives its insert, which keeps large batches off the old heap.
+      for (let i = 0; i < inputs.length; i++) written[i] = writeEvent(ctx, tx, prepareEvent(inputs[i]!, i), model, i, true);
       tx.afterCommit.push(() => {
         if (foreign) {
           const outcomes = applyAndSettle(model, written.map((w) => w.row), callbacks);
