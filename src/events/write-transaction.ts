@@ -3,7 +3,7 @@
  * taken up front and a concurrent writer waits instead of failing mid-way),
  * or in a savepoint when a store happens inside one already.
  */
-import { ClosedError } from '../core/errors.js';
+import { ClosedError, StorageError } from '../core/errors.js';
 import { sqliteError } from './sqlite-errors.js';
 import { MODEL_INTERNALS } from './model-types.js';
 import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext, type WriteTransaction } from './queue-context.js';
@@ -45,8 +45,17 @@ function finish(ctx: QueueContext, tx: WriteTransaction): void {
   }
 }
 
+/** Runs every after-commit job even if one throws; the first error is rethrown at the end. */
 function runAfterCommit(tx: WriteTransaction): void {
-  for (const job of tx.afterCommit) job();
+  let failure: { error: unknown } | null = null;
+  for (const job of tx.afterCommit) {
+    try {
+      job();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
 }
 
 /**
@@ -56,6 +65,9 @@ function runAfterCommit(tx: WriteTransaction): void {
  */
 export function runWrite<T>(ctx: QueueContext, work: (tx: WriteTransaction) => T): T {
   assertOpen(ctx);
+  if (ctx.options.readonly) {
+    throw new StorageError(`The event queue on ${ctx.dbName} was opened read-only (init.readonly); open it without that flag to store events.`);
+  }
   if (ctx.current) {
     const outer = ctx.current;
     return inSavepoint(ctx, () => work(outer));

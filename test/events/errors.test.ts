@@ -61,6 +61,17 @@ describe('bad files and closing', () => {
     again.close();
   });
 
+  it('a read-only queue reads and refuses writes with a typed error', () => {
+    const dbName = tmp.file();
+    const writer = initQueue({ dbName });
+    writer.store({ cmd: 'a' });
+    writer.close();
+    const reader = initQueue({ dbName, init: { readonly: true } });
+    expect(reader.retrieveByID(1)!.cmd).toBe('a');
+    expect(() => reader.store({ cmd: 'b' })).toThrow(/read-only/);
+    reader.close();
+  });
+
   it('creates the directory of dbName', () => {
     const dbName = `${tmp.dir}/nested/deeper/events.sqlite`;
     const queue = initQueue({ dbName });

@@ -82,6 +82,20 @@ describe('store', () => {
     model._close();
   });
 
+  it('a model set up before the queue on the same file shares its connection (atomic)', () => {
+    const dbName = tmp.file();
+    const model = usersModel(dbName);
+    const queue = initQueue({ dbName });
+    expect(model._db).toBe(queue.db);
+    expect(() => queue.store({ cmd: 'addUser', data: { name: 'boom' } }, model)).toThrow(EventRejectedError);
+    expect(userCount(model)).toBe(0);
+    queue.close();
+    // The model still holds the connection; the last user closes it.
+    expect(model._db.open).toBe(true);
+    model._close();
+    expect(model._db.open).toBe(false);
+  });
+
   it('with a model in another file the event commits first and model failures go to _error', () => {
     const dbName = tmp.file();
     const queue = initQueue({ dbName });
