@@ -77,6 +77,8 @@ export class BackgroundJobQueue extends EventEmitter {
   readonly #owner = randomUUID();
   readonly #workers = new Map<string, { fn: JobWorker; options: ResolvedWorkerOptions }>();
   readonly #active = new Map<number, Execution>();
+  /** Claimed (leased) jobs waiting for a free slot, most urgent first. */
+  #ready: ClaimedJob[] = [];
   #names = '[]';
   #linked: EventQueueConnection | undefined;
   #table: JobTable | null = null;
@@ -216,6 +218,7 @@ export class BackgroundJobQueue extends EventEmitter {
   cancelJob(id: number): boolean {
     this.#commit();
     const cancelled = this.#tableOrOpen().cancel(id, Date.now());
+    if (cancelled) this.#ready = this.#ready.filter((job) => job.id !== id);
     const execution = this.#active.get(id);
     if (cancelled && execution) {
       this.#active.delete(id);
@@ -244,6 +247,7 @@ export class BackgroundJobQueue extends EventEmitter {
   async stop({ drain = true }: { drain?: boolean } = {}): Promise<void> {
     this.#running = false;
     this.#clearTimer();
+    for (const job of this.#ready.splice(0)) this.#outcomes.push({ kind: 'released', id: job.id, name: job.name, attempt: 0 });
     if (drain) {
       await Promise.all([...this.#active.values()].map((execution) => execution.done));
     } else {
@@ -315,7 +319,7 @@ export class BackgroundJobQueue extends EventEmitter {
     this.#heartbeat = setInterval(() => {
       if (!this.#table) return;
       try {
-        if (this.#active.size > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration);
+        if (this.#active.size + this.#ready.length > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration);
       } catch (err) {
         this.#report(err);
       }
@@ -330,7 +334,8 @@ export class BackgroundJobQueue extends EventEmitter {
     const table = this.#table;
     const now = Date.now();
     let claimed: ClaimedJob[] = [];
-    const slots = this.#options.concurrency - this.#active.size;
+    const { concurrency, prefetch } = this.#options;
+    const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
     const ok = this.#commit(() => {
       if (!this.#running) return;
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) this.#maintain(table, now);
@@ -339,7 +344,10 @@ export class BackgroundJobQueue extends EventEmitter {
       }
     });
     if (!this.#running) return;
-    for (const job of claimed) this.#execute(job);
+    if (claimed.length > 0) {
+      this.#ready = this.#ready.concat(claimed).sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+    }
+    this.#startReady();
     this.#wakeAt(ok ? Math.min(now + this.#options.pollInterval, this.#nextScheduleAt) : now + this.#options.pollInterval);
   }
 
@@ -400,6 +408,14 @@ export class BackgroundJobQueue extends EventEmitter {
     this.#nextScheduleAt = Math.min(table.nextScheduleRun(this.#names) ?? Infinity, this.#nextMaintenanceAt);
   }
 
+  #startReady(): void {
+    while (this.#running && this.#active.size < this.#options.concurrency) {
+      const job = this.#ready.shift();
+      if (!job) return;
+      this.#execute(job);
+    }
+  }
+
   #execute(job: ClaimedJob): void {
     const worker = this.#workers.get(job.name);
     if (!worker) return; // cannot happen: only registered names are claimed
@@ -442,6 +458,7 @@ export class BackgroundJobQueue extends EventEmitter {
     } else {
       this.#outcomes.push({ ...base, kind: 'failed', error: errorMessage(result.error), cause: result.error });
     }
+    this.#startReady();
     this.#schedulePump();
   }
 

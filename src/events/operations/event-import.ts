@@ -1,12 +1,15 @@
 /**
  * Streams a JSONL file into the `queue` table.
  *
- * Atomic (default): every line is validated and staged in a TEMP table (on
- * disk, so memory stays flat), then copied into `queue` in one short
+ * Atomic (default): every line is validated and staged in a scratch SQLite
+ * file ATTACHed for the import (on disk, so memory stays flat), then copied into `queue` in one short
  * transaction; any bad line or clash leaves the store untouched. Non-atomic:
  * each batch commits on its own and an error says which line to resume from.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConflictError, invalidOption, type S3liteError } from '../../core/errors.js';
 import { EVENT_COLUMNS, rowToEvent, type RawEventRow } from '../event-row.js';
 import { decodeEventLine, jsonTextError, lineError } from './event-line.js';
@@ -122,14 +125,46 @@ type Resolved = ReturnType<typeof resolveOptions>;
 
 async function importAtomically(queue: EventStoreHandle, source: ImportSource, options: Resolved, hooks: ReadonlySet<ImportHook>): Promise<ImportResult> {
   const { db } = queue;
-  const stage = `s3lite_import_${randomBytes(6).toString('hex')}`;
   const nothing = 'Nothing was imported (the import is atomic).';
+  // Staging lives in a scratch file ATTACHed for the import: TEMP tables may be held in
+  // memory (temp_store), and memory must not grow with the file.
+  const schema = `s3lite_import_${randomBytes(6).toString('hex')}`;
+  const scratch = scratchPath(queue, schema);
+  db.prepare('ATTACH DATABASE ? AS ' + schema).run(scratch);
+  const stage = `${schema}.events`;
+  try {
+    db.pragma(`${schema}.journal_mode = MEMORY`); // scratch data: no journal file, rollback still works
+    db.pragma(`${schema}.synchronous = OFF`);
+    return await stageAndCopy(queue, source, options, hooks, schema, stage, nothing);
+  } finally {
+    db.exec(`DETACH DATABASE ${schema}`);
+    rmSync(scratch, { force: true });
+  }
+}
+
+/** Next to the event store (same disk), or in the OS temp directory for in-memory stores. */
+function scratchPath(queue: EventStoreHandle, schema: string): string {
+  const file = queue.dbName ?? queue.db.name;
+  const onDisk = file !== '' && file !== ':memory:' && !file.startsWith('file::memory:');
+  return onDisk ? `${file}.${schema}` : join(tmpdir(), `${schema}.sqlite`);
+}
+
+async function stageAndCopy(
+  queue: EventStoreHandle,
+  source: ImportSource,
+  options: Resolved,
+  hooks: ReadonlySet<ImportHook>,
+  schema: string,
+  stage: string,
+  nothing: string,
+): Promise<ImportResult> {
+  const { db } = queue;
   // No indexes while staging (faster); duplicates surface as constraint errors in the copy.
-  db.exec(`CREATE TEMP TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST},
+  db.exec(`CREATE TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST},
     CONSTRAINT data_json CHECK (data IS NULL OR json_valid(data)),
     CONSTRAINT metadata_json CHECK (metadata IS NULL OR json_valid(metadata)))`);
-  try {
-    const insert = db.prepare(`INSERT INTO temp.${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
+  {
+    const insert = db.prepare(`INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
     const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
       for (const [row, line] of batch) {
         try {
@@ -165,18 +200,16 @@ async function importAtomically(queue: EventStoreHandle, source: ImportSource, o
     }
     stageBatch(batch);
     staged += batch.length;
-    const range = db.transaction(() => copyStaged(queue, stage, options.preserveIds, hooks, nothing)).immediate();
+    const range = db.transaction(() => copyStaged(queue, schema, stage, options.preserveIds, hooks, nothing)).immediate();
     options.onProgress?.({ lines, events: staged });
     return { imported: staged, lines, ...range, path: describeTarget(source) };
-  } finally {
-    db.exec(`DROP TABLE IF EXISTS temp.${stage}`);
   }
 }
 
 /** Runs inside the import transaction: clash checks, the copy, and the import hooks. */
-function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean, hooks: ReadonlySet<ImportHook>, nothing: string) {
+function copyStaged(queue: EventStoreHandle, schema: string, stage: string, preserveIds: boolean, hooks: ReadonlySet<ImportHook>, nothing: string) {
   const { db } = queue;
-  const count = db.prepare(`SELECT count(*) FROM temp.${stage}`).pluck().get() as number;
+  const count = db.prepare(`SELECT count(*) FROM ${stage}`).pluck().get() as number;
   if (count === 0) return { firstId: null, lastId: null };
   // New ids continue after both the highest id and AUTOINCREMENT's high-water mark.
   const base = preserveIds
@@ -194,18 +227,18 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
   const selected = columns
     .map((c) => (c === 'id' ? newId : c === 'causation_id' ? causation : `s.${c}`))
     .join(', ');
-  if (!preserveIds) db.exec(`CREATE INDEX temp.${stage}_id ON ${stage} (id)`);
-  const parents = preserveIds ? '' : `LEFT JOIN temp.${stage} p ON p.id = s.causation_id`;
+  if (!preserveIds) db.exec(`CREATE INDEX ${schema}.events_id ON events (id)`);
+  const parents = preserveIds ? '' : `LEFT JOIN ${stage} p ON p.id = s.causation_id`;
   try {
-    db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM temp.${stage} s ${parents} ORDER BY s.seq`).run();
+    db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM ${stage} s ${parents} ORDER BY s.seq`).run();
   } catch (err) {
     if (!isConstraint(err, 'PRIMARYKEY') && !isConstraint(err, 'UNIQUE')) throw err;
-    throw diagnoseClash(db, stage, preserveIds, nothing) ?? err;
+    throw diagnoseClash(db, schema, stage, preserveIds, nothing) ?? err;
   }
 
   if (hooks.size > 0) {
     const page = db.prepare(
-      `SELECT s.seq AS s3lite_seq, ${columns.map((c) => `q.${c}`).join(', ')} FROM temp.${stage} s
+      `SELECT s.seq AS s3lite_seq, ${columns.map((c) => `q.${c}`).join(', ')} FROM ${stage} s
        JOIN main.queue q ON q.id = ${newId} WHERE s.seq > ? ORDER BY s.seq LIMIT 1000`,
     );
     for (let after = 0; ; ) {
@@ -218,7 +251,7 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
       after = (rows[rows.length - 1] as { s3lite_seq: number }).s3lite_seq;
     }
   }
-  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM temp.${stage} s`).get() as {
+  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM ${stage} s`).get() as {
     firstId: number;
     lastId: number;
   };
@@ -226,31 +259,31 @@ function copyStaged(queue: EventStoreHandle, stage: string, preserveIds: boolean
 }
 
 /** Finds the first line behind a constraint failure of the copy (only runs when it failed). */
-function diagnoseClash(db: EventStoreHandle['db'], stage: string, preserveIds: boolean, nothing: string): Error | undefined {
+function diagnoseClash(db: EventStoreHandle['db'], schema: string, stage: string, preserveIds: boolean, nothing: string): Error | undefined {
   const first = <T>(sql: string) => db.prepare(sql).get() as T | undefined;
-  db.exec(`CREATE INDEX IF NOT EXISTS temp.${stage}_id ON ${stage} (id)`);
-  db.exec(`CREATE INDEX IF NOT EXISTS temp.${stage}_stream ON ${stage} (stream, stream_version) WHERE stream IS NOT NULL`);
+  db.exec(`CREATE INDEX IF NOT EXISTS ${schema}.events_id ON events (id)`);
+  db.exec(`CREATE INDEX IF NOT EXISTS ${schema}.events_stream ON events (stream, stream_version) WHERE stream IS NOT NULL`);
   const candidates: Array<{ line: number; error: Error }> = [];
   if (preserveIds) {
     const clash = first<{ line: number; id: number }>(
-      `SELECT s.line, s.id FROM temp.${stage} s WHERE EXISTS (SELECT 1 FROM main.queue q WHERE q.id = s.id) ORDER BY s.seq LIMIT 1`,
+      `SELECT s.line, s.id FROM ${stage} s WHERE EXISTS (SELECT 1 FROM main.queue q WHERE q.id = s.id) ORDER BY s.seq LIMIT 1`,
     );
     if (clash) candidates.push({ line: clash.line, error: idClash(clash.line, clash.id, nothing) });
   }
   const twice = first<{ line: number; id: number; other: number }>(
-    `SELECT b.line, b.id, a.line AS other FROM temp.${stage} a JOIN temp.${stage} b ON a.id = b.id AND b.seq > a.seq ORDER BY b.seq LIMIT 1`,
+    `SELECT b.line, b.id, a.line AS other FROM ${stage} a JOIN ${stage} b ON a.id = b.id AND b.seq > a.seq ORDER BY b.seq LIMIT 1`,
   );
   if (twice) {
     const problem = `event id ${twice.id} appears twice in the file (also on line ${twice.other}). ${nothing}`;
     candidates.push({ line: twice.line, error: lineError(twice.line, problem, { id: twice.id }) });
   }
   const stream = first<{ line: number; stream: string; stream_version: number }>(
-    `SELECT s.line, s.stream, s.stream_version FROM temp.${stage} s WHERE s.stream IS NOT NULL AND EXISTS
+    `SELECT s.line, s.stream, s.stream_version FROM ${stage} s WHERE s.stream IS NOT NULL AND EXISTS
        (SELECT 1 FROM main.queue q WHERE q.stream = s.stream AND q.stream_version = s.stream_version) ORDER BY s.seq LIMIT 1`,
   );
   if (stream) candidates.push({ line: stream.line, error: streamClash(stream.line, stream.stream, stream.stream_version, nothing) });
   const streamTwice = first<{ line: number; stream: string; stream_version: number }>(
-    `SELECT b.line, b.stream, b.stream_version FROM temp.${stage} a JOIN temp.${stage} b
+    `SELECT b.line, b.stream, b.stream_version FROM ${stage} a JOIN ${stage} b
        ON a.stream = b.stream AND a.stream_version = b.stream_version AND b.seq > a.seq
      WHERE a.stream IS NOT NULL ORDER BY b.seq LIMIT 1`,
   );

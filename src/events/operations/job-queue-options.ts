@@ -23,6 +23,13 @@ export interface BackgroundJobQueueOptions {
   queue?: EventQueueConnection;
   /** Jobs running at once in this process. @default 4 */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of free slots (leased to this process, started as slots
+   * free up). Claiming in larger groups means fewer transactions per job; 0 claims
+   * only what can start now.
+   * @default concurrency * 2
+   */
+  prefetch?: number;
   /** Milliseconds between looks for work added by other processes. @default 1000 */
   pollInterval?: number;
   /**
@@ -44,6 +51,7 @@ export interface ResolvedQueueOptions {
   dbName: string | undefined;
   queue: EventQueueConnection | undefined;
   concurrency: number;
+  prefetch: number;
   pollInterval: number;
   leaseDuration: number;
   durability: 'full' | 'normal';
@@ -80,10 +88,12 @@ export function resolveQueueOptions(options: BackgroundJobQueueOptions): Resolve
   }
   const durability = options.durability ?? 'full';
   if (durability !== 'full' && durability !== 'normal') throw invalidOption('durability', '"full" or "normal"', durability);
+  const concurrency = intOption('concurrency', options.concurrency, 4, 1);
   return {
     dbName,
     queue,
-    concurrency: intOption('concurrency', options.concurrency, 4, 1),
+    concurrency,
+    prefetch: intOption('prefetch', options.prefetch, concurrency * 2, 0),
     pollInterval: intOption('pollInterval', options.pollInterval, 1000, 1),
     leaseDuration: intOption('leaseDuration', options.leaseDuration, 5000, 30),
     durability,

@@ -253,6 +253,35 @@ describe('BackgroundJobQueue', () => {
     expect(jobs.cancelJob(running)).toBe(false);
   });
 
+  it('never starts a claimed-ahead (prefetched) job that was cancelled, and hands prefetched jobs back on stop', async () => {
+    const jobs = jobQueue({ concurrency: 1, prefetch: 3 });
+    const ran: number[] = [];
+    let release: () => void = () => undefined;
+    jobs.registerWorker('step', async (n: number) => {
+      ran.push(n);
+      if (n === 0) await new Promise<void>((resolve) => (release = resolve));
+    });
+    const ids = [0, 1, 2, 3].map((n) => jobs.add('step', n, { priority: 10 - n }));
+    jobs.start();
+    await waitFor(() => ran.length === 1, 'the first job');
+    expect(jobs.getQueueStats()).toMatchObject({ running: 4, active: 1 }); // one runs, three are leased ahead
+    expect(jobs.cancelJob(ids[1] as number)).toBe(true);
+    release();
+    await settledStatus(jobs, ids[3] as number);
+    expect(ran).toEqual([0, 2, 3]);
+
+    const more = [4, 5, 6].map((n) => jobs.add('step', n));
+    ran.length = 0;
+    let hold: () => void = () => undefined;
+    jobs.registerWorker('hold', () => new Promise<void>((resolve) => (hold = resolve)));
+    jobs.add('hold', null, { priority: 100 });
+    await waitFor(() => jobs.getQueueStats().active === 1 && ran.length === 0, 'the holding job');
+    const stopping = jobs.stop();
+    hold();
+    await stopping;
+    for (const id of more) expect(jobs.getJobStatus(id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
   it('hands running jobs back on stop({ drain: false }) without counting the attempt', async () => {
     const jobs = jobQueue();
     let started = false;

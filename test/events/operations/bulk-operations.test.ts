@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -132,6 +132,10 @@ describe('BulkOperations JSONL', () => {
     await expect(failure).rejects.toThrow(ValidationError);
     await expect(failure).rejects.toThrow(/^Line 1500: not valid JSON .*Nothing was imported/);
     expect(rows(target)).toEqual([]);
+    // The staging scratch file is detached and deleted, on failure as on success.
+    const attached = (target.db.pragma('database_list') as { name: string }[]).map((d) => d.name);
+    expect(attached.filter((name) => name.startsWith('s3lite_import'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('s3lite_import'))).toEqual([]);
   });
 
   it.each([
