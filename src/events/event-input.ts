@@ -16,7 +16,7 @@ export interface EventInput<D = any> {
   ip?: string;
   /** Schema version of `data`, for model migrations. @default 1 */
   version?: number;
-  /** Kept as given; else inherited from the `causationId` event; else a new UUID. */
+  /** Kept as given; else inherited from the `causationId` event; else a new (version 7, time-ordered) UUID. */
   correlationId?: string;
   /** Id of the event that caused this one. */
   causationId?: number;

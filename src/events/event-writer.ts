@@ -3,8 +3,8 @@
  * expected-version check, insert, `onEventStored` hooks, and the model when it
  * shares the queue's file. Anything that throws here rolls the event back.
  */
-import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../core/errors.js';
+import { newCorrelationId } from './correlation-id.js';
 import { EventRejectedError } from './event-errors.js';
 import type { PreparedEvent } from './event-input.js';
 import type { EventRow } from './event-row.js';
@@ -29,7 +29,7 @@ function label(index: number | undefined): string {
 
 function resolveCorrelation(ctx: QueueContext, event: PreparedEvent, index: number | undefined): string {
   if (event.correlationId !== undefined) return event.correlationId;
-  if (event.causationId === null) return randomUUID();
+  if (event.causationId === null) return newCorrelationId();
   const parent = ctx.statements.parentCorrelation.get(event.causationId) as [string | null] | undefined;
   if (!parent) {
     throw new ValidationError(
@@ -37,7 +37,7 @@ function resolveCorrelation(ctx: QueueContext, event: PreparedEvent, index: numb
       [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
     );
   }
-  return parent[0] ?? randomUUID();
+  return parent[0] ?? newCorrelationId();
 }
 
 function nextStreamVersion(ctx: QueueContext, event: PreparedEvent, index: number | undefined): number | null {
