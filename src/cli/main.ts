@@ -16,6 +16,14 @@ import { formatError } from './format-error.js';
 import { positiveInteger } from './options.js';
 import { targetFirstToActionFirst } from './target-order.js';
 
+// The AWS SDK warns on every run under Node 20 about its future releases; that is noise for CLI users.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? `${warning} ${String(rest[0] ?? '')}` : `${warning.name} ${warning.message}`;
+  if (text.includes('NodeVersionSupportWarning')) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
