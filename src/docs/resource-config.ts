@@ -8,10 +8,12 @@ import { BEHAVIORS } from './behaviors.js';
 import { isPlainObject } from './codec.js';
 import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
 import { attributePaths, type AttributesDefinition } from './schema.js';
+import { DEFAULT_QUEUE_OPTIONS, type PartitionQueueOptions } from './partitions/partition-queue.js';
+import { parseRule } from './partitions/partition-rules.js';
 import type { Hook, HookName, PartitionDefinition, ResourceConfig, StoredDefinition } from './resource-types.js';
 
 const HOOK_NAMES: readonly HookName[] = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'];
-const KNOWN_OPTIONS = new Set(['name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts']);
+const KNOWN_OPTIONS = new Set(['name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue']);
 
 export interface ResolvedConfig {
   name: string;
@@ -21,6 +23,7 @@ export interface ResolvedConfig {
   idGenerator: (() => string) | undefined;
   hooks: Record<HookName, Hook[]>;
   updateAttempts: number;
+  partitionQueue: PartitionQueueOptions;
 }
 
 export function resolveConfig(config: ResourceConfig): ResolvedConfig {
@@ -56,6 +59,7 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
     idGenerator: config.idGenerator,
     hooks: resolveHooks(config.hooks),
     updateAttempts,
+    partitionQueue: resolvePartitionQueue(config.partitionQueue),
   };
 }
 
@@ -80,9 +84,28 @@ function resolvePartitions(partitions: unknown, paths: ReadonlySet<string>): Rec
     }
     for (const [field, rule] of Object.entries(def.fields)) {
       if (!paths.has(field)) throw invalidOption(`partitions.${name}.fields`, `attributes of the resource (${[...paths].join(', ')})`, field);
-      if (typeof rule !== 'string') throw invalidOption(`partitions.${name}.fields.${field}`, 'a rule string', rule);
+      parseRule(rule, `partitions.${name}.fields.${field}`);
     }
     out[name] = { fields: { ...(def.fields as Record<string, string>) } };
+  }
+  return out;
+}
+
+function resolvePartitionQueue(options: unknown): PartitionQueueOptions {
+  if (options === undefined) return { ...DEFAULT_QUEUE_OPTIONS };
+  if (!isPlainObject(options)) throw invalidOption('partitionQueue', 'an object { retries, retryDelay, concurrency }', options);
+  const out: PartitionQueueOptions = { ...DEFAULT_QUEUE_OPTIONS };
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'retries') {
+      if (!Number.isInteger(value) || (value as number) < 0) throw invalidOption('partitionQueue.retries', 'an integer from 0 and up', value);
+      out.retries = value as number;
+    } else if (key === 'retryDelay') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption('partitionQueue.retryDelay', 'a number of milliseconds from 0 and up', value);
+      out.retryDelay = value;
+    } else if (key === 'concurrency') {
+      if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) throw invalidOption('partitionQueue.concurrency', 'an integer from 1 and up', value);
+      out.concurrency = value as number | undefined;
+    } else throw invalidOption('partitionQueue', 'only retries, retryDelay and concurrency', key);
   }
   return out;
 }

@@ -16,9 +16,31 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A partition definition (implemented by the partitions module). */
+/**
+ * A partition: documents grouped by the values of some fields, each with a
+ * rule: `'string'`, `'number'`, `'date'` (the UTC day, `YYYY-MM-DD`) or
+ * `'string|maxlength:N'` (the first N characters). Fields are keyed in the
+ * order given.
+ *
+ * @example
+ * partitions: {
+ *   byStatus: { fields: { status: 'string' } },
+ *   byDate: { fields: { createdAt: 'date' } },
+ *   byRegionAndStatus: { fields: { region: 'string', status: 'string' } },
+ * }
+ */
 export interface PartitionDefinition {
   fields: Record<string, string>;
+}
+
+/** Tuning of the partition reference queue (not stored in the catalogue). */
+export interface PartitionQueueConfig {
+  /** Attempts after the first before reference work is reported failed. @default 5 */
+  retries?: number;
+  /** First retry delay in ms, doubled per attempt, with jitter. @default 200 */
+  retryDelay?: number;
+  /** Documents whose references are written at the same time. @default twice the pool's concurrency */
+  concurrency?: number;
 }
 
 export type HookName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete';
@@ -67,6 +89,8 @@ export interface ResourceConfig {
   hooks?: Partial<Record<HookName, Hook | Hook[]>>;
   /** Attempts of the read-merge-write cycle of update/patch/replace before ConflictError. @default 32 */
   updateAttempts?: number;
+  /** Retries and concurrency of partition reference work. @default { retries: 5, retryDelay: 200 } */
+  partitionQueue?: PartitionQueueConfig;
 }
 
 /** The serialisable part of a resource definition, kept in the catalogue. */
@@ -95,10 +119,30 @@ export type ResourceMethod =
   | 'listIds'
   | 'count'
   | 'page'
-  | 'query';
+  | 'query'
+  | 'getFromPartition'
+  | 'rebuildPartitions'
+  | 'syncPartitionRefs';
 
-/** Methods that change documents: middleware that caches reads must invalidate after these. */
-export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set(['insert', 'insertMany', 'update', 'patch', 'replace', 'upsert', 'delete', 'deleteMany']);
+/**
+ * Methods that change what reads return: middleware that caches reads must
+ * invalidate after these. `syncPartitionRefs` is not a public method: it is
+ * how reference work that runs after its write call resolved (the async
+ * queue, retries, read-time repairs) passes through middleware, with args
+ * `[id, { keys }]`; it changes partition listings, never documents.
+ */
+export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
+  'insert',
+  'insertMany',
+  'update',
+  'patch',
+  'replace',
+  'upsert',
+  'delete',
+  'deleteMany',
+  'rebuildPartitions',
+  'syncPartitionRefs',
+]);
 
 export interface ResourceCall {
   resource: Resource;
@@ -123,6 +167,12 @@ export interface WriteChange {
   before: Document | null;
   /** The stored document after the write (null for deletes). */
   after: Document | null;
+  /** ETag of the object read before the write (null: it did not exist; undefined: unknown). */
+  beforeEtag?: string | null;
+  /** ETag the write left (null for deletes; undefined: unknown). */
+  afterEtag?: string | null;
+  /** The write had to retry after a conflict: another writer is at work on this document. */
+  contended?: boolean;
 }
 
 /**
@@ -144,14 +194,30 @@ export interface DocumentIndex {
 /** Per-document outcome of insertMany / deleteMany: every input has one, in input order. */
 export type BulkResult<T> = { index: number; ok: true; id: string; value: T } | { index: number; ok: false; id: string | undefined; error: Error };
 
-export interface ListOptions extends CallOptions {
+/**
+ * A partition lookup: list only the documents of one partition, at a cost
+ * that grows with the partition and not with the resource.
+ *
+ * @example
+ * await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
+ */
+export interface PartitionOptions {
+  /** Name of one of the resource's partitions. */
+  partition?: string;
+  /** Values of all the partition's fields, or of its first fields in declared order. @default {} (every document with a reference) */
+  partitionValues?: Record<string, unknown>;
+}
+
+export interface CountOptions extends CallOptions, PartitionOptions {}
+
+export interface ListOptions extends CallOptions, PartitionOptions {
   /** Most documents to return. @default every document */
   limit?: number;
   /** Documents to skip first (in key order). @default 0 */
   offset?: number;
 }
 
-export interface PageOptions extends CallOptions {
+export interface PageOptions extends CallOptions, PartitionOptions {
   /** Documents per page, 1-1000. @default 100 */
   size?: number;
   /** `nextCursor` of the previous page; omit for the first page. */

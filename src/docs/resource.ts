@@ -23,10 +23,16 @@ import type { FieldCipher } from './field-cipher.js';
 import { compileFilter, type QueryFilter } from './query-filter.js';
 import type { ResolvedConfig } from './resource-config.js';
 import { checkLimitOffset, ResourceScanner } from './resource-scan.js';
+import { ResourcePartitions } from './resource-partitions.js';
+import type { PartitionHost } from './partitions/partition-host.js';
+import type { GetFromPartitionInput } from './partitions/partition-reader.js';
+import type { PartitionFailure, PartitionStats } from './partitions/partition-queue.js';
+import type { RebuildResult, RepairOptions, VerifyResult } from './partitions/partition-repair.js';
 import { backoff, checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
 import type {
   BulkResult,
   CallOptions,
+  CountOptions,
   DocumentIndex,
   Hook,
   HookName,
@@ -79,6 +85,7 @@ export class Resource extends EventEmitter {
   readonly #scanner: ResourceScanner;
   readonly #middleware: ResourceMiddleware[] = [];
   readonly #indexes: DocumentIndex[] = [];
+  readonly #partitions: ResourcePartitions;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -100,6 +107,8 @@ export class Resource extends EventEmitter {
       cipher: runtime.cipher,
     });
     this.#scanner = new ResourceScanner(runtime.pool, runtime.store, this.keys, (id, options) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    this.#partitions = new ResourcePartitions(this.#partitionHost(), config.definition, config.partitionQueue);
+    if (this.#partitions.index) this.addIndex(this.#partitions.index);
   }
 
   // ---- extension seams -------------------------------------------------------------------
@@ -137,6 +146,8 @@ export class Resource extends EventEmitter {
   adoptRuntimeOptions(config: ResolvedConfig): void {
     if (config.idGenerator) this.#config.idGenerator = config.idGenerator;
     this.#config.updateAttempts = config.updateAttempts;
+    this.#config.partitionQueue = config.partitionQueue;
+    this.#partitions.queue.options = config.partitionQueue;
     for (const [name, hooks] of Object.entries(config.hooks) as [HookName, Hook[]][]) {
       const list = this.#config.hooks[name];
       for (const hook of hooks) if (!list.includes(hook)) list.push(hook);
@@ -192,9 +203,16 @@ export class Resource extends EventEmitter {
     });
   }
 
-  /** Every document (no silent cap), or `limit` of them after `offset`, in id order. */
+  /**
+   * Every document (no silent cap), or `limit` of them after `offset`, in id order.
+   * With `partition`, only that partition's documents (see {@link PartitionOptions}).
+   *
+   * @example
+   * const pending = await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
+   */
   list(options: ListOptions = {}): Promise<Document[]> {
     return this.#call('list', [options], async () => {
+      if (isPartitionLookup(options)) return this.#partitions.reader.list(options);
       const ids = await this.#scanner.ids(options);
       const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
       return docs.filter((d): d is Document => d !== null);
@@ -202,16 +220,18 @@ export class Resource extends EventEmitter {
   }
 
   listIds(options: ListOptions = {}): Promise<string[]> {
-    return this.#call('listIds', [options], () => this.#scanner.ids(options));
+    return this.#call('listIds', [options], () => (isPartitionLookup(options) ? this.#partitions.reader.listIds(options) : this.#scanner.ids(options)));
   }
 
-  count(options: CallOptions = {}): Promise<number> {
-    return this.#call('count', [options], () => this.#scanner.count(options));
+  /** Number of documents; with `partition`, of that partition (each reference re-checked, so one GET per document). */
+  count(options: CountOptions = {}): Promise<number> {
+    return this.#call('count', [options], () => (isPartitionLookup(options) ? this.#partitions.reader.count(options) : this.#scanner.count(options)));
   }
 
   /** One LIST per page; `nextCursor` is opaque and null after the last page. */
   page(options: PageOptions = {}): Promise<Page> {
     return this.#call('page', [options], async () => {
+      if (isPartitionLookup(options)) return this.#partitions.reader.page(options);
       const { ids, nextCursor } = await this.#scanner.page(options);
       const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
       return { items: docs.filter((d): d is Document => d !== null), nextCursor };
@@ -224,13 +244,20 @@ export class Resource extends EventEmitter {
    */
   query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<Document[]> {
     return this.#call('query', [filter, options], async () => {
-      const matches = compileFilter(filter);
+      const filterMatches = compileFilter(filter);
       const { limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
       checkLimitOffset(options);
       let candidates: AsyncIterable<string> | undefined;
-      for (const index of this.#indexes) {
-        candidates = index.candidates?.(filter, options);
-        if (candidates) break;
+      let matches = filterMatches;
+      if (isPartitionLookup(options)) {
+        const lookup = this.#partitions.reader.lookup(options);
+        candidates = lookup.ids;
+        matches = (doc) => lookup.contains(doc) && filterMatches(doc);
+      } else {
+        for (const index of this.#indexes) {
+          candidates = index.candidates?.(filter, options);
+          if (candidates) break;
+        }
       }
       const out: Document[] = [];
       if (limit === 0) return out;
@@ -252,6 +279,71 @@ export class Resource extends EventEmitter {
   /** Every document in id order, fetched `readAhead` at a time: memory stays bounded. */
   stream(options: StreamOptions = {}): AsyncIterable<Document> {
     return this.#scanner.documents(options, undefined);
+  }
+
+  // ---- partitions ----------------------------------------------------------------------------
+
+  /**
+   * One GET: the document if it is in the partition under these values
+   * (checked against the document itself), else NotFoundError.
+   *
+   * @example
+   * const order = await orders.getFromPartition({ id: 'o1', partitionName: 'byStatus', partitionValues: { status: 'pending' } });
+   */
+  getFromPartition(input: GetFromPartitionInput, options: CallOptions = {}): Promise<Document> {
+    return this.#call('getFromPartition', [input, options], () => this.#partitions.reader.get(input, options));
+  }
+
+  /** Resolves when no partition reference work is queued, running or waiting to retry; returns the stats then. */
+  flushPartitions(): Promise<PartitionStats> {
+    return this.#partitions.queue.flush();
+  }
+
+  /** `{ pending, failed, retried }` of the partition reference queue. */
+  partitionStats(): PartitionStats {
+    return this.#partitions.queue.stats();
+  }
+
+  /** Documents whose reference work failed every attempt, until repaired (by a write, a rebuild or retryPartitions()). */
+  partitionFailures(): PartitionFailure[] {
+    return this.#partitions.queue.failures();
+  }
+
+  /** Queues every recorded failure again; resolves when the queue is empty. */
+  async retryPartitions(): Promise<PartitionStats> {
+    this.#partitions.queue.retryFailed().catch(() => undefined);
+    return this.#partitions.queue.flush();
+  }
+
+  /**
+   * Compares every document with the references (streaming, bounded memory):
+   * `{ checked, references, missing, stale }`. Changes nothing.
+   */
+  verifyPartitions(options: RepairOptions = {}): Promise<VerifyResult> {
+    return this.#partitions.repair.verify(options);
+  }
+
+  /**
+   * Restores every missing reference and deletes every stale one (of one
+   * partition or all), emitting `partitionRebuildProgress` events.
+   */
+  rebuildPartitions(options: RepairOptions = {}): Promise<RebuildResult> {
+    return this.#call('rebuildPartitions', [options], () => this.#partitions.repair.rebuild(options));
+  }
+
+  #partitionHost(): PartitionHost {
+    return {
+      resourceName: this.name,
+      store: this.#runtime.store,
+      run: (fn, options) => this.#run(fn, options),
+      read: (id, options) => this.#read(id, options).then((r) => r, nullIfMissing),
+      etag: (id, options) =>
+        this.#run((signal) => this.#runtime.store.headObject({ key: this.keys.key(id), signal }), options).then((head) => head.etag, nullIfMissing),
+      documents: (options) => this.#scanner.documents({ ...options, readAhead: Math.max(16, Math.min(this.#window(), 256)) }, undefined),
+      call: (method, args, fn) => this.#call(method, args, fn),
+      emit: (event, payload) => this.emit(event, payload),
+      window: () => this.#window(),
+    };
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -388,8 +480,8 @@ export class Resource extends EventEmitter {
     }
     data = await this.#runBeforeHooks('beforeInsert', data, { resource: this, id });
     const valid = this.#validate(data);
-    const after = await this.#put(id, valid, { ifNoneMatch: '*' }, options);
-    await this.#afterWrite({ kind: 'insert', id, before: null, after }, options, 'afterInsert', 'inserted');
+    const { doc: after, etag } = await this.#put(id, valid, { ifNoneMatch: '*' }, options);
+    await this.#afterWrite({ kind: 'insert', id, before: null, after, beforeEtag: null, afterEtag: etag }, options, 'afterInsert', 'inserted');
     return after;
   }
 
@@ -404,9 +496,10 @@ export class Resource extends EventEmitter {
       data = await this.#runBeforeHooks('beforeUpdate', data, { resource: this, id, before });
       const valid = this.#validate(data);
       try {
-        const after = await this.#put(id, valid, { ifMatch: etag }, options);
-        await this.#afterWrite({ kind: 'update', id, before, after }, options, 'afterUpdate', 'updated');
-        return after;
+        const written = await this.#put(id, valid, { ifMatch: etag }, options);
+        const change: WriteChange = { kind: 'update', id, before, after: written.doc, beforeEtag: etag, afterEtag: written.etag, contended: attempt > 1 };
+        await this.#afterWrite(change, options, 'afterUpdate', 'updated');
+        return written.doc;
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (attempt >= attempts) {
@@ -421,18 +514,19 @@ export class Resource extends EventEmitter {
   }
 
   async #delete(id: string, options: CallOptions): Promise<Document> {
-    const { doc: before } = await this.#read(id, options);
+    const { doc: before, etag } = await this.#read(id, options);
     await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this, id, before });
     const key = this.keys.key(id);
+    // No If-Match on deletes (the store has none): the reference work is told the ETag is unknown afterwards.
     await this.#run((signal) => this.#runtime.store.deleteObject({ key, signal }), options);
-    await this.#afterWrite({ kind: 'delete', id, before, after: null }, options, 'afterDelete', 'deleted');
+    await this.#afterWrite({ kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null }, options, 'afterDelete', 'deleted');
     return before;
   }
 
-  async #put(id: string, data: Record<string, unknown>, condition: { ifMatch?: string; ifNoneMatch?: '*' }, options: CallOptions): Promise<Document> {
+  async #put(id: string, data: Record<string, unknown>, condition: { ifMatch?: string; ifNoneMatch?: '*' }, options: CallOptions): Promise<{ doc: Document; etag: string }> {
     const encoded = this.#codec.encode(id, data, (size, limit) => this.emit('exceedsLimit', { id, size, limit, behavior: this.behavior }));
     const key = this.keys.key(id);
-    await this.#run(
+    const { etag } = await this.#run(
       (signal) =>
         this.#runtime.store.putObject({ key, body: encoded.body, metadata: encoded.metadata, contentType: encoded.contentType, ...condition, signal }),
       options,
@@ -449,9 +543,9 @@ export class Resource extends EventEmitter {
     if (encoded.storedFields) {
       const doc = this.#codec.decodeFields(id, Object.entries(encoded.storedFields));
       doc.$truncated = true;
-      return doc;
+      return { doc, etag };
     }
-    return { id, ...data } as Document;
+    return { doc: { id, ...data } as Document, etag };
   }
 
   async #afterWrite(change: WriteChange, options: CallOptions, hook: HookName, event: string): Promise<void> {
@@ -490,4 +584,10 @@ export class Resource extends EventEmitter {
     }
     return data;
   }
+}
+
+function isPartitionLookup(options: { partition?: unknown; partitionValues?: unknown }): boolean {
+  if (options.partition !== undefined) return true;
+  if (options.partitionValues !== undefined) throw invalidOption('partition', 'the name of a partition when `partitionValues` is given', options.partition);
+  return false;
 }

@@ -1,0 +1,248 @@
+/**
+ * The per-resource queue of partition reference work.
+ *
+ * Jobs of one document run one after another, in the order they were queued
+ * (a lane per id), so this process never reorders its own reference moves;
+ * jobs of different documents run side by side. A failed job is retried
+ * with exponential backoff as a reconcile pass (it re-reads the document, so
+ * the retry is right whatever happened meanwhile). A job that fails every
+ * attempt is kept in `failures()` and reported by a `partitionError` event;
+ * it is retried by the next write or repair of that document,
+ * `retryFailed()` or `rebuildPartitions()`. Nothing is dropped.
+ */
+import { compareKeys } from '../../storage/key-order.js';
+import type { CallOptions } from '../resource-types.js';
+import type { PartitionHost } from './partition-host.js';
+import type { PartitionSet } from './partition-keys.js';
+import { moveReferences, reconcileReferences } from './reference-writes.js';
+
+export interface PartitionQueueOptions {
+  /** Attempts after the first before a job is reported failed. @default 5 */
+  retries: number;
+  /** First backoff delay in ms, doubled per attempt (with jitter). @default 200 */
+  retryDelay: number;
+  /** Documents whose references are written at the same time. @default twice the pool's concurrency */
+  concurrency: number | undefined;
+}
+
+export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined };
+
+/** A `move` job queued longer than this runs as a reconcile pass instead: a late move could overtake a newer writer's. */
+const LATE_MS = 1000;
+
+export interface PartitionStats {
+  /** Jobs queued, running or waiting for a retry. */
+  pending: number;
+  /** Documents whose reference work failed every attempt and awaits repair. */
+  failed: number;
+  /** Retries so far (a job retried twice counts 2). */
+  retried: number;
+}
+
+export interface PartitionFailure {
+  id: string;
+  error: Error;
+  attempts: number;
+  since: Date;
+  /** Reference keys involved (deleted, put or expected). */
+  keys: string[];
+}
+
+export interface ReferenceJob {
+  id: string;
+  mode: 'move' | 'reconcile';
+  deletes: string[];
+  puts: string[];
+  /** Reconcile: keys to delete unless the document wants them. */
+  candidates: Set<string>;
+  /** Keys the document is expected to have afterwards (reads look at them before the job ran). */
+  expected: string[];
+  /** Run through the resource's middleware (false for sync jobs, whose write call already is). */
+  observed: boolean;
+  priority: number | undefined;
+  signal?: AbortSignal;
+}
+
+interface QueuedJob extends ReferenceJob {
+  attempts: number;
+  queuedAt: number;
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
+
+export class PartitionQueue {
+  readonly #host: PartitionHost;
+  readonly #partitions: PartitionSet;
+  readonly #lanes = new Map<string, QueuedJob[]>();
+  readonly #ready: string[] = [];
+  readonly #failed = new Map<string, PartitionFailure>();
+  readonly #idle: (() => void)[] = [];
+  #options: PartitionQueueOptions;
+  #active = 0;
+  #pending = 0;
+  #retried = 0;
+
+  constructor(host: PartitionHost, partitions: PartitionSet, options: PartitionQueueOptions) {
+    this.#host = host;
+    this.#partitions = partitions;
+    this.#options = options;
+  }
+
+  set options(options: PartitionQueueOptions) {
+    this.#options = options;
+  }
+
+  stats(): PartitionStats {
+    return { pending: this.#pending, failed: this.#failed.size, retried: this.#retried };
+  }
+
+  failures(): PartitionFailure[] {
+    return [...this.#failed.values()].map((f) => ({ ...f, keys: [...f.keys] }));
+  }
+
+  /** Queues `job` behind the other jobs of its document; a recorded failure of that document joins it. */
+  enqueue(job: ReferenceJob): Promise<void> {
+    const queued: QueuedJob = { ...job, candidates: new Set(job.candidates), attempts: 0, queuedAt: Date.now(), waiters: [] };
+    const failure = this.#failed.get(job.id);
+    if (failure) {
+      this.#failed.delete(job.id);
+      toReconcile(queued);
+      for (const key of failure.keys) queued.candidates.add(key);
+    }
+    const done = new Promise<void>((resolve, reject) => queued.waiters.push({ resolve, reject }));
+    let lane = this.#lanes.get(job.id);
+    if (!lane) {
+      lane = [];
+      this.#lanes.set(job.id, lane);
+      this.#ready.push(job.id);
+    }
+    lane.push(queued);
+    this.#pending++;
+    this.#pump();
+    return done;
+  }
+
+  /** Queues a reconcile pass of `id` over `keys` (plus whatever its document wants). */
+  repair(id: string, keys: Iterable<string>, priority?: number): Promise<void> {
+    return this.enqueue({ id, mode: 'reconcile', deletes: [], puts: [], candidates: new Set(keys), expected: [], observed: true, priority });
+  }
+
+  /** Whether queued work of `id` will already remove `key`. */
+  willRemove(id: string, key: string): boolean {
+    for (const job of this.#lanes.get(id) ?? []) if (job.deletes.includes(key) || job.candidates.has(key)) return true;
+    return false;
+  }
+
+  /** Whether `id` has queued work, or a failure awaiting repair. */
+  hasWork(id: string): boolean {
+    return this.#lanes.has(id) || this.#failed.has(id);
+  }
+
+  /**
+   * Keys under `prefix` that queued or failed jobs expect to exist, sorted:
+   * partition reads look at these too, so a document is listed before its
+   * reference is written.
+   */
+  expectedKeys(prefix: string): string[] {
+    const keys = new Set<string>();
+    for (const lane of this.#lanes.values()) for (const job of lane) for (const key of job.expected) if (key.startsWith(prefix)) keys.add(key);
+    for (const failure of this.#failed.values()) for (const key of failure.keys) if (key.startsWith(prefix)) keys.add(key);
+    return [...keys].sort(compareKeys);
+  }
+
+  /** Requeues every recorded failure as a reconcile pass. */
+  retryFailed(): Promise<void[]> {
+    const failures = [...this.#failed.values()];
+    this.#failed.clear();
+    return Promise.all(failures.map((f) => this.repair(f.id, f.keys)));
+  }
+
+  /** Forgets the failure of `id` (a rebuild repaired it). */
+  clearFailure(id: string): void {
+    this.#failed.delete(id);
+  }
+
+  /** Resolves when no job is queued, running or waiting for a retry. */
+  async flush(): Promise<PartitionStats> {
+    while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    return this.stats();
+  }
+
+  #concurrency(): number {
+    return this.#options.concurrency ?? this.#host.window();
+  }
+
+  #pump(): void {
+    while (this.#active < this.#concurrency() && this.#ready.length > 0) {
+      const id = this.#ready.shift() as string;
+      const job = this.#lanes.get(id)?.[0];
+      if (job) void this.#run(id, job);
+    }
+  }
+
+  async #run(id: string, job: QueuedJob): Promise<void> {
+    this.#active++;
+    if (job.mode === 'move' && Date.now() - job.queuedAt > LATE_MS) toReconcile(job);
+    const options: CallOptions = {};
+    if (job.priority !== undefined) options.priority = job.priority;
+    if (job.signal !== undefined && job.attempts === 0) options.signal = job.signal;
+    const work = () => (job.mode === 'move' ? moveReferences(this.#host, job.deletes, job.puts, options) : reconcileReferences(this.#host, this.#partitions, id, job.candidates, options).then(() => undefined));
+    try {
+      await (job.observed ? this.#host.call('syncPartitionRefs', [id, { keys: [...job.deletes, ...job.puts, ...job.candidates] }], work) : work());
+      this.#finish(id);
+      for (const w of job.waiters) w.resolve();
+    } catch (err) {
+      this.#fail(id, job, err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.#active--;
+      this.#pump();
+    }
+  }
+
+  #finish(id: string): void {
+    const lane = this.#lanes.get(id) as QueuedJob[];
+    lane.shift();
+    this.#pending--;
+    if (lane.length > 0) this.#ready.push(id);
+    else this.#lanes.delete(id);
+    if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #fail(id: string, job: QueuedJob, error: Error): void {
+    job.attempts++;
+    // The caller of a sync write learns at once; the job goes on in the background.
+    for (const w of job.waiters.splice(0)) w.reject(error);
+    toReconcile(job);
+    job.observed = true;
+    if (job.attempts <= this.#options.retries) {
+      this.#retried++;
+      const base = this.#options.retryDelay * 2 ** (job.attempts - 1);
+      setTimeout(() => {
+        this.#ready.push(id);
+        this.#pump();
+      }, base / 2 + Math.random() * (base / 2));
+      return;
+    }
+    const lane = this.#lanes.get(id) as QueuedJob[];
+    const next = lane[1];
+    const keys = new Set([...job.candidates, ...job.expected]);
+    if (next) {
+      // The document's next job takes this work over: it re-reads the document and covers these keys.
+      toReconcile(next);
+      for (const key of keys) next.candidates.add(key);
+    } else {
+      const failure: PartitionFailure = { id, error, attempts: job.attempts, since: new Date(), keys: [...keys] };
+      this.#failed.set(id, failure);
+      this.#host.emit('partitionError', { id, error, attempts: job.attempts, keys: [...keys] });
+    }
+    this.#finish(id);
+  }
+}
+
+function toReconcile(job: ReferenceJob): void {
+  if (job.mode === 'reconcile') return;
+  job.mode = 'reconcile';
+  for (const key of job.deletes) job.candidates.add(key);
+  for (const key of job.puts) job.candidates.add(key);
+  job.deletes = [];
+  job.puts = [];
+}

@@ -1,0 +1,47 @@
+/**
+ * Fixtures of the partition tests: the stored reference keys of a resource,
+ * and a store that fails chosen requests (a real ObjectStore around a real
+ * one) to inject faults.
+ */
+import { StorageError } from '../../../src/core/errors.js';
+import type { DeleteObjectsInput, KeyInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
+import { CountingStore } from '../helpers.js';
+
+/** Every reference key of `resource`, read straight from storage (not counted). */
+export async function referenceKeys(store: CountingStore | ObjectStore, resource: string, partition?: string): Promise<string[]> {
+  const inner = store instanceof CountingStore ? store.inner : store;
+  const keys: string[] = [];
+  const prefix = `resource=${resource}/partition=${partition === undefined ? '' : `${partition}/`}`;
+  for await (const object of inner.listAll({ prefix })) keys.push(object.key);
+  return keys;
+}
+
+export type Fault = (method: 'putObject' | 'deleteObject' | 'getObject', key: string) => boolean;
+
+/** Fails (non-retryable StorageError, as a 403 would) every request for which `fault` returns true. */
+export class FaultyStore extends CountingStore {
+  fault: Fault = () => false;
+  failures = 0;
+
+  #check(method: 'putObject' | 'deleteObject' | 'getObject', key: string): void {
+    if (this.fault(method, key)) {
+      this.failures++;
+      throw new StorageError(`injected fault: ${method} ${key}`, { retryable: false, statusCode: 403 });
+    }
+  }
+  override async putObject(input: PutObjectInput) {
+    this.#check('putObject', input.key);
+    return super.putObject(input);
+  }
+  override async deleteObject(input: KeyInput) {
+    this.#check('deleteObject', input.key);
+    return super.deleteObject(input);
+  }
+  override async getObject(input: KeyInput) {
+    this.#check('getObject', input.key);
+    return super.getObject(input);
+  }
+  override deleteObjects(input: DeleteObjectsInput) {
+    return super.deleteObjects(input);
+  }
+}
