@@ -50,6 +50,7 @@ export interface ImportResult {
 }
 
 const COLUMN_LIST = EVENT_COLUMNS;
+const ROWS_PER_INSERT = 50;
 const PLACEHOLDERS = EVENT_COLUMNS.split(', ').map(() => '?').join(', ');
 
 function values(row: RawEventRow): unknown[] {
@@ -164,18 +165,37 @@ async function stageAndCopy(
     CONSTRAINT data_json CHECK (data IS NULL OR json_valid(data)),
     CONSTRAINT metadata_json CHECK (metadata IS NULL OR json_valid(metadata)))`);
   {
-    const insert = db.prepare(`INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
+    const insertOne = db.prepare(`INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
+    // Many rows per statement: far fewer calls into SQLite than one row at a time.
+    const insertMany = db.prepare(
+      `INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => `(?, ${PLACEHOLDERS})`).join(', ')}`,
+    );
+    const stageOne = (row: RawEventRow, line: number) => {
+      try {
+        insertOne.run(line, ...values(row));
+      } catch (err) {
+        const message = (err as Error).message;
+        if (message.includes('data_json')) throw jsonTextError(line, 'data', row.data);
+        if (message.includes('metadata_json')) throw jsonTextError(line, 'metadata', row.metadata);
+        throw lineError(line, `${message}. ${nothing}`);
+      }
+    };
     const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
-      for (const [row, line] of batch) {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+        const params: unknown[] = [];
+        for (let j = i; j < i + ROWS_PER_INSERT; j += 1) {
+          const [row, line] = batch[j] as [RawEventRow, number];
+          params.push(line, ...values(row));
+        }
         try {
-          insert.run(line, ...values(row));
-        } catch (err) {
-          const message = (err as Error).message;
-          if (message.includes('data_json')) throw jsonTextError(line, 'data', row.data);
-          if (message.includes('metadata_json')) throw jsonTextError(line, 'metadata', row.metadata);
-          throw lineError(line, `${message}. ${nothing}`);
+          insertMany.run(params);
+        } catch {
+          // Find the offending line: the failed statement wrote nothing, so redo these rows one by one.
+          for (let j = i; j < i + ROWS_PER_INSERT; j += 1) stageOne(...(batch[j] as [RawEventRow, number]));
         }
       }
+      for (; i < batch.length; i += 1) stageOne(...(batch[i] as [RawEventRow, number]));
     });
     let batch: [RawEventRow, number][] = [];
     let staged = 0;

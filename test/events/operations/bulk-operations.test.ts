@@ -154,6 +154,16 @@ describe('BulkOperations JSONL', () => {
     expect(rows(target)).toEqual([]);
   });
 
+  it('finds a line whose data is not JSON text in the middle of a large batch', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i + 1, datetime: 1, cmd: 'x', data: '{}' }));
+    lines[122] = JSON.stringify({ id: 123, datetime: 1, cmd: 'x', data: '{"unclosed": ' });
+    const file = join(dir, 'bad-data.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const target = queue('target');
+    await expect(new BulkOperations(target).importFromJSONL(file)).rejects.toThrow(/^Line 123: `data` must hold JSON text/);
+    expect(rows(target)).toEqual([]);
+  });
+
   it('rejects clashing ids in a non-empty queue, or renumbers them with preserveIds: false and rewrites causation links', async () => {
     const source = queue('source');
     const root = source.store({ cmd: 'a', data: {}, correlationId: 'flow' }) as unknown;
