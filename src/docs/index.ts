@@ -30,3 +30,4 @@ export { encodeValue, decodeValue } from './codec.js';
 export { generateId, assertValidId, MAX_ID_BYTES, DocumentKeys } from './document-keys.js';
 export { CATALOGUE_KEY } from './catalogue.js';
 export { LOG_LEVELS, type LogLevel, type Logger } from './logger.js';
+export * from './plugins/cache/index.js';
