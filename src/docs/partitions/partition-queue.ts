@@ -27,7 +27,11 @@ export interface PartitionQueueOptions {
 
 export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined };
 
-/** A `move` job queued longer than this runs as a reconcile pass instead: a late move could overtake a newer writer's. */
+/**
+ * A `move` job queued longer than this runs as a reconcile pass instead, and
+ * one that took longer is followed by one: a late move could land after
+ * another process's newer move of the same document.
+ */
 const LATE_MS = 1000;
 
 export interface PartitionStats {
@@ -144,7 +148,13 @@ export class PartitionQueue {
    */
   expectedKeys(prefix: string): string[] {
     const keys = new Set<string>();
-    for (const lane of this.#lanes.values()) for (const job of lane) for (const key of job.expected) if (key.startsWith(prefix)) keys.add(key);
+    for (const lane of this.#lanes.values()) {
+      for (const job of lane) {
+        // A reconcile pass may put any of its candidates: reads re-check them all.
+        for (const key of job.expected) if (key.startsWith(prefix)) keys.add(key);
+        for (const key of job.candidates) if (key.startsWith(prefix)) keys.add(key);
+      }
+    }
     for (const failure of this.#failed.values()) for (const key of failure.keys) if (key.startsWith(prefix)) keys.add(key);
     return [...keys].sort(compareKeys);
   }
@@ -185,7 +195,16 @@ export class PartitionQueue {
     const options: CallOptions = {};
     if (job.priority !== undefined) options.priority = job.priority;
     if (job.signal !== undefined && job.attempts === 0) options.signal = job.signal;
-    const work = () => (job.mode === 'move' ? moveReferences(this.#host, job.deletes, job.puts, options) : reconcileReferences(this.#host, this.#partitions, id, job.candidates, options).then(() => undefined));
+    const reconcile = () => reconcileReferences(this.#host, this.#partitions, id, job.candidates, options).then(() => undefined);
+    const work = async () => {
+      if (job.mode === 'reconcile') return reconcile();
+      await moveReferences(this.#host, job.deletes, job.puts, options);
+      // A move that took long may have been overtaken by another process's newer move: check once.
+      if (Date.now() - job.queuedAt > LATE_MS) {
+        toReconcile(job);
+        await reconcile();
+      }
+    };
     try {
       await (job.observed ? this.#host.call('syncPartitionRefs', [id, { keys: [...job.deletes, ...job.puts, ...job.candidates] }], work) : work());
       this.#finish(id);

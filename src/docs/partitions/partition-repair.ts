@@ -36,6 +36,8 @@ export interface VerifyResult {
 }
 
 export interface RebuildResult {
+  /** Recorded failures retried first (see resource.partitionFailures()). */
+  requeued: number;
   checked: number;
   references: number;
   /** Missing references written. */
@@ -94,9 +96,10 @@ export class PartitionRepair {
   }
 
   async rebuild(options: RepairOptions = {}): Promise<RebuildResult> {
-    const result: RebuildResult = { checked: 0, references: 0, restored: 0, removed: 0, failed: 0 };
-    // Work that failed earlier is retried alongside.
+    const result: RebuildResult = { requeued: this.#queue.stats().failed, checked: 0, references: 0, restored: 0, removed: 0, failed: 0 };
+    // Work that failed earlier is retried first; what still fails stays recorded.
     this.#queue.retryFailed().catch(() => undefined);
+    await this.#queue.flush();
     const progress = (phase: RebuildProgress['phase']) => this.#host.emit('partitionRebuildProgress', { phase, ...result } satisfies RebuildProgress);
     await this.#walk(options, result, async (kind, problem) => {
       try {

@@ -3,7 +3,10 @@
  * and a store that fails chosen requests (a real ObjectStore around a real
  * one) to inject faults.
  */
+import { randomBytes } from 'node:crypto';
 import { StorageError } from '../../../src/core/errors.js';
+import { S3db, type S3dbOptions } from '../../../src/docs/index.js';
+import { createClient } from '../../../src/storage/index.js';
 import type { DeleteObjectsInput, KeyInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
 import { CountingStore } from '../helpers.js';
 
@@ -44,4 +47,43 @@ export class FaultyStore extends CountingStore {
   override deleteObjects(input: DeleteObjectsInput) {
     return super.deleteObjects(input);
   }
+}
+
+/** Holds every request on a partition reference until `release()` (to observe work that is still queued). */
+export class GatedStore extends CountingStore {
+  #gate: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+
+  hold(): void {
+    this.#gate = new Promise((resolve) => (this.#open = resolve));
+  }
+  release(): void {
+    this.#open?.();
+    this.#gate = undefined;
+  }
+  override async putObject(input: PutObjectInput) {
+    if (this.#gate && input.key.includes('/partition=')) await this.#gate;
+    return super.putObject(input);
+  }
+  override async deleteObject(input: KeyInput) {
+    if (this.#gate && input.key.includes('/partition=')) await this.#gate;
+    return super.deleteObject(input);
+  }
+}
+
+/** A connected database over `store` (memory:// inside), closed by the returned cleanup. */
+export async function openOn<S extends CountingStore>(make: (inner: ObjectStore) => S, options: Partial<S3dbOptions> = {}): Promise<{ db: S3db; store: S; cleanup: () => Promise<void> }> {
+  const inner = createClient(`memory://parts-${randomBytes(6).toString('hex')}/db`);
+  const store = make(inner);
+  const db = new S3db({ client: store, logLevel: 'silent', executorPool: { concurrency: 20, retryDelay: 5 }, ...options });
+  await db.connect();
+  return {
+    db,
+    store,
+    async cleanup() {
+      await db.disconnect();
+      await inner.clear();
+      await inner.close();
+    },
+  };
 }
