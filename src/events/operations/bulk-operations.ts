@@ -15,7 +15,9 @@ import type { ExportTarget, ImportSource } from './line-io.js';
  * A JSONL export carries every column of every event (ids, datetime,
  * correlation and causation ids, metadata, stream position), so exporting,
  * importing into a fresh queue and exporting again gives the same bytes.
- * Imports write the event log only: run a replay to rebuild projections.
+ * Imports write the event log only: models and `onEventStored` hooks do not run
+ * (replay to rebuild projections), except EventJobProcessor rules, which enqueue
+ * their jobs inside the import transaction.
  *
  * @example
  * const bulkOps = new BulkOperations(eventQueue);

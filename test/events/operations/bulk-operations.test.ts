@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -217,6 +219,31 @@ describe('BulkOperations JSONL', () => {
     await bulk.exportToJSONL(again);
     expect(readFileSync(again)).toEqual(readFileSync(original));
     await expect(bulk.importFromJSONL(file, { atomic: false, preserveIds: false })).rejects.toThrow(ValidationError);
+  });
+
+  it("exports to stdout with '-' and imports from stdin with '-'", () => {
+    const file = join(dir, 'events.sqlite');
+    const copy = join(dir, 'copy.sqlite');
+    const src = fileURLToPath(new URL('../../../src/index.js', import.meta.url));
+    const run = (code: string, input?: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { initQueue, BulkOperations } from ${JSON.stringify(src)};\n${code}`], {
+        input,
+        encoding: 'utf8',
+      });
+    const exported = run(
+      `const q = initQueue({ dbName: ${JSON.stringify(file)} }); q.store({ cmd: 'a', data: { x: 1 } }); q.store({ cmd: 'b', data: {} });
+       const r = await new BulkOperations(q).exportToJSONL('-'); q.close(); process.stderr.write(JSON.stringify(r));`,
+    );
+    expect(exported.trim().split('\n').map((l) => (JSON.parse(l) as { cmd: string }).cmd)).toEqual(['a', 'b']);
+    const imported = run(
+      `const q = initQueue({ dbName: ${JSON.stringify(copy)} }); const r = await new BulkOperations(q).importFromJSONL('-');
+       const again = []; await new BulkOperations(q).exportToJSONL(new (await import('node:stream')).Writable({ write(c, _e, cb) { again.push(String(c)); cb(); } }));
+       q.close(); process.stdout.write(JSON.stringify({ r, same: again.join('') }));`,
+      exported,
+    );
+    const parsed = JSON.parse(imported) as { r: { imported: number; path: string }; same: string };
+    expect(parsed.r).toMatchObject({ imported: 2, path: '-' });
+    expect(parsed.same).toBe(exported);
   });
 
   it('reads from a stream and rejects a missing file', async () => {
