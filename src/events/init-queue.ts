@@ -275,7 +275,8 @@ export class EventQueue {
 
   /** Current version of a stream (0 when it has no events). */
   getStreamVersion(stream: string): number {
-    return (this.#ctx.db.prepare('SELECT max(stream_version) FROM queue WHERE stream = ?').pluck().get(stream) as number | null) ?? 0;
+    if (typeof stream !== 'string' || stream === '') throw new ValidationError('getStreamVersion expects a stream name (a non-empty string).');
+    return (this.#ctx.statements.streamVersion.get(stream) as number | null) ?? 0;
   }
 
   /**
