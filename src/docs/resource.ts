@@ -18,17 +18,20 @@ import { mapBounded } from './bounded-map.js';
 import { isPlainObject } from './codec.js';
 import { deepMerge } from './deep-merge.js';
 import { DocumentCodec, type Document } from './document-codec.js';
-import { assertValidId, DocumentKeys, generateId } from './document-keys.js';
+import { assertValidId, DocumentKeys } from './document-keys.js';
 import type { FieldCipher } from './field-cipher.js';
-import { compileFilter, type QueryFilter } from './query-filter.js';
+import type { QueryFilter } from './query-filter.js';
 import type { ResolvedConfig } from './resource-config.js';
-import { checkLimitOffset, ResourceScanner } from './resource-scan.js';
+import { ResourceScanner } from './resource-scan.js';
+import { callThrough } from './resource-middleware.js';
+import { runQuery } from './resource-query.js';
 import { ResourcePartitions } from './resource-partitions.js';
+import { DocumentWriter } from './resource-writer.js';
 import type { PartitionHost } from './partitions/partition-host.js';
 import type { GetFromPartitionInput } from './partitions/partition-reader.js';
 import type { PartitionFailure, PartitionStats } from './partitions/partition-queue.js';
 import type { RebuildResult, RepairOptions, VerifyResult } from './partitions/partition-repair.js';
-import { backoff, checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
+import { checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
 import type {
   BulkResult,
   CallOptions,
@@ -39,14 +42,12 @@ import type {
   ListOptions,
   Page,
   PageOptions,
-  ResourceCall,
   ResourceMethod,
   ResourceMiddleware,
   StoredDefinition,
   StreamOptions,
-  WriteChange,
 } from './resource-types.js';
-import { compileSchema, validationFailed, type CompiledSchema, type FieldSpec } from './schema.js';
+import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
 
 /** What a resource needs from its database. */
 export interface ResourceRuntime {
@@ -68,8 +69,6 @@ interface ReadResult {
   etag: string;
 }
 
-const TIMESTAMP_FIELDS = ['createdAt', 'updatedAt'] as const;
-
 export class Resource extends EventEmitter {
   readonly name: string;
   readonly version: string;
@@ -86,6 +85,7 @@ export class Resource extends EventEmitter {
   readonly #middleware: ResourceMiddleware[] = [];
   readonly #indexes: DocumentIndex[] = [];
   readonly #partitions: ResourcePartitions;
+  readonly #writer: DocumentWriter;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -107,6 +107,18 @@ export class Resource extends EventEmitter {
       cipher: runtime.cipher,
     });
     this.#scanner = new ResourceScanner(runtime.pool, runtime.store, this.keys, (id, options) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    this.#writer = new DocumentWriter({
+      resource: this,
+      config,
+      schema: this.#schema,
+      codec: this.#codec,
+      keys: this.keys,
+      store: runtime.store,
+      indexes: this.#indexes,
+      run: (fn, options) => this.#run(fn, options),
+      read: (id, options) => this.#read(id, options),
+      emit: (event, ...args) => this.emit(event, ...args),
+    });
     this.#partitions = new ResourcePartitions(this.#partitionHost(), config.definition, config.partitionQueue);
     if (this.#partitions.index) this.addIndex(this.#partitions.index);
   }
@@ -155,22 +167,7 @@ export class Resource extends EventEmitter {
   }
 
   #call<T>(method: ResourceMethod, args: unknown[], impl: () => Promise<T>): Promise<T> {
-    const chain = this.#middleware;
-    // Argument errors thrown synchronously still surface as rejections.
-    if (chain.length === 0) {
-      try {
-        return impl();
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    const call: ResourceCall = { resource: this, method, args };
-    let next = impl as () => Promise<unknown>;
-    for (const middleware of chain) {
-      const inner = next;
-      next = () => middleware(call, inner);
-    }
-    return Promise.resolve().then(next) as Promise<T>;
+    return callThrough(this.#middleware, { resource: this, method, args }, impl);
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -244,35 +241,8 @@ export class Resource extends EventEmitter {
    */
   query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<Document[]> {
     return this.#call('query', [filter, options], async () => {
-      const filterMatches = compileFilter(filter);
-      const { limit = Number.POSITIVE_INFINITY, offset = 0 } = options;
-      checkLimitOffset(options);
-      let candidates: AsyncIterable<string> | undefined;
-      let matches = filterMatches;
-      if (isPartitionLookup(options)) {
-        const lookup = this.#partitions.reader.lookup(options);
-        candidates = lookup.ids;
-        matches = (doc) => lookup.contains(doc) && filterMatches(doc);
-      } else {
-        for (const index of this.#indexes) {
-          candidates = index.candidates?.(filter, options);
-          if (candidates) break;
-        }
-      }
-      const out: Document[] = [];
-      if (limit === 0) return out;
-      let skipped = 0;
-      const readAhead = Math.max(16, Math.min(this.#window(), 256));
-      for await (const doc of this.#scanner.documents({ ...options, readAhead }, candidates)) {
-        if (!matches(doc)) continue;
-        if (skipped < offset) {
-          skipped++;
-          continue;
-        }
-        out.push(doc);
-        if (out.length >= limit) break;
-      }
-      return out;
+      const lookup = isPartitionLookup(options) ? this.#partitions.reader.lookup(options) : undefined;
+      return runQuery(filter, options, { indexes: this.#indexes, lookup, scanner: this.#scanner, readAhead: Math.max(16, Math.min(this.#window(), 256)) });
     });
   }
 
@@ -350,7 +320,7 @@ export class Resource extends EventEmitter {
 
   /** Validates and stores a new document: one conditional PUT (fails with ConflictError if the id exists). */
   insert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('insert', [data, options], () => this.#insert(data, options));
+    return this.#call('insert', [data, options], () => this.#writer.insert(data, options));
   }
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
@@ -358,7 +328,7 @@ export class Resource extends EventEmitter {
     return this.#call('insertMany', [items, options], async () => {
       if (!Array.isArray(items)) throw invalidOption('items', 'an array of documents', items);
       return mapBounded(items, this.#window(), (item, index) =>
-        this.#insert(item, options).then(
+        this.#writer.insert(item, options).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id: doc.id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id: isPlainObject(item) && typeof item.id === 'string' ? item.id : undefined, error }),
         ),
@@ -370,7 +340,7 @@ export class Resource extends EventEmitter {
   update(id: string, changes: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('update', [id, changes, options], () => {
       checkChanges(id, changes);
-      return this.#modify(id, (before) => deepMerge(before, withoutId(changes)), options);
+      return this.#writer.modify(id, (before) => deepMerge(before, withoutId(changes)), options);
     });
   }
 
@@ -378,7 +348,7 @@ export class Resource extends EventEmitter {
   patch(id: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('patch', [id, fields, options], () => {
       checkChanges(id, fields);
-      return this.#modify(id, (before) => ({ ...before, ...withoutUndefined(fields) }), options);
+      return this.#writer.modify(id, (before) => ({ ...before, ...withoutUndefined(fields) }), options);
     });
   }
 
@@ -386,7 +356,7 @@ export class Resource extends EventEmitter {
   replace(id: string, data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('replace', [id, data, options], () => {
       checkChanges(id, data);
-      return this.#modify(id, (before) => this.#keepCreatedAt(before, withoutId(data)), options);
+      return this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(data)), options);
     });
   }
 
@@ -394,17 +364,17 @@ export class Resource extends EventEmitter {
   upsert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
-      if (data.id === undefined) return this.#insert(data, options);
+      if (data.id === undefined) return this.#writer.insert(data, options);
       const id = data.id as string;
       assertValidId(id);
       for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
         try {
-          return await this.#modify(id, (before) => deepMerge(before, withoutId(data)), options);
+          return await this.#writer.modify(id, (before) => deepMerge(before, withoutId(data)), options);
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
         }
         try {
-          return await this.#insert(data, options);
+          return await this.#writer.insert(data, options);
         } catch (err) {
           // Someone inserted it between our read and our write: merge into theirs.
           if (!(err instanceof ConflictError)) throw err;
@@ -416,7 +386,7 @@ export class Resource extends EventEmitter {
 
   /** Deletes a document (NotFoundError if missing); returns what was deleted. */
   delete(id: string, options: CallOptions = {}): Promise<Document> {
-    return this.#call('delete', [id, options], () => this.#delete(id, options));
+    return this.#call('delete', [id, options], () => this.#writer.delete(id, options));
   }
 
   /** Deletes every id; one result per id, in order, failures included. */
@@ -424,7 +394,7 @@ export class Resource extends EventEmitter {
     return this.#call('deleteMany', [ids, options], async () => {
       if (!Array.isArray(ids)) throw invalidOption('ids', 'an array of ids', ids);
       return mapBounded(ids, this.#window(), (id, index) =>
-        this.#delete(id, options).then(
+        this.#writer.delete(id, options).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id, error }),
         ),
@@ -460,130 +430,6 @@ export class Resource extends EventEmitter {
     return this.#codec.decode(id, object.metadata, object.body);
   }
 
-  /** Validation on a copy: the caller's objects are never mutated. Returns the data without id. */
-  #validate(data: Record<string, unknown>): Record<string, unknown> {
-    const copy = this.#schema.cloneInput(data);
-    const result = this.#schema.check(copy);
-    if (result !== true) throw validationFailed(this.name, result);
-    return copy;
-  }
-
-  async #insert(input: Record<string, unknown>, options: CallOptions): Promise<Document> {
-    if (!isPlainObject(input)) throw invalidOption('data', 'a document object', input);
-    const id = input.id !== undefined ? input.id : this.#config.idGenerator ? this.#config.idGenerator() : generateId(this.definition.idSize);
-    assertValidId(id);
-    let data = withoutId(input);
-    if (this.definition.timestamps) {
-      const now = new Date().toISOString();
-      data.createdAt ??= now;
-      data.updatedAt ??= now;
-    }
-    data = await this.#runBeforeHooks('beforeInsert', data, { resource: this, id });
-    const valid = this.#validate(data);
-    const { doc: after, etag } = await this.#put(id, valid, { ifNoneMatch: '*' }, options);
-    await this.#afterWrite({ kind: 'insert', id, before: null, after, beforeEtag: null, afterEtag: etag }, options, 'afterInsert', 'inserted');
-    return after;
-  }
-
-  /** Read, transform, validate, conditional write; re-reads and re-applies on ConflictError. */
-  async #modify(id: string, transform: (before: Record<string, unknown>) => Record<string, unknown>, options: CallOptions): Promise<Document> {
-    assertValidId(id);
-    const attempts = this.#config.updateAttempts;
-    for (let attempt = 1; ; attempt++) {
-      const { doc: before, etag } = await this.#read(id, options);
-      let data = transform(this.#currentFields(before));
-      if (this.definition.timestamps) data.updatedAt = new Date().toISOString();
-      data = await this.#runBeforeHooks('beforeUpdate', data, { resource: this, id, before });
-      const valid = this.#validate(data);
-      try {
-        const written = await this.#put(id, valid, { ifMatch: etag }, options);
-        const change: WriteChange = { kind: 'update', id, before, after: written.doc, beforeEtag: etag, afterEtag: written.etag, contended: attempt > 1 };
-        await this.#afterWrite(change, options, 'afterUpdate', 'updated');
-        return written.doc;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-        if (attempt >= attempts) {
-          throw new ConflictError(`${this.name}/${id} changed under ${attempts} consecutive attempts to update it; try again later`, {
-            cause: err,
-            details: { resource: this.name, id, attempts },
-          });
-        }
-        await backoff(attempt, options.signal);
-      }
-    }
-  }
-
-  async #delete(id: string, options: CallOptions): Promise<Document> {
-    const { doc: before, etag } = await this.#read(id, options);
-    await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this, id, before });
-    const key = this.keys.key(id);
-    // No If-Match on deletes (the store has none): the reference work is told the ETag is unknown afterwards.
-    await this.#run((signal) => this.#runtime.store.deleteObject({ key, signal }), options);
-    await this.#afterWrite({ kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null }, options, 'afterDelete', 'deleted');
-    return before;
-  }
-
-  async #put(id: string, data: Record<string, unknown>, condition: { ifMatch?: string; ifNoneMatch?: '*' }, options: CallOptions): Promise<{ doc: Document; etag: string }> {
-    const encoded = this.#codec.encode(id, data, (size, limit) => this.emit('exceedsLimit', { id, size, limit, behavior: this.behavior }));
-    const key = this.keys.key(id);
-    const { etag } = await this.#run(
-      (signal) =>
-        this.#runtime.store.putObject({ key, body: encoded.body, metadata: encoded.metadata, contentType: encoded.contentType, ...condition, signal }),
-      options,
-    ).catch((err: unknown) => {
-      if (err instanceof ConflictError && condition.ifNoneMatch) {
-        throw new ConflictError(`${this.name}/${id} already exists: use update, replace or upsert to change it`, { cause: err, details: { resource: this.name, id } });
-      }
-      if (err instanceof NotFoundError && condition.ifMatch) {
-        // Deleted between our read and our write: report it as the conflict it is.
-        throw new ConflictError(`${this.name}/${id} was deleted while being updated`, { cause: err, details: { resource: this.name, id } });
-      }
-      throw err;
-    });
-    if (encoded.storedFields) {
-      const doc = this.#codec.decodeFields(id, Object.entries(encoded.storedFields));
-      doc.$truncated = true;
-      return { doc, etag };
-    }
-    return { doc: { id, ...data } as Document, etag };
-  }
-
-  async #afterWrite(change: WriteChange, options: CallOptions, hook: HookName, event: string): Promise<void> {
-    for (const index of this.#indexes) await index.onWrite(change, options);
-    const doc = (change.after ?? change.before) as Document;
-    for (const fn of this.#config.hooks[hook]) await fn(doc, { resource: this, id: change.id, ...(change.before ? { before: change.before } : {}) });
-    this.emit(event, doc, change.before);
-  }
-
-  async #runBeforeHooks(name: HookName, data: Record<string, unknown>, context: Parameters<Hook>[1]): Promise<Record<string, unknown>> {
-    let current = data;
-    for (const hook of this.#config.hooks[name]) {
-      const replaced = await hook(current, context);
-      if (replaced !== undefined) {
-        if (!isPlainObject(replaced)) throw invalidOption(`${name} hook result`, 'a document object or undefined', replaced);
-        current = replaced;
-      }
-    }
-    return current;
-  }
-
-  /** The stored document without id/markers and without fields that left the schema (writes migrate to the current version). */
-  #currentFields(doc: Document): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const field of this.#schema.fields) {
-      if (field.segments.length !== 1) continue;
-      const name = field.path;
-      if (doc[name] !== undefined) out[name] = doc[name];
-    }
-    return out;
-  }
-
-  #keepCreatedAt(before: Record<string, unknown>, data: Record<string, unknown>): Record<string, unknown> {
-    if (this.definition.timestamps && data.createdAt === undefined && before.createdAt !== undefined) {
-      return { ...data, [TIMESTAMP_FIELDS[0]]: before.createdAt };
-    }
-    return data;
-  }
 }
 
 function isPartitionLookup(options: { partition?: unknown; partitionValues?: unknown }): boolean {
