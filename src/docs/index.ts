@@ -4,6 +4,7 @@ export { Resource, type ResourceRuntime, type ResourceVersion } from './resource
 export type {
   BulkResult,
   CallOptions,
+  CountOptions,
   DocumentIndex,
   Hook,
   HookContext,
@@ -12,6 +13,8 @@ export type {
   Page,
   PageOptions,
   PartitionDefinition,
+  PartitionOptions,
+  PartitionQueueConfig,
   ResourceCall,
   ResourceConfig,
   ResourceMethod,
@@ -22,6 +25,17 @@ export type {
 } from './resource-types.js';
 export { WRITE_METHODS } from './resource-types.js';
 export type { S3dbPlugin } from './plugin.js';
+export {
+  escapeSegment as escapePartitionSegment,
+  type PartitionStats,
+  type PartitionFailure,
+  type GetFromPartitionInput,
+  type VerifyResult,
+  type RebuildResult,
+  type RebuildProgress,
+  type RepairOptions,
+  type PartitionProblem,
+} from './partitions/index.js';
 export type { Document } from './document-codec.js';
 export type { AttributesDefinition, AttributeDefinition } from './schema.js';
 export { BEHAVIORS, type Behavior } from './behaviors.js';
