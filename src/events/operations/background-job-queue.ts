@@ -8,7 +8,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { AbortError, ClosedError, ConfigurationError, TimeoutError } from '../../core/errors.js';
+import { AbortError, ClosedError, ConfigurationError } from '../../core/errors.js';
+import { encodeResult, errorMessage, runAttempt, type AttemptResult } from './job-attempt.js';
 import {
   assertJobName,
   encodeJobData,
@@ -22,6 +23,7 @@ import {
   type ResolvedWorkerOptions,
 } from './job-queue-options.js';
 import { JobTable, type ClaimedJob, type JobOutcome } from './job-table.js';
+import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
 import { nextOccurrence, retryBackoff } from './job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
 
@@ -32,21 +34,7 @@ interface Execution {
   done: Promise<void>;
 }
 
-type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unknown };
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
-}
-
-function encodeResult(value: unknown): string | null {
-  try {
-    return JSON.stringify(value) ?? null;
-  } catch {
-    return null; // a result JSON cannot carry is not kept; the job still completed
-  }
-}
 
 /**
  * Durable background jobs.
@@ -387,25 +375,10 @@ export class BackgroundJobQueue extends EventEmitter {
   /** Re-queues jobs whose lease expired (their process died) and fires due schedules. */
   #maintain(table: JobTable, now: number): void {
     this.#nextMaintenanceAt = now + Math.max(10, Math.floor(this.#options.leaseDuration / 3));
-    for (const job of table.expiredLeases(this.#names, now)) {
-      const worker = this.#workers.get(job.name);
-      const retry = worker !== undefined && job.attempts <= worker.options.retryAttempts;
-      const error = `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`;
-      table.recoverExpired(job.id, retry, error, now);
-    }
-    for (const schedule of table.dueSchedules(this.#names, now)) {
-      const previous = schedule.next_run_at;
-      const next =
-        schedule.every !== null
-          ? previous + schedule.every * (Math.floor((now - previous) / schedule.every) + 1)
-          : nextOccurrence(schedule, now);
-      if (table.advanceSchedule(schedule.key, previous, next)) {
-        const key = `schedule:${schedule.key}:${previous}`;
-        table.insert({ name: schedule.name, data: schedule.data, priority: schedule.priority, runAt: previous, idempotencyKey: key }, now);
-      }
-    }
+    recoverExpiredLeases(table, this.#names, (name) => this.#workers.get(name)?.options.retryAttempts, now);
+    const nextSchedule = fireDueSchedules(table, this.#names, now);
     // Schedules added by other processes are found by the regular maintenance pass.
-    this.#nextScheduleAt = Math.min(table.nextScheduleRun(this.#names) ?? Infinity, this.#nextMaintenanceAt);
+    this.#nextScheduleAt = Math.min(nextSchedule ?? Infinity, this.#nextMaintenanceAt);
   }
 
   #startReady(): void {
@@ -419,33 +392,15 @@ export class BackgroundJobQueue extends EventEmitter {
   #execute(job: ClaimedJob): void {
     const worker = this.#workers.get(job.name);
     if (!worker) return; // cannot happen: only registered names are claimed
-    const { timeout } = worker.options;
     const controller = new AbortController();
     const execution: Execution = { controller, done: Promise.resolve() };
     this.#active.set(job.id, execution);
-    let timer: NodeJS.Timeout | undefined;
-    const settled = new Promise<Settled>((resolve) => {
-      controller.signal.addEventListener('abort', () => resolve({ ok: false, error: controller.signal.reason }), { once: true });
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          controller.abort(new TimeoutError(`Job ${job.id} (${job.name}) timed out after ${timeout} ms`, timeout));
-        }, timeout);
-      }
-      const context = { signal: controller.signal, attempt: job.attempts, jobId: job.id, name: job.name };
-      Promise.resolve()
-        .then(() => worker.fn(JSON.parse(job.data) as unknown, context))
-        .then(
-          (value) => resolve({ ok: true, value }),
-          (error: unknown) => resolve({ ok: false, error }),
-        );
-    });
-    execution.done = settled.then((result) => {
-      clearTimeout(timer);
+    execution.done = runAttempt(worker.fn, job, worker.options.timeout, controller).then((result) => {
       this.#settle(job, execution, worker.options, result);
     });
   }
 
-  #settle(job: ClaimedJob, execution: Execution, options: ResolvedWorkerOptions, result: Settled): void {
+  #settle(job: ClaimedJob, execution: Execution, options: ResolvedWorkerOptions, result: AttemptResult): void {
     if (this.#active.get(job.id) !== execution) return; // cancelled or released meanwhile
     this.#active.delete(job.id);
     const base = { id: job.id, name: job.name, attempt: job.attempts };
