@@ -13,10 +13,10 @@ export type { ModelSetupOptions } from './model-setup.js';
 export type { Model, Callbacks, EventMeta, EventErrorReport, Migrations, ModelMethod } from './model-types.js';
 export { upcast, upcastRow } from './model-dispatch.js';
 export { eventCallbacks } from './callbacks.js';
-// Renamed where the docs engine exports the same names (both barrels meet in src/index.ts).
-export type { BulkResult as BulkStoreResult } from './store.js';
-export type { Page as EventPage, PageOptions as EventPageOptions } from './pagination.js';
-export type { StreamOptions as EventStreamOptions } from './stream.js';
+// BulkResult, Page, PageOptions and StreamOptions clash with the docs engine; src/index.ts re-exports them with an `Event` prefix.
+export type { BulkResult } from './store.js';
+export type { Page, PageOptions } from './pagination.js';
+export type { StreamOptions } from './stream.js';
 export type { ReplayRange, ReplaySummary } from './replay.js';
 export type { EventLineage } from './reads.js';
 export { SnapshotManager, initSnapshots } from './snapshots.js';
