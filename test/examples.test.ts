@@ -21,6 +21,8 @@ const EXPECTED: Record<string, RegExp> = {
   'events-bulk.mjs': /10000 events in \d+ ms[\s\S]*model rows: 10000/,
   'events-jsonl.mjs': /round trip keeps correlation and causation: signup-1 1/,
   'events-jobs.mjs': /emails sent: \[ 'ann@example.com: Welcome!' \]/,
+  'quickstart-docs.mjs': /address: \{ city: 'Lisbon', zip: '1000-001' \}[\s\S]*apiKey: 'k-123'[\s\S]*admins: \[ 'Ann' \]\ncount: 1/,
+  'quickstart-events.mjs': /deposited 30 \(event 5\)\nbalance: 110\ntransaction: \[ 'openAccount', 'deposit' \]/,
 };
 
 /** Examples whose feature has not landed in the package yet, and why they are skipped. */
