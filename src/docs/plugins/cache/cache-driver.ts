@@ -19,6 +19,12 @@ export interface CacheEntry {
   /** What a hit must match besides the version: schema version and canonical arguments (see entryArgs). */
   args: string;
   value: unknown;
+  /**
+   * `version` as the separate tokens, when the plugin made the entry in this
+   * process. In-process drivers keep it: a hit then compares tokens by
+   * identity instead of comparing text. Drivers that serialise drop it.
+   */
+  tokens?: readonly string[];
 }
 
 /** One version key to create or replace, with its token and time to live (0: none). */
@@ -52,6 +58,12 @@ export interface CacheDriver {
   open(context: DriverContext): Promise<void>;
   /** Version tokens and (when `entryKey` is given) one entry, in one round trip where the backend allows. */
   read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead>;
+  /**
+   * Optional, for drivers that live in this process: the same answer as
+   * read(), synchronously (the entry a copy nobody else holds). When every
+   * driver of a plugin has it, cache hits take no await.
+   */
+  readNow?(versionKeys: readonly string[], entryKey: string | undefined): DriverRead;
   /** Creates each missing version key with its token, keeps existing ones; returns the tokens now in place. */
   ensure(versions: readonly VersionWrite[]): Promise<string[]>;
   /** Replaces version tokens and deletes entries made stale by a write. */

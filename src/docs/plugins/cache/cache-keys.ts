@@ -18,38 +18,139 @@ const CALL_ONLY_OPTIONS = new Set(['signal', 'priority']);
 /** Where the options object sits in each known method's arguments. */
 const OPTIONS_INDEX: Readonly<Record<string, number>> = { get: 1, getMany: 1, list: 0, listIds: 0, count: 0, page: 0, query: 1 };
 
+// ---- key layout ------------------------------------------------------------------------------
+
+const esc = encodeURIComponent;
+
+/**
+ * Version keys. An entry is valid only while every version it was read under
+ * is unchanged: the global one (clear()), the resource's (clear(resource),
+ * writes the plugin cannot attribute to ids), and the document's (get
+ * entries) or the resource's list version (every other read).
+ */
+export const versionKeys = {
+  global: 'v/g',
+  resource: (resource: string) => `v/r/${esc(resource)}`,
+  lists: (resource: string) => `v/l/${esc(resource)}`,
+  doc: (resource: string, id: string) => `v/d/${esc(resource)}/${esc(id)}`,
+};
+
+/** Whether `key` is a document's version key (one per document: drivers may bound those). */
+export function isDocVersionKey(key: string): boolean {
+  return key.startsWith('v/d/');
+}
+
+/** The entry key of a document's `get`, also deleted by writes to that document. */
+export function docEntryKey(resource: string, id: string): string {
+  return `e/d/${esc(resource)}/${esc(id)}`;
+}
+
+// ---- plans ------------------------------------------------------------------------------------
+
 /**
  * A read call's cache plan: a `doc` entry (get of one id, invalidated by
  * writes to that id) or a `query` entry (invalidated by any write to the
- * resource).
+ * resource), with every key it needs already built.
  */
-export type ReadPlan = { kind: 'doc'; resource: string; schema: string; id: string } | { kind: 'query'; resource: string; schema: string; args: string };
+export interface ReadPlan {
+  readonly kind: 'doc' | 'query';
+  readonly resource: string;
+  /** Where the entry is stored. */
+  readonly key: string;
+  /**
+   * What a hit must match besides the version: the schema version of the
+   * resource that read it (processes on different schema versions decode
+   * documents differently) and, for query entries, the canonical arguments.
+   */
+  readonly args: string;
+  /** The version keys the entry depends on, in a fixed order (see {@link versionKeys}). */
+  readonly deps: readonly string[];
+}
+
+/** Doc plans remembered per resource; past this many the memo starts over (it only saves building keys). */
+const MAX_DOC_PLANS = 10_000;
+
+/** One resource's key parts, built once, and its memo of `get(id)` plans. */
+class ResourcePlans {
+  readonly schema: string;
+  readonly docs = new Map<string, ReadPlan>();
+  /** Global, resource and lists version keys: what every query entry depends on. */
+  readonly queryDeps: readonly string[];
+
+  constructor(
+    readonly resource: string,
+    schema: string,
+  ) {
+    this.schema = schema;
+    this.queryDeps = [versionKeys.global, versionKeys.resource(resource), versionKeys.lists(resource)];
+  }
+
+  doc(id: string): ReadPlan {
+    let plan = this.docs.get(id);
+    if (plan === undefined) {
+      if (this.docs.size >= MAX_DOC_PLANS) this.docs.clear();
+      const { resource } = this;
+      plan = { kind: 'doc', resource, key: docEntryKey(resource, id), args: `@${this.schema}`, deps: [versionKeys.global, versionKeys.resource(resource), versionKeys.doc(resource, id)] };
+      this.docs.set(id, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Query entries are named by a SHA-256 of their arguments (bounded key
+   * length, file-name safe) and keep the arguments themselves in `args`,
+   * which a hit compares, so even a hash collision cannot serve another
+   * call's result.
+   */
+  query(args: string): ReadPlan {
+    return { kind: 'query', resource: this.resource, key: `e/q/${esc(this.resource)}/${createHash('sha256').update(args).digest('base64url')}`, args: `@${this.schema} ${args}`, deps: this.queryDeps };
+  }
+}
 
 /**
- * The plan of `method(...args)` on `resource`, or undefined when the call is
- * not cacheable (an argument that has no canonical form, such as a function).
+ * Turns read calls into plans. `get(id)` plans are memoised per resource, so
+ * a repeated get builds no key strings (each build costs more than the rest
+ * of an in-memory hit).
  */
-export function planRead(resource: string, schema: string, method: string, args: readonly unknown[]): ReadPlan | undefined {
-  if (!CACHED_METHODS.has(method)) return undefined;
-  if (method === 'get' && typeof args[0] === 'string' && args.length <= 2 && onlyCallOptions(args[1])) {
-    return { kind: 'doc', resource, schema, id: args[0] };
+export class ReadPlanner {
+  readonly #resources = new Map<string, ResourcePlans>();
+
+  /**
+   * The plan of `method(...args)` on `resource` (schema version `schema`), or
+   * undefined when the call is not cacheable (an argument that has no
+   * canonical form, such as a function).
+   */
+  plan(resource: string, schema: string, method: string, args: readonly unknown[]): ReadPlan | undefined {
+    if (method === 'get' && typeof args[0] === 'string' && args.length <= 2 && onlyCallOptions(args[1])) return this.#plans(resource, schema).doc(args[0]);
+    if (!CACHED_METHODS.has(method)) return undefined;
+    const optionsIndex = OPTIONS_INDEX[method];
+    const parts: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      // Known methods: drop signal and priority from their options. Others (getFromPartition): drop AbortSignals only.
+      const text = i === optionsIndex ? canonicalOptions(arg) : canonical(arg, optionsIndex === undefined);
+      if (text === undefined) return undefined;
+      parts.push(text);
+    }
+    return this.#plans(resource, schema).query(`${method}(${parts.join(',')})`);
   }
-  const optionsIndex = OPTIONS_INDEX[method];
-  const parts: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    // Known methods: drop signal and priority from their options. Others (getFromPartition): drop AbortSignals only.
-    const text = i === optionsIndex ? canonicalOptions(arg) : canonical(arg, optionsIndex === undefined);
-    if (text === undefined) return undefined;
-    parts.push(text);
+
+  #plans(resource: string, schema: string): ResourcePlans {
+    let plans = this.#resources.get(resource);
+    // A resource redefined under the same name has a new schema version: its entries must not match the old ones.
+    if (plans === undefined || plans.schema !== schema) {
+      plans = new ResourcePlans(resource, schema);
+      this.#resources.set(resource, plans);
+    }
+    return plans;
   }
-  return { kind: 'query', resource, schema, args: `${method}(${parts.join(',')})` };
 }
 
 function onlyCallOptions(options: unknown): boolean {
   if (options === undefined) return true;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) return false;
-  for (const key of Object.keys(options)) if (!CALL_ONLY_OPTIONS.has(key)) return false;
+  // for…in allocates nothing; inherited enumerable keys make the call a query plan, which is merely slower.
+  for (const key in options) if (!CALL_ONLY_OPTIONS.has(key)) return false;
   return true;
 }
 
@@ -111,47 +212,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
-}
-
-// ---- key layout ------------------------------------------------------------------------------
-
-const esc = encodeURIComponent;
-
-/**
- * Version keys. An entry is valid only while every version it was read under
- * is unchanged: the global one (clear()), the resource's (clear(resource),
- * writes the plugin cannot attribute to ids), and the document's (get
- * entries) or the resource's list version (every other read).
- */
-export const versionKeys = {
-  global: 'v/g',
-  resource: (resource: string) => `v/r/${esc(resource)}`,
-  lists: (resource: string) => `v/l/${esc(resource)}`,
-  doc: (resource: string, id: string) => `v/d/${esc(resource)}/${esc(id)}`,
-};
-
-/** The version keys an entry of `plan` depends on, in a fixed order. */
-export function dependencies(plan: ReadPlan): string[] {
-  const last = plan.kind === 'doc' ? versionKeys.doc(plan.resource, plan.id) : versionKeys.lists(plan.resource);
-  return [versionKeys.global, versionKeys.resource(plan.resource), last];
-}
-
-/**
- * The entry key of `plan`. Query entries are named by a SHA-256 of their
- * arguments (bounded key length, file-name safe) and store the arguments
- * themselves, which a hit compares, so even a hash collision cannot serve
- * another call's result.
- */
-export function entryKey(plan: ReadPlan | { kind: 'doc'; resource: string; id: string }): string {
-  if (plan.kind === 'doc') return `e/d/${esc(plan.resource)}/${esc(plan.id)}`;
-  return `e/q/${esc(plan.resource)}/${createHash('sha256').update(plan.args).digest('base64url')}`;
-}
-
-/**
- * What a hit must match besides the version: the schema version of the
- * resource that read it (processes on different schema versions decode
- * documents differently) and, for query entries, the arguments.
- */
-export function entryArgs(plan: ReadPlan): string {
-  return plan.kind === 'doc' ? `@${plan.schema}` : `@${plan.schema} ${plan.args}`;
 }

@@ -17,7 +17,7 @@
  */
 import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
-import { dependencies, entryArgs, entryKey, versionKeys, type ReadPlan } from './cache-keys.js';
+import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
 import { cloneValue } from './clone-value.js';
 
 export interface DriverStats {
@@ -42,14 +42,18 @@ export interface CacheStats {
   drivers: Record<string, DriverStats>;
 }
 
-export type Lookup = { hit: true; value: unknown } | { hit: false; version: string | undefined };
+/** A hit, or a miss with the version tokens a fresh read may be stored under (none when it must not be stored). */
+export type Lookup = { hit: true; value: unknown } | { hit: false; tokens: readonly string[] | undefined };
+
+/** What {@link CacheStack.lookupNow} returns when it has no hit to serve. */
+export const NOT_NOW: unique symbol = Symbol('not served synchronously');
 
 /** Pending invalidations past this many collapse into one global invalidation of that driver. */
 const MAX_PENDING = 1000;
 /** How often a driver with pending invalidations is retried. */
 const RETRY_MS = 250;
 const NO_KEYS: readonly string[] = [];
-const NO_STORE: Lookup = { hit: false, version: undefined };
+const NO_STORE: Lookup = { hit: false, tokens: undefined };
 
 class Slot {
   readonly name: string;
@@ -72,6 +76,12 @@ class Slot {
 }
 
 export class CacheStack {
+  /**
+   * Every driver answers in this process without a promise (memory): hits
+   * are then served by {@link lookupNow}, with no await between the call and
+   * the copy handed out.
+   */
+  readonly synchronous: boolean;
   readonly #slots: Slot[];
   readonly #authority: Slot;
   readonly #ttl: number;
@@ -89,6 +99,7 @@ export class CacheStack {
       return new Slot(n === 1 ? driver.kind : `${driver.kind}#${n}`, driver);
     });
     this.#authority = this.#slots[this.#slots.length - 1] as Slot;
+    this.synchronous = drivers.every((driver) => typeof driver.readNow === 'function');
     this.#ttl = ttl;
     // A document's token must outlive every entry read under the previous one; expiring sooner only costs misses.
     this.#docVersionTtl = ttl > 0 ? 2 * ttl + 60_000 : 0;
@@ -105,13 +116,43 @@ export class CacheStack {
     }
   }
 
+  /**
+   * The hit of `plan` in a {@link synchronous} stack, read and checked
+   * exactly as {@link lookup} does, or NOT_NOW (a miss, a stale entry, a
+   * driver error): the caller then runs lookup(), which does the accounting.
+   */
+  lookupNow(plan: ReadPlan): unknown {
+    const authority = this.#authority;
+    if (!this.#usable(authority)) return NOT_NOW;
+    try {
+      const last = this.#slots.length - 1;
+      let entry: CacheEntry | undefined;
+      let index = last;
+      for (let i = 0; i < last; i++) {
+        const slot = this.#slots[i] as Slot;
+        if (!this.#usable(slot)) continue;
+        entry = (slot.driver.readNow as NonNullable<CacheDriver['readNow']>)(NO_KEYS, plan.key).entry;
+        this.#ok(slot);
+        if (entry) {
+          index = i;
+          break;
+        }
+      }
+      const read = (authority.driver.readNow as NonNullable<CacheDriver['readNow']>)(plan.deps, entry ? undefined : plan.key);
+      this.#ok(authority);
+      entry ??= read.entry;
+      if (!entry || !valid(entry, plan.args, read.versions)) return NOT_NOW;
+      return this.#hit(index, plan.key, entry, read.versions);
+    } catch {
+      return NOT_NOW;
+    }
+  }
+
   /** Serves `plan` from the first driver holding a valid entry, or says under which version a fresh read may be stored. */
   async lookup(plan: ReadPlan): Promise<Lookup> {
     const authority = this.#authority;
     if (!this.#usable(authority)) return this.#miss();
-    const key = entryKey(plan);
-    const args = entryArgs(plan);
-    const deps = dependencies(plan);
+    const { key, args, deps } = plan;
     let upper: { entry: CacheEntry; index: number } | undefined;
     let consulted = 0;
     for (let i = 0; i < this.#slots.length - 1 && !upper; i++) {
@@ -134,13 +175,13 @@ export class CacheStack {
       this.#fail(authority, 'read', err);
       return this.#miss();
     }
-    let version: string | undefined = complete(read.versions);
-    if (version === undefined) {
-      version = await this.#ensure(deps, read.versions);
+    const versions = read.versions;
+    if (!complete(versions)) {
+      const tokens = await this.#ensure(deps, versions);
       this.#countMisses(consulted, true);
-      return version === undefined ? this.#miss() : this.#miss(version);
+      return this.#miss(tokens);
     }
-    if (upper && valid(upper.entry, version, args)) return this.#hit(upper.index, key, upper.entry, version);
+    if (upper && valid(upper.entry, args, versions)) return { hit: true, value: this.#hit(upper.index, key, upper.entry, versions) };
     let entry = read.entry;
     if (upper) {
       // The upper copy is stale: the shared driver may hold a fresh one.
@@ -151,15 +192,15 @@ export class CacheStack {
         return this.#miss();
       }
     }
-    if (entry && valid(entry, version, args)) return this.#hit(this.#slots.length - 1, key, entry, version);
+    if (entry && valid(entry, args, versions)) return { hit: true, value: this.#hit(this.#slots.length - 1, key, entry, versions) };
     this.#countMisses(consulted, true);
-    return this.#miss(version);
+    return this.#miss(versions);
   }
 
-  /** Stores a result read under `version` in every driver (in the background; `settle()` waits). */
-  store(plan: ReadPlan, version: string, value: unknown): void {
-    const entry: CacheEntry = { version, args: entryArgs(plan), value: cloneValue(value) };
-    const key = entryKey(plan);
+  /** Stores a result read under the version `tokens` in every driver (in the background; `settle()` waits). */
+  store(plan: ReadPlan, tokens: readonly string[], value: unknown): void {
+    const entry: CacheEntry = { version: tokens.join('.'), tokens, args: plan.args, value: cloneValue(value) };
+    const { key } = plan;
     for (const slot of this.#slots) {
       if (!this.#usable(slot)) continue;
       slot.sets++;
@@ -177,7 +218,7 @@ export class CacheStack {
     const versions: VersionWrite[] = [{ key: versionKeys.lists(resource), token: freshToken(), ttl: 0 }];
     if (ids === undefined) versions.push({ key: versionKeys.resource(resource), token: freshToken(), ttl: 0 });
     else for (const id of new Set(ids)) versions.push({ key: versionKeys.doc(resource, id), token: freshToken(), ttl: this.#docVersionTtl });
-    const stale = ids === undefined ? [] : [...new Set(ids)].map((id) => entryKey({ kind: 'doc', resource, id }));
+    const stale = ids === undefined ? [] : [...new Set(ids)].map((id) => docEntryKey(resource, id));
     await this.#invalidateAll(versions, stale);
   }
 
@@ -278,7 +319,7 @@ export class CacheStack {
     return false;
   }
 
-  async #ensure(deps: string[], current: (string | undefined)[]): Promise<string | undefined> {
+  async #ensure(deps: readonly string[], current: readonly (string | undefined)[]): Promise<string[] | undefined> {
     const missing: VersionWrite[] = [];
     deps.forEach((key, i) => {
       if (current[i] === undefined) missing.push({ key, token: freshToken(), ttl: key === deps[2] ? this.#versionTtl(key) : 0 });
@@ -287,7 +328,7 @@ export class CacheStack {
       const tokens = await this.#authority.driver.ensure(missing);
       this.#ok(this.#authority);
       let next = 0;
-      return current.map((token) => token ?? tokens[next++]).join('.');
+      return current.map((token) => token ?? (tokens[next++] as string));
     } catch (err) {
       this.#fail(this.#authority, 'create versions', err);
       return undefined;
@@ -298,13 +339,14 @@ export class CacheStack {
     return key.startsWith('v/d/') ? this.#docVersionTtl : 0;
   }
 
-  #hit(index: number, key: string, entry: CacheEntry, version: string): Lookup {
+  /** Counts a hit in driver `index`, promotes the entry to the drivers above it, and returns its value. */
+  #hit(index: number, key: string, entry: CacheEntry, tokens: readonly string[]): unknown {
     this.#hits++;
     (this.#slots[index] as Slot).hits++;
     this.#countMisses(index, false);
     if (index > 0) {
       // Promote to the faster drivers above (they copy what they keep).
-      const promoted: CacheEntry = { version, args: entry.args, value: entry.value };
+      const promoted: CacheEntry = { version: entry.version, tokens, args: entry.args, value: entry.value };
       for (let i = 0; i < index; i++) {
         const slot = this.#slots[i] as Slot;
         if (!this.#usable(slot)) continue;
@@ -312,12 +354,12 @@ export class CacheStack {
         this.#track(slot.driver.write(key, promoted, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
       }
     }
-    return { hit: true, value: entry.value };
+    return entry.value;
   }
 
-  #miss(version?: string): Lookup {
+  #miss(tokens?: readonly string[]): Lookup {
     this.#misses++;
-    return version === undefined ? NO_STORE : { hit: false, version };
+    return tokens === undefined ? NO_STORE : { hit: false, tokens };
   }
 
   /** Counts a miss on the first `upTo` drivers (and the last one when `authority`). */
@@ -346,12 +388,34 @@ export class CacheStack {
   }
 }
 
-/** The joined tokens, or undefined when one is missing. */
-function complete(versions: readonly (string | undefined)[]): string | undefined {
-  for (const v of versions) if (v === undefined) return undefined;
-  return versions.join('.');
+/** Whether every version token is there. */
+function complete(versions: readonly (string | undefined)[]): versions is readonly string[] {
+  for (const v of versions) if (v === undefined) return false;
+  return true;
 }
 
-function valid(entry: CacheEntry, version: string, args: string): boolean {
-  return entry.version === version && entry.args === args;
+/** Whether `entry` answers the same arguments and was read under exactly the current version tokens. */
+function valid(entry: CacheEntry, args: string, versions: readonly (string | undefined)[]): versions is readonly string[] {
+  if (entry.args !== args) return false;
+  const tokens = entry.tokens;
+  if (tokens === undefined) return sameVersion(entry.version, versions);
+  if (tokens.length !== versions.length) return false;
+  // Usually the very same strings (an in-process driver hands back what it was given), so === is a pointer check.
+  for (let i = 0; i < tokens.length; i++) if (tokens[i] !== versions[i]) return false;
+  return true;
+}
+
+/** Whether `version` is `tokens` joined by dots, without building the joined string (tokens never hold a dot). */
+function sameVersion(version: string, tokens: readonly (string | undefined)[]): boolean {
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === undefined || !version.startsWith(token, at)) return false;
+    at += token.length;
+    if (i < tokens.length - 1) {
+      if (version.charCodeAt(at) !== 46 /* . */) return false;
+      at++;
+    }
+  }
+  return at === version.length;
 }

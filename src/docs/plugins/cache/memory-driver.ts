@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { Cache } from '../../../core/cache.js';
 import type { CacheDriver, CacheEntry, DriverRead, VersionWrite } from './cache-driver.js';
 import { cloneValue } from './clone-value.js';
+import { isDocVersionKey } from './cache-keys.js';
 
 export interface MemoryDriverOptions {
   /** Most entries kept; the least recently used goes first. @default 1000 */
@@ -15,14 +16,17 @@ export interface MemoryDriverOptions {
   maxBytes?: number;
 }
 
-const copyEntry = (entry: CacheEntry): CacheEntry => ({ version: entry.version, args: entry.args, value: cloneValue(entry.value) });
+// The tokens array is never changed once made: shared, not copied.
+const copyEntry = (entry: CacheEntry): CacheEntry => ({ version: entry.version, args: entry.args, value: cloneValue(entry.value), ...(entry.tokens ? { tokens: entry.tokens } : {}) });
 
 export class MemoryDriver implements CacheDriver {
   readonly kind = 'memory';
   readonly shared = false;
   readonly #entries: Cache<CacheEntry>;
-  /** Losing a token is harmless (its entries just miss), so the tokens are LRU-bounded too. */
-  readonly #versions: LRUCache<string, string>;
+  /** Document tokens, one per document read or written: LRU-bounded (losing one only makes its entry miss). */
+  readonly #docVersions: LRUCache<string, string>;
+  /** Global, resource and lists tokens: a few per resource, kept in a plain Map (the cheapest lookup of a hit). */
+  readonly #versions = new Map<string, string>();
 
   constructor(options: MemoryDriverOptions = {}) {
     const max = options.max ?? 1000;
@@ -31,30 +35,35 @@ export class MemoryDriver implements CacheDriver {
       clone: copyEntry,
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes, sizeOf: (entry: CacheEntry) => Math.max(1, JSON.stringify(entry.value)?.length ?? 1) } : {}),
     });
-    this.#versions = new LRUCache<string, string>({ max: Math.max(4 * max, 10_000), ttlAutopurge: false });
+    this.#docVersions = new LRUCache<string, string>({ max: Math.max(4 * max, 10_000), ttlAutopurge: false });
   }
 
   async open(): Promise<void> {}
 
   read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
-    const versions = versionKeys.map((key) => this.#versions.get(key));
+    return Promise.resolve(this.readNow(versionKeys, entryKey));
+  }
+
+  readNow(versionKeys: readonly string[], entryKey: string | undefined): DriverRead {
+    const versions = new Array<string | undefined>(versionKeys.length);
+    for (let i = 0; i < versionKeys.length; i++) versions[i] = this.#token(versionKeys[i] as string);
     const entry = entryKey === undefined ? undefined : this.#entries.get(entryKey);
-    return Promise.resolve({ versions, entry });
+    return { versions, entry };
   }
 
   ensure(versions: readonly VersionWrite[]): Promise<string[]> {
     return Promise.resolve(
       versions.map(({ key, token, ttl }) => {
-        const current = this.#versions.get(key);
+        const current = this.#token(key);
         if (current !== undefined) return current;
-        this.#versions.set(key, token, ttl > 0 ? { ttl } : {});
+        this.#setToken(key, token, ttl);
         return token;
       }),
     );
   }
 
   invalidate(versions: readonly VersionWrite[], staleEntries: readonly string[]): Promise<void> {
-    for (const { key, token, ttl } of versions) this.#versions.set(key, token, ttl > 0 ? { ttl } : {});
+    for (const { key, token, ttl } of versions) this.#setToken(key, token, ttl);
     for (const key of staleEntries) this.#entries.delete(key);
     return Promise.resolve();
   }
@@ -76,5 +85,15 @@ export class MemoryDriver implements CacheDriver {
   async close(): Promise<void> {
     this.#entries.clear();
     this.#versions.clear();
+    this.#docVersions.clear();
+  }
+
+  #token(key: string): string | undefined {
+    return isDocVersionKey(key) ? this.#docVersions.get(key) : this.#versions.get(key);
+  }
+
+  #setToken(key: string, token: string, ttl: number): void {
+    if (isDocVersionKey(key)) this.#docVersions.set(key, token, ttl > 0 ? { ttl } : {});
+    else this.#versions.set(key, token);
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3db, type Resource } from '../../../../src/docs/index.js';
 import { ValidationError } from '../../../../src/core/errors.js';
-import { CachePlugin, FilesystemDriver, type CachePluginOptions } from '../../../../src/docs/plugins/cache/index.js';
+import { CachePlugin, FilesystemDriver, MemoryDriver, type CachePluginOptions } from '../../../../src/docs/plugins/cache/index.js';
 import { memoryConnectionString, openCachedDb } from './helpers.js';
 
 const attributes = { name: 'string', group: 'string|optional', born: 'date|optional', tags: 'array|items:string|optional' };
@@ -187,6 +187,29 @@ describe('CachePlugin', () => {
     expect(stats).toMatchObject({ hits: 1, misses: 5, errors: 0 });
     expect(stats.drivers.memory).toMatchObject({ driver: 'memory', hits: 1, misses: 5, errors: 0 });
     expect(stats.hitRate).toBeCloseTo(1 / 6);
+  });
+
+  it('in-process stacks (hits served without awaiting) stay exact: a stale upper copy is never served after another instance wrote', async () => {
+    const connectionString = memoryConnectionString();
+    const shared = new MemoryDriver({ max: 100 });
+    const a = await openCachedDb(connectionString, { drivers: [new MemoryDriver(), shared] });
+    const b = await openCachedDb(connectionString, { drivers: [new MemoryDriver(), shared] });
+    opened.push(a.db, b.db);
+    const usersA = await a.db.createResource({ name: 'users', attributes });
+    const usersB = await b.db.createResource({ name: 'users', attributes });
+    await usersA.insert({ id: 'u1', name: 'One' });
+    await usersA.get('u1');
+    await a.plugin.flush();
+    await usersB.get('u1'); // served by the shared driver, promoted to b's own
+    await b.plugin.flush();
+    const copy = await usersB.get('u1'); // served by b's own driver
+    expect(b.plugin.stats().drivers).toMatchObject({ memory: { hits: 1 }, 'memory#2': { hits: 1 } });
+    copy.name = 'changed by caller';
+    await usersA.patch('u1', { name: 'Patched' });
+    expect((await usersB.get('u1')).name).toBe('Patched');
+    await b.plugin.flush();
+    expect((await usersB.get('u1')).name).toBe('Patched');
+    expect(b.plugin.stats().hits).toBe(3);
   });
 
   it('caches resources created after the plugin, and one created from the catalogue at connect', async () => {
