@@ -216,6 +216,13 @@ describe('newCorrelationId', () => {
     const b = newCorrelationId(1_700_000_000_001);
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a < b).toBe(true);
+    // 48-bit big-endian milliseconds, then the version nibble.
+    expect(a.slice(0, 15)).toBe('018bcfe5-6800-7');
+    expect(newCorrelationId(0).slice(0, 15)).toBe('00000000-0000-7');
+    // Ids of the same millisecond share the time part and differ in the random part.
+    const same = Array.from({ length: 1000 }, () => newCorrelationId(1_700_000_000_000));
+    expect(new Set(same.map((id) => id.slice(0, 14))).size).toBe(1);
+    expect(new Set(same).size).toBe(1000);
     expect(new Set(Array.from({ length: 1000 }, () => newCorrelationId())).size).toBe(1000);
   });
 });
