@@ -69,7 +69,7 @@ describe('s3lite events <file> …', () => {
     expect(await exit).toBe(0);
   }, 30_000);
 
-  it('export then import into a new file is lossless; importing twice writes nothing and exits 4', () => {
+  it('export then import into a new file is lossless; importing it again skips every line and succeeds', () => {
     const jsonl = join(dir, 'events.jsonl');
     const exported = events('export', jsonl, '--json');
     expect(exported.status, exported.stderr).toBe(0);
@@ -80,10 +80,44 @@ describe('s3lite events <file> …', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 41, firstId: 1, lastId: 41 });
     const rows = (path: string) => new Database(path, { readonly: true }).prepare('SELECT * FROM queue ORDER BY id').all();
     expect(rows(copy)).toEqual(rows(file));
+    const before = rows(copy);
     const again = runCli(['events', copy, 'import', jsonl]);
-    expect(again.status).toBe(4);
-    expect(again.stderr).not.toMatch(STACK_LINE);
-    expect(rows(copy)).toHaveLength(41);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`imported 0 events into ${copy}, skipped 41 already present\n`);
+    const json = runCli(['events', copy, 'import', jsonl, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ imported: 0, skipped: 41, firstId: null, lastId: null });
+    expect(rows(copy)).toEqual(before);
+  });
+
+  it('import: new lines are added and identical ones skipped; an id stored with different content exits 4 and writes nothing', () => {
+    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    const target = join(dir, 'overlap.sqlite');
+    const first = join(dir, 'first.jsonl');
+    writeFileSync(first, `${lines.slice(0, 30).join('\n')}\n`);
+    expect(runCli(['events', target, 'import', first]).status).toBe(0);
+    const overlap = runCli(['events', target, 'import', join(dir, 'events.jsonl')]);
+    expect(overlap.status, overlap.stderr).toBe(0);
+    expect(overlap.stdout).toBe(`imported 11 events (ids 31 - 41) into ${target}, skipped 30 already present\n`);
+
+    const changed = join(dir, 'changed.jsonl');
+    const edited = lines.map((line, i) => (i === 4 ? line.replace('"cmd":"orderPlaced"', '"cmd":"orderCancelled"') : line));
+    writeFileSync(changed, `${edited.join('\n')}\n{"id":42,"datetime":1,"cmd":"extra"}\n`);
+    const count = () => {
+      const db = new Database(target, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) AS n FROM queue').get();
+      } finally {
+        db.close();
+      }
+    };
+    const clash = runCli(['events', target, 'import', changed]);
+    expect(clash.status).toBe(4);
+    expect(clash.stderr).toMatch(/Line 5: event id 5 already exists in the event store with different content \(cmd differ\)/);
+    expect(clash.stderr).not.toMatch(STACK_LINE);
+    expect(count()).toEqual({ n: 41 });
+    const renumbered = runCli(['events', target, 'import', changed, '--renumber', '--json']);
+    expect(renumbered.status, renumbered.stderr).toBe(0);
+    expect(JSON.parse(renumbered.stdout)).toMatchObject({ imported: 42, skipped: 0, firstId: 42, lastId: 83 });
   });
 
   it('a bad line in an import names the line and writes nothing (exit 2)', () => {

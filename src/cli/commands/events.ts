@@ -157,7 +157,10 @@ export function registerEventsCommands(program: Command): void {
     .command('import')
     .argument('<file>', 'the events file (created if missing)')
     .argument('<jsonl>', "a JSONL export ('-': stdin)")
-    .description('add the events of a JSONL export; all or nothing: a bad line or an id already present writes nothing')
+    .description(
+      'add the events of a JSONL export; lines identical to a stored event are skipped (re-importing is harmless); ' +
+        'all or nothing: a bad line, or an id stored with different content, writes nothing',
+    )
     .option('--renumber', 'give the events new ids after the last one (and rewrite causation ids) instead of keeping theirs')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, source: string, flags: OutputFlags & { renumber?: boolean }) => {
@@ -171,7 +174,9 @@ export function registerEventsCommands(program: Command): void {
           onProgress: ({ lines }) => task.update(lines),
         });
         task.finish();
-        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `imported ${result.imported} events (ids ${result.firstId ?? '-'} - ${result.lastId ?? '-'}) into ${file}\n`);
+        const ids = result.imported > 0 ? ` (ids ${result.firstId} - ${result.lastId})` : '';
+        const skipped = result.skipped > 0 ? `, skipped ${result.skipped} already present` : '';
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `imported ${result.imported} events${ids} into ${file}${skipped}\n`);
       } finally {
         queue.close();
       }

@@ -5,24 +5,33 @@
  * file ATTACHed for the import (on disk, so memory stays flat), then copied into `queue` in one short
  * transaction; any bad line or clash leaves the store untouched. Non-atomic:
  * each batch commits on its own and an error says which line to resume from.
+ *
+ * Re-importing is idempotent: a line whose id the store already holds with the
+ * identical row (every column equal, JSON text byte for byte) is skipped and
+ * counted; the same id with other content is a ConflictError naming the line.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invalidOption, type S3liteError } from '../../core/errors.js';
-import { EVENT_COLUMNS, rowToEvent, type RawEventRow } from '../event-row.js';
-import { decodeEventLine, jsonTextError, lineError } from './event-line.js';
+import { rowToEvent, type RawEventRow } from '../event-row.js';
+import { decodeEventLine, jsonTextError, LINE_COLUMNS, lineError } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';
-import { diagnoseClash, idClash, streamClash } from './import-diagnostics.js';
+import { diagnoseClash, duplicateInFile } from './import-diagnostics.js';
 import { importHooksOf, type ImportHook } from './import-hooks.js';
+import { importInBatches } from './import-in-batches.js';
+import { COLUMN_LIST, identicalSql, isConstraint, PLACEHOLDERS, rowValues } from './import-rows.js';
 import { describeTarget, readLines, type ImportSource } from './line-io.js';
 
 export interface ImportOptions {
   /**
-   * Keep the ids of the file. Then an id already in the store is a ConflictError;
-   * with `false` events get new ids after the store's last one, in file order, and
-   * `causation_id`s pointing into the file are rewritten to the new ids.
+   * Keep the ids of the file. A line whose id the store already holds with the
+   * identical row is skipped (counted in `skipped`): importing the same file twice
+   * is harmless. The same id with other content is a ConflictError. With `false`
+   * every line becomes a new event with an id after the store's last one, in file
+   * order, and `causation_id`s pointing into the file are rewritten to the new ids
+   * (nothing is skipped then: use it to append another log, not to re-import).
    * @default true
    */
   preserveIds?: boolean;
@@ -41,7 +50,10 @@ export interface ImportOptions {
 }
 
 export interface ImportResult {
+  /** Events written. */
   imported: number;
+  /** Lines skipped because the store already holds the identical event (same id, every column equal). */
+  skipped: number;
   /** Last line number read. */
   lines: number;
   /** Id range written (new ids when renumbered), null when nothing was imported. */
@@ -50,16 +62,7 @@ export interface ImportResult {
   path: string;
 }
 
-const COLUMN_LIST = EVENT_COLUMNS;
 const ROWS_PER_INSERT = 50;
-const PLACEHOLDERS = EVENT_COLUMNS.split(', ').map(() => '?').join(', ');
-
-function values(row: RawEventRow): unknown[] {
-  return [
-    row.id, row.version, row.datetime, row.user, row.ip, row.cmd, row.data,
-    row.correlation_id, row.causation_id, row.metadata, row.stream, row.stream_version,
-  ];
-}
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -88,9 +91,7 @@ function resolveOptions(options: ImportOptions) {
   };
 }
 
-function isConstraint(err: unknown, kind: string): boolean {
-  return (err as { code?: string }).code === `SQLITE_CONSTRAINT_${kind}`;
-}
+export type ResolvedImportOptions = ReturnType<typeof resolveOptions>;
 
 /** Imports `source` into `queue`; see {@link ImportOptions}. */
 export async function importEvents(queue: EventStoreHandle, source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
@@ -99,30 +100,38 @@ export async function importEvents(queue: EventStoreHandle, source: ImportSource
   }
   const resolved = resolveOptions(options);
   const hooks = importHooksOf(queue);
+  // Cached reads are dropped only when rows were written (a fully skipped re-import changes nothing).
+  const written = { any: false };
   try {
     return resolved.atomic
-      ? await importAtomically(queue, source, resolved, hooks)
-      : await importInBatches(queue, source, resolved, hooks);
+      ? await importAtomically(queue, source, resolved, hooks, written)
+      : await importInBatches(queue, source, resolved, hooks, written);
   } finally {
-    queue.clearCache?.();
+    if (written.any) queue.clearCache?.();
   }
 }
 
-type Resolved = ReturnType<typeof resolveOptions>;
-
-async function importAtomically(queue: EventStoreHandle, source: ImportSource, options: Resolved, hooks: ReadonlySet<ImportHook>): Promise<ImportResult> {
+async function importAtomically(
+  queue: EventStoreHandle,
+  source: ImportSource,
+  options: ResolvedImportOptions,
+  hooks: ReadonlySet<ImportHook>,
+  written: { any: boolean },
+): Promise<ImportResult> {
   const { db } = queue;
-  const nothing = 'Nothing was imported (the import is atomic).';
   // Staging lives in a scratch file ATTACHed for the import: TEMP tables may be held in
   // memory (temp_store), and memory must not grow with the file.
   const schema = `s3lite_import_${randomBytes(6).toString('hex')}`;
   const scratch = scratchPath(queue, schema);
   db.prepare('ATTACH DATABASE ? AS ' + schema).run(scratch);
-  const stage = `${schema}.events`;
   try {
     db.pragma(`${schema}.journal_mode = MEMORY`); // scratch data: no journal file, rollback still works
     db.pragma(`${schema}.synchronous = OFF`);
-    return await stageAndCopy(queue, source, options, hooks, schema, stage, nothing);
+    const staged = await stage(queue, source, options, schema);
+    const { imported, skipped, firstId, lastId } = db.transaction(() => copyStaged(queue, schema, staged, options.preserveIds, hooks)).immediate();
+    written.any = imported > 0;
+    options.onProgress?.({ lines: staged.lines, events: staged.count });
+    return { imported, skipped, lines: staged.lines, firstId, lastId, path: describeTarget(source) };
   } finally {
     db.exec(`DETACH DATABASE ${schema}`);
     rmSync(scratch, { force: true });
@@ -136,87 +145,120 @@ function scratchPath(queue: EventStoreHandle, schema: string): string {
   return onDisk ? `${file}.${schema}` : join(tmpdir(), `${schema}.sqlite`);
 }
 
-async function stageAndCopy(
-  queue: EventStoreHandle,
-  source: ImportSource,
-  options: Resolved,
-  hooks: ReadonlySet<ImportHook>,
-  schema: string,
-  stage: string,
-  nothing: string,
-): Promise<ImportResult> {
+const NOTHING = 'Nothing was imported (the import is atomic).';
+
+interface Staged {
+  table: string;
+  count: number;
+  lines: number;
+  /** Smallest and largest id in the file: no stored id in between means nothing can be skipped. */
+  minId: number;
+  maxId: number;
+}
+
+/** Validates every line into the scratch table `<schema>.events` (no indexes: faster; clashes surface in the copy). */
+async function stage(queue: EventStoreHandle, source: ImportSource, options: ResolvedImportOptions, schema: string): Promise<Staged> {
   const { db } = queue;
-  // No indexes while staging (faster); duplicates surface as constraint errors in the copy.
-  db.exec(`CREATE TABLE ${stage} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST},
+  const table = `${schema}.events`;
+  db.exec(`CREATE TABLE ${table} (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ${COLUMN_LIST},
     CONSTRAINT data_json CHECK (data IS NULL OR json_valid(data)),
     CONSTRAINT metadata_json CHECK (metadata IS NULL OR json_valid(metadata)))`);
-  {
-    const insertOne = db.prepare(`INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
-    // Many rows per statement: far fewer calls into SQLite than one row at a time.
-    const insertMany = db.prepare(
-      `INSERT INTO ${stage} (line, ${COLUMN_LIST}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => `(?, ${PLACEHOLDERS})`).join(', ')}`,
-    );
-    const stageOne = (row: RawEventRow, line: number) => {
+  const insertOne = db.prepare(`INSERT INTO ${table} (line, ${COLUMN_LIST}) VALUES (?, ${PLACEHOLDERS})`);
+  // Many rows per statement: far fewer calls into SQLite than one row at a time.
+  const insertMany = db.prepare(
+    `INSERT INTO ${table} (line, ${COLUMN_LIST}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => `(?, ${PLACEHOLDERS})`).join(', ')}`,
+  );
+  const stageOne = (row: RawEventRow, line: number) => {
+    try {
+      insertOne.run(line, ...rowValues(row));
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message.includes('data_json')) throw jsonTextError(line, 'data', row.data);
+      if (message.includes('metadata_json')) throw jsonTextError(line, 'metadata', row.metadata);
+      throw lineError(line, `${message}. ${NOTHING}`);
+    }
+  };
+  const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+      const params: unknown[] = [];
+      for (let j = i; j < i + ROWS_PER_INSERT; j += 1) {
+        const [row, line] = batch[j] as [RawEventRow, number];
+        params.push(line, ...rowValues(row));
+      }
       try {
-        insertOne.run(line, ...values(row));
-      } catch (err) {
-        const message = (err as Error).message;
-        if (message.includes('data_json')) throw jsonTextError(line, 'data', row.data);
-        if (message.includes('metadata_json')) throw jsonTextError(line, 'metadata', row.metadata);
-        throw lineError(line, `${message}. ${nothing}`);
-      }
-    };
-    const stageBatch = db.transaction((batch: [RawEventRow, number][]) => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
-        const params: unknown[] = [];
-        for (let j = i; j < i + ROWS_PER_INSERT; j += 1) {
-          const [row, line] = batch[j] as [RawEventRow, number];
-          params.push(line, ...values(row));
-        }
-        try {
-          insertMany.run(params);
-        } catch {
-          // Find the offending line: the failed statement wrote nothing, so redo these rows one by one.
-          for (let j = i; j < i + ROWS_PER_INSERT; j += 1) stageOne(...(batch[j] as [RawEventRow, number]));
-        }
-      }
-      for (; i < batch.length; i += 1) stageOne(...(batch[i] as [RawEventRow, number]));
-    });
-    let batch: [RawEventRow, number][] = [];
-    let staged = 0;
-    let lines = 0;
-    for await (const chunk of readLines(source)) {
-      for (const [text, line] of chunk) {
-        lines = line;
-        if (line < options.fromLine) continue;
-        try {
-          batch.push([decodeEventLine(text, line, false), line]);
-        } catch (err) {
-          (err as S3liteError).message += ` ${nothing}`;
-          throw err;
-        }
-        if (batch.length >= options.batchSize) {
-          stageBatch(batch);
-          staged += batch.length;
-          batch = [];
-          options.onProgress?.({ lines, events: staged });
-        }
+        insertMany.run(params);
+      } catch {
+        // Find the offending line: the failed statement wrote nothing, so redo these rows one by one.
+        for (let j = i; j < i + ROWS_PER_INSERT; j += 1) stageOne(...(batch[j] as [RawEventRow, number]));
       }
     }
-    stageBatch(batch);
-    staged += batch.length;
-    const range = db.transaction(() => copyStaged(queue, schema, stage, options.preserveIds, hooks, nothing)).immediate();
-    options.onProgress?.({ lines, events: staged });
-    return { imported: staged, lines, ...range, path: describeTarget(source) };
+    for (; i < batch.length; i += 1) stageOne(...(batch[i] as [RawEventRow, number]));
+  });
+  const staged: Staged = { table, count: 0, lines: 0, minId: Infinity, maxId: -Infinity };
+  let batch: [RawEventRow, number][] = [];
+  for await (const chunk of readLines(source)) {
+    for (const [text, line] of chunk) {
+      staged.lines = line;
+      if (line < options.fromLine) continue;
+      let row: RawEventRow;
+      try {
+        row = decodeEventLine(text, line, false);
+      } catch (err) {
+        (err as S3liteError).message += ` ${NOTHING}`;
+        throw err;
+      }
+      if (row.id < staged.minId) staged.minId = row.id;
+      if (row.id > staged.maxId) staged.maxId = row.id;
+      batch.push([row, line]);
+      if (batch.length >= options.batchSize) {
+        stageBatch(batch);
+        staged.count += batch.length;
+        batch = [];
+        options.onProgress?.({ lines: staged.lines, events: staged.count });
+      }
+    }
+  }
+  stageBatch(batch);
+  staged.count += batch.length;
+  return staged;
+}
+
+/**
+ * Records in `<schema>.skipped` the staged lines identical to a stored row, with
+ * one join of the staged table against `queue` on id. Returns how many, or 0
+ * (and no table) when no stored id lies in the file's id range.
+ */
+function markIdentical(queue: EventStoreHandle, schema: string, staged: Staged): number {
+  const { db } = queue;
+  const overlap = db.prepare('SELECT 1 FROM main.queue WHERE id BETWEEN ? AND ? LIMIT 1').pluck().get(staged.minId, staged.maxId);
+  if (overlap === undefined) return 0;
+  // id is the key: a file repeating an id fails here, and is reported as such.
+  db.exec(`CREATE TABLE ${schema}.skipped (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)`);
+  try {
+    // CROSS JOIN keeps the staged table outside: one primary-key probe into `queue` per line.
+    return db
+      .prepare(
+        `INSERT INTO ${schema}.skipped (id, seq) SELECT s.id, s.seq FROM ${staged.table} s CROSS JOIN main.queue q ON q.id = s.id
+         WHERE ${identicalSql((c) => `s.${c}`)} ORDER BY s.seq`,
+      )
+      .run().changes;
+  } catch (err) {
+    if (!isConstraint(err, 'PRIMARYKEY')) throw err;
+    throw duplicateInFile(db, schema, staged.table, NOTHING) ?? err;
   }
 }
 
-/** Runs inside the import transaction: clash checks, the copy, and the import hooks. */
-function copyStaged(queue: EventStoreHandle, schema: string, stage: string, preserveIds: boolean, hooks: ReadonlySet<ImportHook>, nothing: string) {
+/** Runs inside the import transaction: skips identical rows, checks clashes, copies, runs the import hooks. */
+function copyStaged(queue: EventStoreHandle, schema: string, staged: Staged, preserveIds: boolean, hooks: ReadonlySet<ImportHook>) {
   const { db } = queue;
-  const count = db.prepare(`SELECT count(*) FROM ${stage}`).pluck().get() as number;
-  if (count === 0) return { firstId: null, lastId: null };
+  const stage = staged.table;
+  const none = { imported: 0, skipped: 0, firstId: null, lastId: null };
+  if (staged.count === 0) return none;
+  const skipped = preserveIds ? markIdentical(queue, schema, staged) : 0;
+  const skippedTable = skipped > 0 ? `${schema}.skipped` : null;
+  if (skipped === staged.count) return { ...none, skipped };
+  const copied = skippedTable ? `WHERE NOT EXISTS (SELECT 1 FROM ${skippedTable} k WHERE k.id = s.id AND k.seq = s.seq)` : '';
   // New ids continue after both the highest id and AUTOINCREMENT's high-water mark.
   const base = preserveIds
     ? 0
@@ -229,23 +271,21 @@ function copyStaged(queue: EventStoreHandle, schema: string, stage: string, pres
         .get() as number);
   const newId = preserveIds ? 's.id' : `${base} + s.seq`;
   const causation = preserveIds ? 's.causation_id' : `coalesce(${base} + p.seq, s.causation_id)`;
-  const columns = EVENT_COLUMNS.split(', ');
-  const selected = columns
-    .map((c) => (c === 'id' ? newId : c === 'causation_id' ? causation : `s.${c}`))
-    .join(', ');
+  const selected = LINE_COLUMNS.map((c) => (c === 'id' ? newId : c === 'causation_id' ? causation : `s.${c}`)).join(', ');
   if (!preserveIds) db.exec(`CREATE INDEX ${schema}.events_id ON events (id)`);
   const parents = preserveIds ? '' : `LEFT JOIN ${stage} p ON p.id = s.causation_id`;
   try {
-    db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM ${stage} s ${parents} ORDER BY s.seq`).run();
+    db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) SELECT ${selected} FROM ${stage} s ${parents} ${copied} ORDER BY s.seq`).run();
   } catch (err) {
     if (!isConstraint(err, 'PRIMARYKEY') && !isConstraint(err, 'UNIQUE')) throw err;
-    throw diagnoseClash(db, schema, stage, preserveIds, nothing) ?? err;
+    throw diagnoseClash(db, schema, stage, preserveIds, skippedTable, NOTHING) ?? err;
   }
 
   if (hooks.size > 0) {
+    const where = skippedTable ? `AND NOT EXISTS (SELECT 1 FROM ${skippedTable} k WHERE k.id = s.id AND k.seq = s.seq)` : '';
     const page = db.prepare(
-      `SELECT s.seq AS s3lite_seq, ${columns.map((c) => `q.${c}`).join(', ')} FROM ${stage} s
-       JOIN main.queue q ON q.id = ${newId} WHERE s.seq > ? ORDER BY s.seq LIMIT 1000`,
+      `SELECT s.seq AS s3lite_seq, ${LINE_COLUMNS.map((c) => `q.${c}`).join(', ')} FROM ${stage} s
+       JOIN main.queue q ON q.id = ${newId} WHERE s.seq > ? ${where} ORDER BY s.seq LIMIT 1000`,
     );
     for (let after = 0; ; ) {
       const rows = page.all(after) as (RawEventRow & { s3lite_seq: number })[];
@@ -257,99 +297,9 @@ function copyStaged(queue: EventStoreHandle, schema: string, stage: string, pres
       after = (rows[rows.length - 1] as { s3lite_seq: number }).s3lite_seq;
     }
   }
-  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM ${stage} s`).get() as {
+  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM ${stage} s ${copied}`).get() as {
     firstId: number;
     lastId: number;
   };
-  return ids;
-}
-
-class LineFailure extends Error {
-  constructor(
-    readonly index: number,
-    readonly error: Error,
-  ) {
-    super(error.message);
-  }
-}
-
-async function importInBatches(queue: EventStoreHandle, source: ImportSource, options: Resolved, hooks: ReadonlySet<ImportHook>): Promise<ImportResult> {
-  const { db } = queue;
-  const insert = db.prepare(`INSERT INTO main.queue (${COLUMN_LIST}) VALUES (${PLACEHOLDERS})`);
-  let imported = 0;
-  let firstId: number | null = null;
-  let lastId: number | null = null;
-  const write = db.transaction((batch: [RawEventRow, number][]) => {
-    batch.forEach(([row, line], index) => {
-      try {
-        insert.run(...values(row));
-        if (hooks.size > 0) {
-          const event = rowToEvent(row);
-          for (const hook of hooks) hook(event);
-        }
-      } catch (err) {
-        const tail = 'Nothing from this line on was imported.';
-        const mapped = isConstraint(err, 'PRIMARYKEY')
-          ? idClash(line, row.id, tail)
-          : isConstraint(err, 'UNIQUE')
-            ? streamClash(line, row.stream, row.stream_version, tail)
-            : lineError(line, `${(err as Error).message}. ${tail}`);
-        throw new LineFailure(index, mapped);
-      }
-    });
-  });
-  const commit = (batch: [RawEventRow, number][]) => {
-    try {
-      write.immediate(batch);
-    } catch (err) {
-      if (!(err instanceof LineFailure)) throw err;
-      const good = batch.slice(0, err.index);
-      write.immediate(good); // the rows before the failing one still commit, so resuming at it is exact
-      count(good);
-      throw err.error;
-    }
-    count(batch);
-  };
-  const count = (batch: [RawEventRow, number][]) => {
-    if (batch.length === 0) return;
-    imported += batch.length;
-    firstId ??= (batch[0] as [RawEventRow, number])[0].id;
-    lastId = (batch[batch.length - 1] as [RawEventRow, number])[0].id;
-  };
-
-  let batch: [RawEventRow, number][] = [];
-  let lines = 0;
-  try {
-    for await (const chunk of readLines(source)) {
-      for (const [text, line] of chunk) {
-        lines = line;
-        if (line < options.fromLine) continue;
-        let row: RawEventRow;
-        try {
-          row = decodeEventLine(text, line);
-        } catch (err) {
-          commit(batch); // everything before the bad line is valid: keep it
-          batch = [];
-          throw err;
-        }
-        batch.push([row, line]);
-        if (batch.length >= options.batchSize) {
-          commit(batch);
-          batch = [];
-          options.onProgress?.({ lines, events: imported });
-        }
-      }
-    }
-    commit(batch);
-  } catch (err) {
-    const failed = err as S3liteError;
-    const line = (failed.details as { line?: number } | undefined)?.line;
-    if (line !== undefined) {
-      failed.message += ` ${imported} event(s) before it were committed; fix the line and resume with { atomic: false, fromLine: ${line} }.`;
-      Object.assign(failed.details, { imported, resumeFromLine: line });
-    }
-    throw err;
-  }
-  options.onProgress?.({ lines, events: imported });
-  return { imported, lines, firstId, lastId, path: describeTarget(source) };
+  return { imported: staged.count - skipped, skipped, ...ids };
 }

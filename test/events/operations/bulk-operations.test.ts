@@ -47,6 +47,13 @@ function seed(q: EventQueue): void {
   q.clearCache();
 }
 
+/** Exports `q` to a new file and returns its path. */
+async function exportOf(q: EventQueue): Promise<string> {
+  const file = join(dir, `export-${Math.random().toString(36).slice(2)}.jsonl`);
+  await new BulkOperations(q).exportToJSONL(file);
+  return file;
+}
+
 beforeEach(() => {
   ({ dir, cleanup } = makeTempDir());
 });
@@ -66,7 +73,7 @@ describe('BulkOperations JSONL', () => {
 
     const target = queue('target');
     const imported = await new BulkOperations(target).importFromJSONL(first);
-    expect(imported).toMatchObject({ imported: 6, firstId: 1, lastId: 11 });
+    expect(imported).toMatchObject({ imported: 6, skipped: 0, firstId: 1, lastId: 11 });
     await new BulkOperations(target).exportToJSONL(second);
 
     expect(readFileSync(second)).toEqual(readFileSync(first));
@@ -166,7 +173,7 @@ describe('BulkOperations JSONL', () => {
     expect(rows(target)).toEqual([]);
   });
 
-  it('rejects clashing ids in a non-empty queue, or renumbers them with preserveIds: false and rewrites causation links', async () => {
+  it('rejects ids stored with other content in a non-empty queue, or renumbers them with preserveIds: false and rewrites causation links', async () => {
     const source = queue('source');
     const root = source.store({ cmd: 'a', data: {}, correlationId: 'flow' }) as unknown;
     void root;
@@ -179,7 +186,7 @@ describe('BulkOperations JSONL', () => {
     target.storeBulk([{ cmd: 'x', data: {} }, { cmd: 'y', data: {} }]);
     const clash = new BulkOperations(target).importFromJSONL(file);
     await expect(clash).rejects.toThrow(ConflictError);
-    await expect(clash).rejects.toThrow(/Line 1: event id 1 already exists.*preserveIds: false/);
+    await expect(clash).rejects.toThrow(/Line 1: event id 1 already exists in the event store with different content \((datetime, )?cmd, correlation_id differ\).*preserveIds: false/);
     expect(rows(target)).toHaveLength(2);
 
     const result = await new BulkOperations(target).importFromJSONL(file, { preserveIds: false });
@@ -190,6 +197,111 @@ describe('BulkOperations JSONL', () => {
       { id: 4, cmd: 'b', causation_id: 3, correlation_id: 'flow' },
       { id: 5, cmd: 'c', causation_id: 4, correlation_id: 'flow' },
     ]);
+  });
+
+  it("runs the seed's Bulk Operations example as written: export then import on one queue (the seed example must work as written)", async () => {
+    const eventQueue = queue('events');
+    seed(eventQueue);
+    const before = rows(eventQueue);
+    const home = process.cwd();
+    process.chdir(dir); // the seed writes 'events.jsonl' relative to the working directory
+    try {
+      // The seed's three lines, literally:
+      const bulkOps = new BulkOperations(eventQueue);
+      await bulkOps.exportToJSONL('events.jsonl');
+      await bulkOps.importFromJSONL('events.jsonl');
+
+      // Every line was already there, identical: all skipped, nothing written or renumbered.
+      expect(await bulkOps.importFromJSONL('events.jsonl')).toEqual({
+        imported: 0, skipped: 6, lines: 6, firstId: null, lastId: null, path: 'events.jsonl',
+      });
+    } finally {
+      process.chdir(home);
+    }
+    expect(rows(eventQueue)).toEqual(before);
+  });
+
+  it('imports only the new lines of a partially overlapping file (identical rows, stream positions included, are skipped)', async () => {
+    const source = queue('source');
+    source.store({ cmd: 'opened', data: { n: 0 }, correlationId: 'flow', stream: 'acct-1', expectedVersion: 0 });
+    for (let i = 1; i < 10; i += 1) {
+      source.store({ cmd: 'deposited', data: { n: i }, correlationId: 'flow', causationId: i, stream: 'acct-1', expectedVersion: i });
+    }
+    const full = join(dir, 'full.jsonl');
+    await new BulkOperations(source).exportToJSONL(full);
+    const partial = join(dir, 'partial.jsonl');
+    writeFileSync(partial, readFileSync(full, 'utf8').split('\n').slice(0, 6).join('\n'));
+
+    const target = queue('target');
+    const bulk = new BulkOperations(target);
+    expect(await bulk.importFromJSONL(partial)).toMatchObject({ imported: 6, skipped: 0, firstId: 1, lastId: 6 });
+    expect(target.getTransactionCached('flow')).toHaveLength(6);
+    const progress: unknown[] = [];
+    const result = await bulk.importFromJSONL(full, { batchSize: 3, onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({ imported: 4, skipped: 6, lines: 10, firstId: 7, lastId: 10 });
+    expect(progress.at(-1)).toEqual({ lines: 10, events: 10 });
+    expect(rows(target)).toEqual(rows(source));
+    // Rows were written, so cached reads were dropped: the correlation shows the new events.
+    expect(target.getTransactionCached('flow')).toHaveLength(10);
+
+    // A re-import that skips everything writes nothing and leaves the cache alone.
+    const cached = target.getCacheStats().size;
+    expect(cached).toBeGreaterThan(0);
+    expect(await bulk.importFromJSONL(full)).toMatchObject({ imported: 0, skipped: 10, firstId: null, lastId: null });
+    expect(target.getCacheStats().size).toBe(cached);
+    // Non-atomic: the same rule, batch by batch.
+    expect(await bulk.importFromJSONL(full, { atomic: false, batchSize: 4 })).toMatchObject({ imported: 0, skipped: 10, firstId: null });
+    expect(rows(target)).toEqual(rows(source));
+  });
+
+  it('rejects atomically a line whose id is stored with different content, down to JSON spacing; preserveIds: false appends it as a new event', async () => {
+    const source = queue('source');
+    source.storeBulk(Array.from({ length: 8 }, (_, i) => ({ cmd: 'tick', data: { i } })));
+    const file = join(dir, 'events.jsonl');
+    await new BulkOperations(source).exportToJSONL(file);
+    const target = queue('target');
+    const bulk = new BulkOperations(target);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(join(dir, 'first.jsonl'), lines.slice(0, 5).join('\n'));
+    await bulk.importFromJSONL(join(dir, 'first.jsonl'));
+    const before = rows(target);
+    // Line 4 carries the same id and value as the stored event, spaced differently: not the same bytes.
+    lines[3] = (lines[3] ?? '').replace('"{\\"i\\":3}"', '"{ \\"i\\": 3 }"');
+    writeFileSync(file, lines.join('\n'));
+
+    const error = (await bulk.importFromJSONL(file).catch((e: unknown) => e)) as ConflictError;
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toMatch(/^Line 4: event id 4 already exists in the event store with different content \(data differ\)\. Nothing was imported.*preserveIds: false/);
+    expect(error.details).toEqual({ line: 4, id: 4, columns: ['data'] });
+    expect(rows(target)).toEqual(before); // lines 6-8 are new but were not written either
+
+    const batched = (await bulk.importFromJSONL(file, { atomic: false, batchSize: 2 }).catch((e: unknown) => e)) as ConflictError;
+    expect(batched).toBeInstanceOf(ConflictError);
+    expect(batched.details).toMatchObject({ line: 4, id: 4, columns: ['data'], imported: 0, skipped: 3, resumeFromLine: 4 });
+    expect(rows(target)).toEqual(before);
+
+    const renumbered = await bulk.importFromJSONL(file, { preserveIds: false });
+    expect(renumbered).toMatchObject({ imported: 8, skipped: 0, firstId: 6, lastId: 13 });
+    expect(target.db.prepare('SELECT data FROM queue WHERE id = 9').pluck().get()).toBe('{ "i": 3 }');
+  });
+
+  it('a stream position held by another event is a conflict, and a file repeating a stored line is still an error', async () => {
+    const target = queue('target');
+    target.store({ cmd: 'opened', data: {}, stream: 'acct-1', expectedVersion: 0 });
+    const [stored] = readFileSync(await exportOf(target), 'utf8').split('\n');
+    const bulk = new BulkOperations(target);
+    const before = rows(target);
+    const file = join(dir, 'stream.jsonl');
+    const other = JSON.stringify({ ...JSON.parse(stored ?? ''), id: 2 });
+    writeFileSync(file, `${stored}\n${other}\n`);
+    const clash = bulk.importFromJSONL(file);
+    await expect(clash).rejects.toThrow(ConflictError);
+    await expect(clash).rejects.toThrow(/^Line 2: stream "acct-1" already has version 1 in the event store, held by another event/);
+    await expect(bulk.importFromJSONL(file, { atomic: false })).rejects.toThrow(/^Line 2: stream "acct-1" already has version 1/);
+
+    writeFileSync(file, `${stored}\n${stored}\n`);
+    await expect(bulk.importFromJSONL(file)).rejects.toThrow(/^Line 2: event id 1 appears twice in the file \(also on line 1\)/);
+    expect(rows(target)).toEqual(before);
   });
 
   it('commits per batch with atomic: false and resumes from the reported line', async () => {

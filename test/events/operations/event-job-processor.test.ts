@@ -112,7 +112,11 @@ describe('EventJobProcessor', () => {
     await new BulkOperations(source).exportToJSONL(file);
     const target = eventQueue('target');
     const { processor: targetProcessor } = linkedJobs(target);
-    targetProcessor.onEvent('paid', 'receipt');
+    let mapped = 0;
+    targetProcessor.onEvent('paid', 'receipt', (row) => {
+      mapped += 1;
+      return row.data;
+    });
     const lines = readFileSync(file, 'utf8').split('\n');
     writeFileSync(file, [...lines.slice(0, 15), '{"id":"bad"}', ...lines.slice(15)].join('\n'));
     // A non-atomic import stops at the bad line; resuming after it must not enqueue the first part again.
@@ -120,9 +124,34 @@ describe('EventJobProcessor', () => {
     const firstPart = jobRows(target).length;
     expect(firstPart).toBe(10);
     await new BulkOperations(target).importFromJSONL(file, { atomic: false, fromLine: 17 });
-    // Importing the same file again clashes and enqueues nothing more.
-    await expect(new BulkOperations(target).importFromJSONL(file, { fromLine: 17 })).rejects.toThrow(/already exists/);
+    expect(mapped).toBe(20);
+    // Importing the same lines again skips them (identical rows) and does not even run the rule:
+    // atomically, and non-atomically (which stops again at the bad line 16, having skipped 1-15).
+    expect(await new BulkOperations(target).importFromJSONL(file, { fromLine: 17 })).toMatchObject({ imported: 0, skipped: 15 });
+    await expect(new BulkOperations(target).importFromJSONL(file, { atomic: false, batchSize: 4 })).rejects.toMatchObject({
+      details: { line: 16, imported: 0, skipped: 15 },
+    });
+    expect(mapped).toBe(20);
     expect(jobRows(target).map((j) => j.idempotency_key)).toEqual(jobRows(source).map((j) => j.idempotency_key));
+  });
+
+  it('an import overlapping the store enqueues jobs for the new events only (skipped lines run no rule)', async () => {
+    const source = eventQueue('source');
+    source.storeBulk(Array.from({ length: 12 }, (_, i) => ({ cmd: 'paid', data: { i } })));
+    const file = join(dir, 'events.jsonl');
+    await new BulkOperations(source).exportToJSONL(file);
+    const target = eventQueue('target');
+    const { processor } = linkedJobs(target);
+    const seen: number[] = [];
+    processor.onEvent('paid', 'receipt', (row) => {
+      seen.push(row.id);
+      return row.data;
+    });
+    writeFileSync(join(dir, 'first.jsonl'), readFileSync(file, 'utf8').split('\n').slice(0, 5).join('\n'));
+    await new BulkOperations(target).importFromJSONL(join(dir, 'first.jsonl'));
+    expect(await new BulkOperations(target).importFromJSONL(file, { batchSize: 4 })).toMatchObject({ imported: 7, skipped: 5 });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(jobRows(target).map((j) => j.idempotency_key)).toEqual(Array.from({ length: 12 }, (_, i) => `event:${i + 1}:receipt`));
   });
 
   it('a failed atomic import enqueues nothing', async () => {
