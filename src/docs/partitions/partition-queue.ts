@@ -28,9 +28,11 @@ export interface PartitionQueueOptions {
 export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined };
 
 /**
- * A `move` job queued longer than this runs as a reconcile pass instead, and
- * one that took longer is followed by one: a late move could land after
- * another process's newer move of the same document.
+ * A `move` that deletes keys and was queued longer than this runs as a
+ * reconcile pass instead, and one that took longer is followed by one: a
+ * late delete could land after another process's newer put of the same key
+ * (a missing reference). Moves that only put (inserts) stay cheap: a late
+ * put can only leave a stale reference, which reads skip and repair.
  */
 const LATE_MS = 1000;
 
@@ -191,7 +193,7 @@ export class PartitionQueue {
 
   async #run(id: string, job: QueuedJob): Promise<void> {
     this.#active++;
-    if (job.mode === 'move' && Date.now() - job.queuedAt > LATE_MS) toReconcile(job);
+    if (job.mode === 'move' && job.deletes.length > 0 && Date.now() - job.queuedAt > LATE_MS) toReconcile(job);
     const options: CallOptions = {};
     if (job.priority !== undefined) options.priority = job.priority;
     if (job.signal !== undefined && job.attempts === 0) options.signal = job.signal;
@@ -200,7 +202,7 @@ export class PartitionQueue {
       if (job.mode === 'reconcile') return reconcile();
       await moveReferences(this.#host, job.deletes, job.puts, options);
       // A move that took long may have been overtaken by another process's newer move: check once.
-      if (Date.now() - job.queuedAt > LATE_MS) {
+      if (job.deletes.length > 0 && Date.now() - job.queuedAt > LATE_MS) {
         toReconcile(job);
         await reconcile();
       }
