@@ -269,6 +269,12 @@ export class Resource extends EventEmitter {
     return this.#partitions.queue.flush();
   }
 
+  /** The partition reference queue, read-only: `stats()`, `failures()`, `flush()`. */
+  get partitionQueue(): { stats(): PartitionStats; failures(): PartitionFailure[]; flush(): Promise<PartitionStats> } {
+    const queue = this.#partitions.queue;
+    return { stats: () => queue.stats(), failures: () => queue.failures(), flush: () => queue.flush() };
+  }
+
   /** `{ pending, failed, retried }` of the partition reference queue. */
   partitionStats(): PartitionStats {
     return this.#partitions.queue.stats();

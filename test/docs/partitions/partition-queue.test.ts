@@ -40,6 +40,7 @@ describe('the partition queue', () => {
     expect(await orders.retryPartitions()).toMatchObject({ pending: 0, failed: 0 });
     expect(await referenceKeys(t.store, 'orders')).toEqual([ref('open', 'a')]);
     expect(orders.partitionFailures()).toEqual([]);
+    expect(orders.partitionQueue.stats()).toEqual(orders.partitionStats());
   });
 
   it('transient failures are retried with backoff and counted', async () => {
