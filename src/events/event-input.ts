@@ -129,6 +129,45 @@ function lossyPath(value: unknown, path: string, depth: number): string | null {
   return path;
 }
 
+/**
+ * Deep copy of data {@link jsonFit} found EXACT. It equals what `JSON.parse` of
+ * the data's JSON text gives (plain objects with the same own keys in the same
+ * order, arrays, primitives) and costs a fraction of parsing that text back.
+ */
+function copyExactJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyExactJson(value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  // Object.keys, like JSON.stringify: own enumerable keys only, never inherited ones.
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const child = copyExactJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes `__proto__` an own property; assigning it would set the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+    else out[key] = child;
+  }
+  return out;
+}
+
+/**
+ * Replaces `event.data` with the event's own copy, equal to what a replay
+ * parses back from the stored text, so later changes by the caller cannot
+ * reach the row that models, hooks and callbacks see.
+ */
+export function takeDataCopy(event: PreparedEvent): void {
+  if (event.dataIsPlainJson) event.data = copyExactJson(event.data);
+  else {
+    event.data = event.dataJson === '{}' ? {} : JSON.parse(event.dataJson);
+    // Parsed from text JSON.stringify wrote: it serialises back to that same text.
+    event.dataIsPlainJson = true;
+  }
+}
+
 /** Whether the last {@link serialise} call met only exact JSON data. */
 let lastFit: JsonFit = EXACT;
 

@@ -100,8 +100,8 @@ export function writeEvent(
     user: event.user,
     ip: event.ip,
     cmd: event.cmd,
-    // What a replay will see: parsed back from the stored text, unless the caller's
-    // value is exactly that already (plain JSON data) and the caller allows sharing it.
+    // What a replay will see: parsed back from the stored text, unless `event.data` is
+    // exactly that already (plain JSON data: the caller's own in a bulk, else a copy).
     data: shareData && event.dataIsPlainJson ? event.data : event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
     correlation_id: correlationId,
     causation_id: event.causationId,

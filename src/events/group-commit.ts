@@ -5,7 +5,7 @@
  */
 import { ClosedError } from '../core/errors.js';
 import { runCallback } from './callbacks.js';
-import { prepareEvent, type EventInput, type PreparedEvent } from './event-input.js';
+import { prepareEvent, takeDataCopy, type EventInput, type PreparedEvent } from './event-input.js';
 import { sharesConnection, writeEvent, type WrittenEvent } from './event-writer.js';
 import { applyToModel, settleApplied, type AppliedEvent } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
@@ -43,6 +43,8 @@ export class GroupCommit {
     let event: PreparedEvent;
     try {
       event = prepareEvent(input);
+      // Copied now: the caller may change its data before the batch is written.
+      takeDataCopy(event);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -73,8 +75,8 @@ export class GroupCommit {
             // insert is atomic by itself, so it skips the savepoint.
             item.written =
               ctx.hooks.size > 0 || sharesConnection(ctx, item.model)
-                ? inSavepoint(ctx, () => writeEvent(ctx, tx, item.event, item.model))
-                : writeEvent(ctx, tx, item.event, item.model);
+                ? inSavepoint(ctx, () => writeEvent(ctx, tx, item.event, item.model, undefined, true))
+                : writeEvent(ctx, tx, item.event, item.model, undefined, true);
           } catch (error) {
             item.failed = true;
             item.error = error;

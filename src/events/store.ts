@@ -6,7 +6,7 @@
 import { ValidationError } from '../core/errors.js';
 import { errorReport, reportError, runCallback } from './callbacks.js';
 import { EventRejectedError } from './event-errors.js';
-import { prepareEvent, type EventInput } from './event-input.js';
+import { prepareEvent, takeDataCopy, type EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { sharesConnection, writeEvent, type WrittenEvent } from './event-writer.js';
 import { applyAndSettle } from './model-runner.js';
@@ -28,11 +28,12 @@ export function reportRejection(err: unknown, model: Model | undefined, callback
 /** Writes one event (see `EventQueue.store`). */
 export function storeOne(ctx: QueueContext, input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): unknown {
   const event = prepareEvent(input);
+  takeDataCopy(event);
   const foreign = model !== undefined && !sharesConnection(ctx, model);
   let result: unknown;
   try {
     runWrite(ctx, (tx) => {
-      const written = writeEvent(ctx, tx, event, model, undefined);
+      const written = writeEvent(ctx, tx, event, model, undefined, true);
       result = written.result;
       tx.afterCommit.push(() => {
         if (foreign) result = applyAndSettle(model, [written.row], callbacks)[0]?.result;
