@@ -35,8 +35,8 @@ export class PartitionIndex implements DocumentIndex {
   readonly #queue: PartitionQueue;
   readonly #reader: PartitionReader;
   readonly #async: boolean;
-  /** id → ETag our last queued job for it left behind (null: deleted). */
-  readonly #lastEtag = new Map<string, string | null>();
+  /** id → the ETag our last queued job for it left behind (null: deleted) and the keys that version has. */
+  readonly #last = new Map<string, { etag: string | null; keys: string[] }>();
   /** id → time until which its reference work reconciles. */
   readonly #contended = new Map<string, number>();
 
@@ -54,16 +54,17 @@ export class PartitionIndex implements DocumentIndex {
     const after = this.#partitions.keysOf(change.after);
     const deletes = before.filter((key) => !after.includes(key));
     const puts = after.filter((key) => !before.includes(key));
-    const known = this.#lastEtag.get(id);
-    const interleaved = known !== undefined && change.beforeEtag !== undefined && known !== change.beforeEtag;
+    const known = this.#last.get(id);
+    const interleaved = known !== undefined && change.beforeEtag !== undefined && known.etag !== change.beforeEtag;
     if (interleaved || change.contended) this.#markContended(id);
-    this.#remember(id, change.afterEtag);
+    this.#remember(id, change.afterEtag, after);
     if (deletes.length === 0 && puts.length === 0 && !interleaved) return;
 
     const job: ReferenceJob = { id, mode: 'move', deletes, puts, candidates: new Set(), expected: after, observed: this.#async, priority: options.priority };
     if (interleaved || this.#isContended(id)) {
       job.mode = 'reconcile';
-      job.candidates = new Set([...before, ...after]);
+      // The keys of the version we last knew too: a write we did not see may have moved from there.
+      job.candidates = new Set([...before, ...after, ...(interleaved ? (known?.keys ?? []) : [])]);
       job.deletes = [];
       job.puts = [];
     }
@@ -105,14 +106,11 @@ export class PartitionIndex implements DocumentIndex {
     return idsOf(this.#reader.keys(best.prefix, undefined, options));
   }
 
-  #remember(id: string, etag: string | null | undefined): void {
-    if (etag === undefined) {
-      this.#lastEtag.delete(id);
-      return;
-    }
-    this.#lastEtag.delete(id);
-    this.#lastEtag.set(id, etag);
-    if (this.#lastEtag.size > TRACKED) this.#lastEtag.delete(this.#lastEtag.keys().next().value as string);
+  #remember(id: string, etag: string | null | undefined, keys: string[]): void {
+    this.#last.delete(id);
+    if (etag === undefined) return;
+    this.#last.set(id, { etag, keys });
+    if (this.#last.size > TRACKED) this.#last.delete(this.#last.keys().next().value as string);
   }
 
   #markContended(id: string): void {

@@ -81,3 +81,45 @@ describe('concurrent updates of partition fields', () => {
     }
   });
 });
+
+describe('an update racing a delete (deletes have no If-Match)', () => {
+  let t: TestDb;
+  afterEach(() => t.cleanup());
+
+  it('leaves no reference of the deleted document: the delete sees the interleaved version and reconciles', async () => {
+    t = await openTestDb('memory');
+    const orders = await t.db.createResource({ ...definition, asyncPartitions: true });
+    for (let round = 0; round < 20; round++) {
+      const id = `r${round}`;
+      await orders.insert({ id, status: 's0', region: 'eu', amount: 0 });
+      const results = await Promise.allSettled([orders.update(id, { status: 's1', region: 'us' }), orders.delete(id)]);
+      await orders.flushPartitions();
+      const exists = await orders.exists(id);
+      const keys = (await referenceKeys(t.store, 'orders')).filter((k) => k.endsWith(`/id=${id}`));
+      if (exists) await expectExactlyTheFinalReferences(t, orders, id);
+      else expect(keys).toEqual([]);
+      expect(results[1]?.status).toBe('fulfilled');
+    }
+  });
+
+  it('deterministic interleaving: the update lands between the delete\'s read and its DELETE', async () => {
+    t = await openTestDb('memory');
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const orders = await t.db.createResource({
+      ...definition,
+      asyncPartitions: true,
+      hooks: { beforeDelete: () => gate.then(() => undefined) },
+    });
+    await orders.insert({ id: 'x', status: 's0', region: 'eu', amount: 0 });
+    await orders.flushPartitions();
+    const deleting = orders.delete('x');
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the delete has read v1 and waits in its hook
+    await orders.update('x', { status: 's1', region: 'us' });
+    open();
+    await deleting;
+    await orders.flushPartitions();
+    expect(await orders.exists('x')).toBe(false);
+    expect(await referenceKeys(t.store, 'orders')).toEqual([]);
+  });
+});
