@@ -138,11 +138,6 @@ export class PartitionQueue {
     return false;
   }
 
-  /** Whether `id` has queued work, or a failure awaiting repair. */
-  hasWork(id: string): boolean {
-    return this.#lanes.has(id) || this.#failed.has(id);
-  }
-
   /**
    * Keys under `prefix` that queued or failed jobs expect to exist, sorted:
    * partition reads look at these too, so a document is listed before its
@@ -166,11 +161,6 @@ export class PartitionQueue {
     const failures = [...this.#failed.values()];
     this.#failed.clear();
     return Promise.all(failures.map((f) => this.repair(f.id, f.keys)));
-  }
-
-  /** Forgets the failure of `id` (a rebuild repaired it). */
-  clearFailure(id: string): void {
-    this.#failed.delete(id);
   }
 
   /** Resolves when no job is queued, running or waiting for a retry. */
