@@ -297,9 +297,16 @@ function copyStaged(queue: EventStoreHandle, schema: string, staged: Staged, pre
       after = (rows[rows.length - 1] as { s3lite_seq: number }).s3lite_seq;
     }
   }
-  const ids = db.prepare(`SELECT min(${newId}) AS firstId, max(${newId}) AS lastId FROM ${stage} s ${copied}`).get() as {
+  return { imported: staged.count - skipped, skipped, ...writtenIds(db, staged, base, preserveIds, copied) };
+}
+
+/** First and last id written; known without reading the staged rows again unless some were skipped. */
+function writtenIds(db: EventStoreHandle['db'], staged: Staged, base: number, preserveIds: boolean, copied: string) {
+  // Staged seqs are 1..count: renumbered ids are base + seq.
+  if (!preserveIds) return { firstId: base + 1, lastId: base + staged.count };
+  if (copied === '') return { firstId: staged.minId, lastId: staged.maxId };
+  return db.prepare(`SELECT min(s.id) AS firstId, max(s.id) AS lastId FROM ${staged.table} s ${copied}`).get() as {
     firstId: number;
     lastId: number;
   };
-  return { imported: staged.count - skipped, skipped, ...ids };
 }
