@@ -22,7 +22,7 @@ import type { ExportTarget, ImportSource } from './line-io.js';
  * @example
  * const bulkOps = new BulkOperations(eventQueue);
  * await bulkOps.exportToJSONL('events.jsonl');
- * await bulkOps.importFromJSONL('events.jsonl'); // into another, empty queue
+ * await bulkOps.importFromJSONL('events.jsonl'); // same queue: every line is already there, all skipped
  */
 export class BulkOperations {
   readonly #queue: EventStoreHandle;
@@ -46,10 +46,12 @@ export class BulkOperations {
 
   /**
    * Reads a JSONL export back. Every line is validated; by default the import is
-   * atomic (a bad line or an id already in the store rejects with the line number,
-   * and nothing is written). See {@link ImportOptions}.
+   * atomic (a bad line, or an id the store holds with different content, rejects
+   * with the line number and nothing is written). Lines identical to a stored
+   * event are skipped and counted, so importing a file twice is harmless.
+   * See {@link ImportOptions}.
    * @example
-   * await bulkOps.importFromJSONL('events.jsonl', { onProgress: ({ lines }) => console.log(lines) });
+   * const { imported, skipped } = await bulkOps.importFromJSONL('events.jsonl', { onProgress: ({ lines }) => console.log(lines) });
    */
   importFromJSONL(path: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
     return importEvents(this.#queue, path, options);
