@@ -2,6 +2,7 @@
  * A resource's partitions: the compiled definitions, the reference queue,
  * reads, the write-path index and the repair tools, wired to one host.
  */
+import { PartitionCompleteness } from './partitions/partition-completeness.js';
 import { PartitionIndex } from './partitions/partition-index.js';
 import type { PartitionHost } from './partitions/partition-host.js';
 import { PartitionSet } from './partitions/partition-keys.js';
@@ -22,7 +23,8 @@ export class ResourcePartitions {
     this.set = new PartitionSet(host.resourceName, definition.partitions);
     this.queue = new PartitionQueue(host, this.set, queueOptions);
     this.reader = new PartitionReader(host, this.set, this.queue);
-    this.repair = new PartitionRepair(host, this.set, this.queue);
-    this.index = this.set.size > 0 ? new PartitionIndex(host, this.set, this.queue, this.reader, definition.asyncPartitions) : undefined;
+    const completeness = new PartitionCompleteness(host, this.set, (options) => host.catalogue(options));
+    this.repair = new PartitionRepair(host, this.set, this.queue, completeness);
+    this.index = this.set.size > 0 ? new PartitionIndex(host, this.set, this.queue, this.reader, completeness, definition.asyncPartitions) : undefined;
   }
 }

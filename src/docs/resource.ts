@@ -25,6 +25,7 @@ import type { ResolvedConfig } from './resource-config.js';
 import { ResourceScanner } from './resource-scan.js';
 import { callThrough } from './resource-middleware.js';
 import { runQuery } from './resource-query.js';
+import { Catalogue } from './catalogue.js';
 import { ResourcePartitions } from './resource-partitions.js';
 import { DocumentWriter } from './resource-writer.js';
 import type { PartitionHost } from './partitions/partition-host.js';
@@ -316,6 +317,8 @@ export class Resource extends EventEmitter {
       etag: (id, options) =>
         this.#run((signal) => this.#runtime.store.headObject({ key: this.keys.key(id), signal }), options).then((head) => head.etag, nullIfMissing),
       documents: (options) => this.#scanner.documents({ ...options, readAhead: Math.max(16, Math.min(this.#window(), 256)) }, undefined),
+      ids: (options) => allIds(this.#scanner, options),
+      catalogue: async () => (await new Catalogue(this.#runtime.store, this.#runtime.pool).load()).data,
       call: (method, args, fn) => this.#call(method, args, fn),
       emit: (event, payload) => this.emit(event, payload),
       window: () => this.#window(),
@@ -436,6 +439,10 @@ export class Resource extends EventEmitter {
     return this.#codec.decode(id, object.metadata, object.body);
   }
 
+}
+
+async function* allIds(scanner: ResourceScanner, options: CallOptions): AsyncGenerator<string> {
+  for await (const page of scanner.idPages(options)) yield* page;
 }
 
 function isPartitionLookup(options: { partition?: unknown; partitionValues?: unknown }): boolean {

@@ -4,6 +4,7 @@
  * run work as a resource method (through its middleware, so a cache sees it).
  */
 import type { ObjectStore } from '../../storage/object-store.js';
+import type { CatalogueData } from '../catalogue.js';
 import type { Document } from '../document-codec.js';
 import type { CallOptions, ResourceMethod } from '../resource-types.js';
 
@@ -23,6 +24,10 @@ export interface PartitionHost {
   etag(id: string, options: CallOptions): Promise<string | null>;
   /** Every document, in id order, fetched ahead in a bounded window. */
   documents(options: CallOptions): AsyncIterable<Document>;
+  /** Every id, in order (one LIST per 1000). */
+  ids(options: CallOptions): AsyncIterable<string>;
+  /** The database catalogue as stored now (one GET). */
+  catalogue(options: CallOptions): Promise<CatalogueData>;
   /** Runs `fn` as the resource method `method`, through the resource's middleware. */
   call<T>(method: ResourceMethod, args: unknown[], fn: () => Promise<T>): Promise<T>;
   emit(event: string, payload: unknown): void;

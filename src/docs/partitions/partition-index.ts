@@ -18,7 +18,8 @@
 import { StorageError } from '../../core/errors.js';
 import type { DocumentIndex, CallOptions, WriteChange } from '../resource-types.js';
 import type { PartitionHost } from './partition-host.js';
-import { idOfKey, type PartitionSet } from './partition-keys.js';
+import { idOfKey, type Partition, type PartitionSet } from './partition-keys.js';
+import type { PartitionCompleteness } from './partition-completeness.js';
 import type { PartitionQueue, ReferenceJob } from './partition-queue.js';
 import type { PartitionReader } from './partition-reader.js';
 import { formatValue } from './partition-rules.js';
@@ -35,12 +36,14 @@ export class PartitionIndex implements DocumentIndex {
   readonly #queue: PartitionQueue;
   readonly #reader: PartitionReader;
   readonly #async: boolean;
+  readonly #completeness: PartitionCompleteness;
   /** id → the ETag our last queued job for it left behind (null: deleted) and the keys that version has. */
   readonly #last = new Map<string, { etag: string | null; keys: string[] }>();
   /** id → time until which its reference work reconciles. */
   readonly #contended = new Map<string, number>();
 
-  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue, reader: PartitionReader, asyncPartitions: boolean) {
+  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue, reader: PartitionReader, completeness: PartitionCompleteness, asyncPartitions: boolean) {
+    this.#completeness = completeness;
     this.#host = host;
     this.#partitions = partitions;
     this.#queue = queue;
@@ -84,10 +87,14 @@ export class PartitionIndex implements DocumentIndex {
     }
   }
 
-  /** Ids under the partition whose fields the filter fixes (the most fields wins), or undefined to scan. */
+  /**
+   * Ids under the partition whose fields the filter fixes (the most fields
+   * wins), or undefined to scan. A partition that may miss older documents
+   * (added after they were written, not rebuilt since) yields every id instead.
+   */
   candidates(filter: Record<string, unknown>, options: CallOptions): AsyncIterable<string> | undefined {
     if (this.#queue.stats().failed > 0) return undefined;
-    let best: { prefix: string; fields: number } | undefined;
+    let best: { partition: Partition; prefix: string } | undefined;
     for (const partition of this.#partitions.byName.values()) {
       const values: Record<string, unknown> = {};
       let covered = true;
@@ -100,10 +107,17 @@ export class PartitionIndex implements DocumentIndex {
         values[field.path] = value;
       }
       // Only full lookups: their keys are in id order, like a scan, so limit and offset pick the same documents.
-      if (covered && (!best || partition.fields.length > best.fields)) best = { prefix: partition.prefixOf(values), fields: partition.fields.length };
+      if (covered && (!best || partition.fields.length > best.partition.fields.length)) best = { partition, prefix: partition.prefixOf(values) };
     }
     if (!best) return undefined;
-    return idsOf(this.#reader.keys(best.prefix, undefined, options));
+    const { partition, prefix } = best;
+    const completeness = this.#completeness;
+    const reader = this.#reader;
+    const host = this.#host;
+    return (async function* () {
+      if (await completeness.isComplete(partition, options)) yield* idsOf(reader.keys(prefix, undefined, options));
+      else yield* host.ids(options);
+    })();
   }
 
   #remember(id: string, etag: string | null | undefined, keys: string[]): void {

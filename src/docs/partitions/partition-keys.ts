@@ -52,7 +52,7 @@ export class Partition {
   constructor(
     readonly resource: string,
     readonly name: string,
-    definition: PartitionDefinition,
+    readonly definition: PartitionDefinition,
   ) {
     this.prefix = `resource=${resource}/partition=${name}/`;
     this.fields = Object.entries(definition.fields).map(([path, rule]) => ({

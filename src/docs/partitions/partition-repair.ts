@@ -16,6 +16,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { CallOptions } from '../resource-types.js';
 import type { PartitionHost } from './partition-host.js';
 import { idOfKey, type Partition, type PartitionSet } from './partition-keys.js';
+import type { PartitionCompleteness } from './partition-completeness.js';
 import type { PartitionQueue } from './partition-queue.js';
 
 export interface PartitionProblem {
@@ -80,8 +81,10 @@ export class PartitionRepair {
   readonly #host: PartitionHost;
   readonly #partitions: PartitionSet;
   readonly #queue: PartitionQueue;
+  readonly #completeness: PartitionCompleteness;
 
-  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue) {
+  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue, completeness: PartitionCompleteness) {
+    this.#completeness = completeness;
     this.#host = host;
     this.#partitions = partitions;
     this.#queue = queue;
@@ -111,6 +114,10 @@ export class PartitionRepair {
       }
     }, progress);
     await this.#queue.flush();
+    if (result.failed === 0 && this.#queue.stats().failed === 0) {
+      // Every document written before the walk began now has its references: query() may use these partitions.
+      for (const partition of this.#scope(options)) await this.#completeness.markRebuilt(partition, options);
+    }
     progress('done');
     return result;
   }
@@ -121,7 +128,7 @@ export class PartitionRepair {
     onProblem: ProblemHandler,
     progress?: (phase: RebuildProgress['phase']) => void,
   ): Promise<void> {
-    const scope: Partition[] = options.partition === undefined ? [...this.#partitions.byName.values()] : [this.#partitions.get(options.partition)];
+    const scope = this.#scope(options);
     const call: CallOptions = {};
     if (options.priority !== undefined) call.priority = options.priority;
     if (options.signal !== undefined) call.signal = options.signal;
@@ -154,6 +161,10 @@ export class PartitionRepair {
       }
     }
     await inFlight.drain();
+  }
+
+  #scope(options: RepairOptions): Partition[] {
+    return options.partition === undefined ? [...this.#partitions.byName.values()] : [this.#partitions.get(options.partition)];
   }
 
   async #exists(key: string, options: CallOptions): Promise<boolean> {

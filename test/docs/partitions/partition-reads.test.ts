@@ -101,9 +101,10 @@ describe('partition reads', () => {
   });
 
   it('query uses the partition whose fields the filter covers best, and returns what a scan returns', async () => {
+    // (The resource's first query read the catalogue once to learn the partition is complete: defined in every schema version.)
     t.store.reset();
     const viaPartition = await orders.query({ region: 'us', status: 'closed' });
-    expect(t.store.counts.getObject).toBe(20);
+    expect(t.store.counts).toEqual({ listObjects: 1, getObject: 20 });
     const scan = (await orders.list()).filter((d) => d.region === 'us' && d.status === 'closed');
     expect(viaPartition).toEqual(scan);
     expect(await orders.query({ status: 'closed' }, { limit: 4, offset: 3 })).toEqual((await orders.list()).filter((d) => d.status === 'closed').slice(3, 7));
