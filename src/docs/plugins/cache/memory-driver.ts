@@ -17,7 +17,7 @@ export interface MemoryDriverOptions {
 }
 
 // The tokens array is never changed once made: shared, not copied.
-const copyEntry = (entry: CacheEntry): CacheEntry => ({ version: entry.version, args: entry.args, value: cloneValue(entry.value), ...(entry.tokens ? { tokens: entry.tokens } : {}) });
+const copyEntry = (entry: CacheEntry): CacheEntry => ({ version: entry.version, args: entry.args, value: cloneValue(entry.value), tokens: entry.tokens });
 
 export class MemoryDriver implements CacheDriver {
   readonly kind = 'memory';
