@@ -165,6 +165,8 @@ export class S3db extends EventEmitter {
   async disconnect(): Promise<void> {
     if (this.#connecting) await this.#connecting.catch(() => undefined);
     if (!this.#connected) return;
+    // Queued partition references are written before plugins stop (a cache must see them) and the pool closes.
+    await Promise.all(Object.values(this.resources).map((resource) => resource.flushPartitions()));
     for (const plugin of [...this.#plugins].reverse()) await plugin.stop?.();
     await this.#pool.drain();
     this.#connected = false;

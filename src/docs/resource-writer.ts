@@ -96,14 +96,34 @@ export class DocumentWriter {
     }
   }
 
+  /**
+   * Read, then delete only if the ETag is still the one read, so hooks and
+   * partition references see the version that was really deleted; a document
+   * changed in between is re-read, a bounded number of times.
+   */
   async delete(id: string, options: CallOptions): Promise<Document> {
-    const { doc: before, etag } = await this.#d.read(id, options);
-    await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this.#d.resource, id, before });
+    const attempts = this.#d.config.updateAttempts;
     const key = this.#d.keys.key(id);
-    // No If-Match on deletes (the store has none): the reference work is told the ETag is unknown afterwards.
-    await this.#d.run((signal) => this.#d.store.deleteObject({ key, signal }), options);
-    await this.#afterWrite({ kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null }, options, 'afterDelete', 'deleted');
-    return before;
+    for (let attempt = 1; ; attempt++) {
+      const { doc: before, etag } = await this.#d.read(id, options);
+      await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this.#d.resource, id, before });
+      try {
+        await this.#d.run((signal) => this.#d.store.deleteObject({ key, ifMatch: etag, signal }), options);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        if (attempt >= attempts) {
+          throw new ConflictError(`${this.#d.config.name}/${id} changed under ${attempts} consecutive attempts to delete it; try again later`, {
+            cause: err,
+            details: { resource: this.#d.config.name, id, attempts },
+          });
+        }
+        await backoff(attempt, options.signal);
+        continue;
+      }
+      const change: WriteChange = { kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null, contended: attempt > 1 };
+      await this.#afterWrite(change, options, 'afterDelete', 'deleted');
+      return before;
+    }
   }
 
   async #put(id: string, data: Record<string, unknown>, condition: { ifMatch?: string; ifNoneMatch?: '*' }, options: CallOptions): Promise<{ doc: Document; etag: string }> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../src/core/errors.js';
+import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import { S3db } from '../../src/docs/index.js';
 import { createClient } from '../../src/storage/index.js';
 import { openTestDb, type TestDb } from './helpers.js';
@@ -55,6 +55,33 @@ describe('no lost updates', () => {
       t.db.client.putObject({ key: 'resource=flags/data/id=f', body: 'stale', metadata: first.metadata, ifMatch: first.etag }),
     ).rejects.toBeInstanceOf(ConflictError);
   });
+
+  for (const backend of ['memory', 'file'] as const) {
+    it(`delete is conditional on the version read: an update landing between its read and its DELETE is seen, not silently deleted, on ${backend}://`, async () => {
+      t = await openTestDb(backend);
+      const other = await t.reopen();
+      const orders = await t.db.createResource({ name: 'orders', attributes: { status: 'string' }, asyncPartitions: false, partitions: { byStatus: { fields: { status: 'string' } } } });
+      const remote = await other.createResource({ name: 'orders', attributes: { status: 'string' }, asyncPartitions: false, partitions: { byStatus: { fields: { status: 'string' } } } });
+      await orders.insert({ id: 'o1', status: 'pending' });
+      let interfered = false;
+      orders.addHook('beforeDelete', async () => {
+        // Another process changes the document after our read, before our DELETE.
+        if (!interfered) {
+          interfered = true;
+          await remote.update('o1', { status: 'shipped' });
+        }
+      });
+      const deleted = await orders.delete('o1');
+      // The delete re-read and deleted the version that really existed, and cleaned its reference.
+      expect(deleted.status).toBe('shipped');
+      await expect(orders.get('o1')).rejects.toBeInstanceOf(NotFoundError);
+      const refs = [];
+      for await (const object of t.db.client.listAll({ prefix: 'resource=orders/partition=' })) refs.push(object.key);
+      expect(refs).toEqual([]);
+      const deletes = t.store.log.filter((e) => e.method === 'deleteObject' && e.key === 'resource=orders/data/id=o1');
+      expect(deletes.length).toBe(2);
+    });
+  }
 
   it('update gives up with ConflictError after updateAttempts conflicting attempts', async () => {
     t = await openTestDb('memory');
