@@ -31,6 +31,8 @@ export interface RedisDriverConfig {
   keyPrefix?: string;
   /** Per-command timeout in ms. @default 1000 */
   timeout?: number;
+  /** Share one write among commands of the same tick (throughput of concurrent reads; slower one at a time). Not with `client`. @default false */
+  autoPipelining?: boolean;
 }
 
 export interface FilesystemDriverConfig {
@@ -74,6 +76,8 @@ export interface CachePluginOptions {
   keyPrefix?: string;
   /** redis, s3: per-request timeout in ms. */
   timeout?: number;
+  /** redis */
+  autoPipelining?: boolean;
   /** filesystem */
   directory?: string;
   /** s3 */
@@ -89,7 +93,7 @@ export interface ResolvedCacheOptions {
 
 const DRIVER_OPTIONS: Record<CacheDriverName, readonly string[]> = {
   memory: ['max', 'maxSize', 'maxBytes'],
-  redis: ['url', 'client', 'keyPrefix', 'timeout'],
+  redis: ['url', 'client', 'keyPrefix', 'timeout', 'autoPipelining'],
   filesystem: ['directory', 'maxBytes'],
   s3: ['connectionString', 'prefix', 'timeout'],
 };
@@ -156,6 +160,8 @@ function buildDriver(config: DriverConfig, shared: Record<string, unknown>, path
       if (o.url !== undefined && o.client !== undefined) throw invalidOption('url', 'omitted when `client` is given', o.url);
       if (o.keyPrefix !== undefined && typeof o.keyPrefix !== 'string') throw invalidOption('keyPrefix', 'a string', o.keyPrefix);
       checkInteger('timeout', o.timeout, 1);
+      if (o.autoPipelining !== undefined && typeof o.autoPipelining !== 'boolean') throw invalidOption('autoPipelining', 'true or false', o.autoPipelining);
+      if (o.autoPipelining !== undefined && o.client !== undefined) throw invalidOption('autoPipelining', 'omitted when `client` is given (set enableAutoPipelining on that client)', o.autoPipelining);
       return new RedisDriver(o as RedisDriverOptions);
     }
     case 'filesystem': {

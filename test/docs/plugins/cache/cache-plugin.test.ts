@@ -5,10 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { S3db, type Resource } from '../../../../src/docs/index.js';
 import { ValidationError } from '../../../../src/core/errors.js';
 import { CachePlugin, FilesystemDriver, MemoryDriver, type CachePluginOptions } from '../../../../src/docs/plugins/cache/index.js';
-import { memoryConnectionString, openCachedDb } from './helpers.js';
+import { deleteRedisKeys, memoryConnectionString, openCachedDb, redisReachable, REDIS_URL, uniquePrefix } from './helpers.js';
 
 const attributes = { name: 'string', group: 'string|optional', born: 'date|optional', tags: 'array|items:string|optional' };
 const opened: S3db[] = [];
+const redisOk = await redisReachable();
 const dirs: string[] = [];
 
 afterEach(async () => {
@@ -290,6 +291,25 @@ describe('CachePlugin', () => {
     expect(bytes).toBeLessThanOrEqual(4000);
   });
 
+  it.skipIf(!redisOk)('redis with autoPipelining: concurrent reads are served from the cache and stay exact after a write', async () => {
+    const keyPrefix = uniquePrefix('autopipe');
+    try {
+      const { users, plugin } = await setup({ driver: 'redis', url: REDIS_URL, keyPrefix, autoPipelining: true });
+      await Promise.all(['u0', 'u1', 'u2'].map((id) => users.get(id)));
+      await plugin.flush();
+      const hits = plugin.stats().hits;
+      const docs = await Promise.all(Array.from({ length: 30 }, (_, i) => users.get(`u${i % 3}`)));
+      expect(docs.map((d) => d.name)).toEqual(Array.from({ length: 30 }, (_, i) => `User ${i % 3}`));
+      expect(plugin.stats().hits).toBe(hits + 30);
+      await users.patch('u1', { name: 'Patched' });
+      const after = await Promise.all(Array.from({ length: 10 }, () => users.get('u1')));
+      expect(new Set(after.map((d) => d.name))).toEqual(new Set(['Patched']));
+      await plugin.flush();
+    } finally {
+      await deleteRedisKeys(keyPrefix);
+    }
+  });
+
   it('a stopped plugin lets reads through to storage', async () => {
     const { db, users, plugin } = await setup();
     await users.get('u1');
@@ -312,6 +332,8 @@ describe('CachePlugin options', () => {
     ['bad redis url', { driver: 'redis', url: 'http://x' }, /`url`/],
     ['unknown option in a stacked driver', { drivers: [{ driver: 'redis', max: 3 }] }, /drivers\[0\]\.max/],
     ['bad filesystem directory', { driver: 'filesystem', directory: '' }, /`directory`/],
+    ['non-boolean autoPipelining', { driver: 'redis', autoPipelining: 'yes' }, /`autoPipelining`/],
+    ['autoPipelining with a client', { driver: 'redis', client: { mget() {} }, autoPipelining: true }, /`autoPipelining`.*client/],
   ];
   for (const [what, options, message] of bad) {
     it(`rejects ${what} with a ValidationError naming it`, () => {
