@@ -9,5 +9,6 @@ await configs.insert({ id: 'global-settings', value: 'v1' });
 for (let i = 0; i < 5; i++) await configs.get('global-settings');
 await configs.update('global-settings', { value: 'v2' });
 console.log('after update:', await configs.get('global-settings'));
-console.log('cache stats:', typeof cache.stats === 'function' ? await cache.stats() : '(no stats)');
+const { hits, misses } = cache.stats();
+console.log(`5 gets, then a get after the update: ${hits} hits, ${misses} misses`);
 await db.disconnect();

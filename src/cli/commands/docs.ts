@@ -1,50 +1,25 @@
 /**
  * `s3lite docs <connection> <action>`: resources, list, get, insert, query,
- * count, export and import. Tables by default, `--json` for scripts, progress
- * on stderr for export and import.
+ * count, verify-partitions, rebuild-partitions, export and import. Tables by
+ * default, `--json` for scripts, progress on stderr for long work.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import type { Document, Resource, ResourceConfig } from '../../index.js';
+import type { Resource, ResourceConfig } from '../../index.js';
 import { UsageError } from '../exit-codes.js';
-import { withDatabase, type DatabaseFlags } from '../open-database.js';
+import { withDatabase } from '../open-database.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
+import { collectValues, partitionLookup, type PartitionFlags } from '../partition-values.js';
 import { createProgress } from '../progress.js';
 import { readJsonArgument, readJsonLines } from '../read-input.js';
 import { renderTable } from '../text-table.js';
+import { registerPartitionRepairCommands } from './docs-partitions.js';
+import { documentsTable, isRecord, print, withCommonOptions, type OutputFlags } from './docs-output.js';
 
-export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'export', 'import'] as const;
-
-interface OutputFlags extends DatabaseFlags {
-  json?: boolean;
-}
+export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'verify-partitions', 'rebuild-partitions', 'export', 'import'] as const;
 
 const RESOURCE_LINE = '$resource';
-
-function print(value: unknown, flags: OutputFlags, text: () => string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Documents as a table: id first, then every field seen. */
-function documentsTable(title: string, docs: readonly Document[]): string {
-  const columns = ['id', ...new Set(docs.flatMap((d) => Object.keys(d).filter((k) => k !== 'id')))];
-  const rows = docs.map((d) => columns.map((c) => {
-    const v = (d as Record<string, unknown>)[c];
-    return v === undefined ? null : typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
-  }));
-  return renderTable({ title: `${title} (${docs.length})`, columns, rows });
-}
-
-function withCommonOptions(command: Command): Command {
-  return command
-    .option('--json', 'print JSON')
-    .option('--passphrase-env <VAR>', 'read the passphrase of secret fields from this environment variable');
-}
 
 export function registerDocsCommands(program: Command): void {
   const docs = program
@@ -54,26 +29,30 @@ export function registerDocsCommands(program: Command): void {
   withCommonOptions(docs.command('resources').argument('<connection>').description('list the resources and their schemas')).action(
     async (cs: string, flags: OutputFlags) =>
       withDatabase(cs, flags, async (db) => {
-        const list = db.listResources();
+        const list = db.listResources().map((r) => {
+          const definition = db.resources[r.name]?.definition;
+          return { ...r, partitions: Object.keys(definition?.partitions ?? {}), asyncPartitions: definition?.asyncPartitions ?? true };
+        });
         print(list, flags, () =>
           renderTable({
             title: `Resources in ${db.client.description}`,
-            columns: ['name', 'version', 'behavior', 'attributes'],
-            rows: list.map((r) => [r.name, r.version, r.behavior, r.attributes.join(', ')]),
+            columns: ['name', 'version', 'behavior', 'attributes', 'partitions'],
+            rows: list.map((r) => [r.name, r.version, r.behavior, r.attributes.join(', '), r.partitions.join(', ') || '-']),
           }),
         );
       }),
   );
 
-  withCommonOptions(docs.command('list').argument('<connection>').argument('<resource>').description('list documents (every one unless --limit)'))
+  withPartitionOptions(withCommonOptions(docs.command('list').argument('<connection>').argument('<resource>').description('list documents (every one unless --limit; one partition with --partition)')))
     .option('--limit <n>', 'most documents', positiveInteger)
     .option('--offset <n>', 'documents to skip', nonNegativeInteger)
-    .action(async (cs: string, name: string, flags: OutputFlags & { limit?: number; offset?: number }) =>
-      withDatabase(cs, flags, async (db) => {
-        const items = await db.getResource(name).list({ ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.offset ? { offset: flags.offset } : {}) });
-        print(items, flags, () => documentsTable(name, items));
-      }),
-    );
+    .action(async (cs: string, name: string, flags: OutputFlags & PartitionFlags & { limit?: number; offset?: number }) => {
+      const lookup = partitionLookup(flags);
+      await withDatabase(cs, flags, async (db) => {
+        const items = await db.getResource(name).list({ ...lookup, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.offset ? { offset: flags.offset } : {}) });
+        print(items, flags, () => documentsTable(lookup ? `${name} in ${describeLookup(lookup)}` : name, items));
+      });
+    });
 
   withCommonOptions(docs.command('get').argument('<connection>').argument('<resource>').argument('<id>').description('print one document (exit 3 if it does not exist)')).action(
     async (cs: string, name: string, id: string, flags: OutputFlags) =>
@@ -128,13 +107,17 @@ export function registerDocsCommands(program: Command): void {
       });
     });
 
-  withCommonOptions(docs.command('count').argument('<connection>').argument('<resource>').description('number of documents')).action(
-    async (cs: string, name: string, flags: OutputFlags) =>
-      withDatabase(cs, flags, async (db) => {
-        const count = await db.getResource(name).count();
-        print({ resource: name, count }, flags, () => String(count));
-      }),
+  withPartitionOptions(withCommonOptions(docs.command('count').argument('<connection>').argument('<resource>').description('number of documents (of one partition with --partition)'))).action(
+    async (cs: string, name: string, flags: OutputFlags & PartitionFlags) => {
+      const lookup = partitionLookup(flags);
+      await withDatabase(cs, flags, async (db) => {
+        const count = await db.getResource(name).count(lookup ?? {});
+        print({ resource: name, ...lookup, count }, flags, () => String(count));
+      });
+    },
   );
+
+  registerPartitionRepairCommands(docs);
 
   withCommonOptions(
     docs
@@ -167,6 +150,17 @@ export function registerDocsCommands(program: Command): void {
         print({ resource: name, imported, file }, flags, () => `imported ${imported} documents into ${name}`);
       });
     });
+}
+
+function withPartitionOptions(command: Command): Command {
+  return command
+    .option('--partition <name>', 'only the documents of this partition (a LIST of its references, not a scan)')
+    .option('--values <field=value,...>', 'values of the partition\'s fields (all, or the first ones in order); repeatable', collectValues);
+}
+
+function describeLookup(lookup: { partition: string; partitionValues: Record<string, string> }): string {
+  const values = Object.entries(lookup.partitionValues).map(([k, v]) => `${k}=${v}`);
+  return values.length === 0 ? `partition ${lookup.partition}` : `partition ${lookup.partition} (${values.join(', ')})`;
 }
 
 async function exportResource(resource: Resource, file: string): Promise<number> {
