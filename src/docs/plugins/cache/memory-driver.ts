@@ -89,7 +89,8 @@ export class MemoryDriver implements CacheDriver {
   }
 
   #token(key: string): string | undefined {
-    return isDocVersionKey(key) ? this.#docVersions.get(key) : this.#versions.get(key);
+    // #setToken puts document keys only in the LRU: a Map miss (cheap, the plan's key strings are reused) means "ask the LRU".
+    return this.#versions.get(key) ?? this.#docVersions.get(key);
   }
 
   #setToken(key: string, token: string, ttl: number): void {
