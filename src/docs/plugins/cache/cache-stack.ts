@@ -19,6 +19,7 @@ import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
 import { cloneValue } from './clone-value.js';
+import { complete, valid } from './entry-version.js';
 
 export interface DriverStats {
   driver: string;
@@ -386,36 +387,4 @@ export class CacheStack {
     const reason = err instanceof Error ? err.message : String(err);
     this.#logger().warn(`cache driver ${slot.name} failed to ${operation} (${reason}); reads go to storage until it works again (further errors are counted in plugin.stats(), not logged)`);
   }
-}
-
-/** Whether every version token is there. */
-function complete(versions: readonly (string | undefined)[]): versions is readonly string[] {
-  for (const v of versions) if (v === undefined) return false;
-  return true;
-}
-
-/** Whether `entry` answers the same arguments and was read under exactly the current version tokens. */
-function valid(entry: CacheEntry, args: string, versions: readonly (string | undefined)[]): versions is readonly string[] {
-  if (entry.args !== args) return false;
-  const tokens = entry.tokens;
-  if (tokens === undefined) return sameVersion(entry.version, versions);
-  if (tokens.length !== versions.length) return false;
-  // Usually the very same strings (an in-process driver hands back what it was given), so === is a pointer check.
-  for (let i = 0; i < tokens.length; i++) if (tokens[i] !== versions[i]) return false;
-  return true;
-}
-
-/** Whether `version` is `tokens` joined by dots, without building the joined string (tokens never hold a dot). */
-function sameVersion(version: string, tokens: readonly (string | undefined)[]): boolean {
-  let at = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
-    if (token === undefined || !version.startsWith(token, at)) return false;
-    at += token.length;
-    if (i < tokens.length - 1) {
-      if (version.charCodeAt(at) !== 46 /* . */) return false;
-      at++;
-    }
-  }
-  return at === version.length;
 }
