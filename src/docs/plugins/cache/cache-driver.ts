@@ -68,7 +68,11 @@ export interface CacheDriver {
   ensure(versions: readonly VersionWrite[]): Promise<string[]>;
   /** Replaces version tokens and deletes entries made stale by a write. */
   invalidate(versions: readonly VersionWrite[], staleEntries: readonly string[]): Promise<void>;
-  /** Stores an entry for `ttl` ms (0: until evicted). */
+  /**
+   * Stores an entry for `ttl` ms (0: until evicted). Copies or serialises
+   * `entry.value` before returning: the plugin hands the same object to the
+   * caller, who may change it right after.
+   */
   write(entryKey: string, entry: CacheEntry, ttl: number): Promise<void>;
   /** Entries this driver dropped on its own (LRU, size bound, expiry it noticed). */
   evictions(): number;

@@ -18,7 +18,6 @@
 import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
-import { cloneValue } from './clone-value.js';
 import { complete, valid } from './entry-version.js';
 
 export interface DriverStats {
@@ -198,9 +197,13 @@ export class CacheStack {
     return this.#miss(versions);
   }
 
-  /** Stores a result read under the version `tokens` in every driver (in the background; `settle()` waits). */
+  /**
+   * Stores a result read under the version `tokens` in every driver (in the
+   * background; `settle()` waits). Each driver copies or serialises the value
+   * before write() returns, so the caller keeps the original to change as it likes.
+   */
   store(plan: ReadPlan, tokens: readonly string[], value: unknown): void {
-    const entry: CacheEntry = { version: tokens.join('.'), tokens, args: plan.args, value: cloneValue(value) };
+    const entry: CacheEntry = { version: tokens.join('.'), tokens, args: plan.args, value };
     const { key } = plan;
     for (const slot of this.#slots) {
       if (!this.#usable(slot)) continue;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { S3db, type Resource } from '../../../../src/docs/index.js';
 import { ValidationError } from '../../../../src/core/errors.js';
 import { CachePlugin, FilesystemDriver, MemoryDriver, type CachePluginOptions } from '../../../../src/docs/plugins/cache/index.js';
-import { deleteRedisKeys, memoryConnectionString, openCachedDb, redisReachable, REDIS_URL, uniquePrefix } from './helpers.js';
+import { deleteRedisKeys, driverSetups, memoryConnectionString, openCachedDb, redisReachable, REDIS_URL, uniquePrefix } from './helpers.js';
 
 const attributes = { name: 'string', group: 'string|optional', born: 'date|optional', tags: 'array|items:string|optional' };
 const opened: S3db[] = [];
@@ -126,6 +126,26 @@ describe('CachePlugin', () => {
     expect((await users.get('u1')).name).toBe('User 1');
     expect((await users.list())[0]!.name).toBe('User 0');
   });
+
+  for (const driver of driverSetups()) {
+    it.skipIf(driver.redis && !redisOk)(`${driver.name} driver: changing what a miss returned does not change what is cached`, async () => {
+      try {
+        const { users, plugin } = await setup(driver.options());
+        await users.update('u1', { tags: ['a'], born: new Date(1000) });
+        const first = await users.get('u1');
+        first.name = 'changed by caller';
+        (first.tags as string[]).push('leak');
+        (first.born as Date).setTime(0);
+        await plugin.flush();
+        const hits = plugin.stats().hits;
+        expect(await users.get('u1')).toMatchObject({ name: 'User 1', tags: ['a'], born: new Date(1000) });
+        expect(plugin.stats().hits).toBe(hits + 1);
+        await plugin.flush();
+      } finally {
+        await driver.cleanup();
+      }
+    });
+  }
 
   it('a read racing a write never leaves stale data behind: the old result is not kept', async () => {
     const { users, plugin } = await setup();
