@@ -69,11 +69,16 @@ export interface ReadPlan {
 
 /** Doc plans remembered per resource; past this many the memo starts over (it only saves building keys). */
 const MAX_DOC_PLANS = 10_000;
+/** Query plans remembered per resource (by their canonical arguments: saves the SHA-256), same policy. */
+const MAX_QUERY_PLANS = 1_000;
+/** Longer arguments (getMany of many ids…) are not memoised: the memo stays small, and hashing is cheap next to building them. */
+const MAX_MEMO_ARGS = 512;
 
-/** One resource's key parts, built once, and its memo of `get(id)` plans. */
+/** One resource's key parts, built once, and its memo of plans. */
 class ResourcePlans {
   readonly schema: string;
   readonly docs = new Map<string, ReadPlan>();
+  readonly queries = new Map<string, ReadPlan>();
   /** Global, resource and lists version keys: what every query entry depends on. */
   readonly queryDeps: readonly string[];
 
@@ -103,14 +108,23 @@ class ResourcePlans {
    * call's result.
    */
   query(args: string): ReadPlan {
-    return { kind: 'query', resource: this.resource, key: `e/q/${esc(this.resource)}/${createHash('sha256').update(args).digest('base64url')}`, args: `@${this.schema} ${args}`, deps: this.queryDeps };
+    const memo = args.length <= MAX_MEMO_ARGS;
+    let plan = memo ? this.queries.get(args) : undefined;
+    if (plan === undefined) {
+      plan = { kind: 'query', resource: this.resource, key: `e/q/${esc(this.resource)}/${createHash('sha256').update(args).digest('base64url')}`, args: `@${this.schema} ${args}`, deps: this.queryDeps };
+      if (memo) {
+        if (this.queries.size >= MAX_QUERY_PLANS) this.queries.clear();
+        this.queries.set(args, plan);
+      }
+    }
+    return plan;
   }
 }
 
 /**
- * Turns read calls into plans. `get(id)` plans are memoised per resource, so
- * a repeated get builds no key strings (each build costs more than the rest
- * of an in-memory hit).
+ * Turns read calls into plans. Plans are memoised per resource: a repeated
+ * get builds no key strings (each build costs more than the rest of an
+ * in-memory hit) and a repeated query computes no hash.
  */
 export class ReadPlanner {
   readonly #resources = new Map<string, ResourcePlans>();

@@ -49,6 +49,27 @@ describe('ReadPlanner', () => {
     expect(again).not.toBe(first);
   });
 
+  it('query plans: the same arguments in any key order share a plan; any other argument gets another key', () => {
+    const planner = new ReadPlanner();
+    const a = planner.plan('users', '1', 'list', [{ limit: 2, offset: 1 }]);
+    expect(planner.plan('users', '1', 'list', [{ offset: 1, limit: 2 }])).toBe(a);
+    const others = [
+      planner.plan('users', '1', 'list', [{ limit: 2, offset: 2 }]),
+      planner.plan('users', '1', 'list', [{ limit: 2 }]),
+      planner.plan('users', '1', 'listIds', [{ limit: 2, offset: 1 }]),
+      planner.plan('users', '1', 'query', [{ age: undefined }, {}]),
+      planner.plan('users', '1', 'query', [{}, {}]),
+      planner.plan('users', '1', 'query', [{ age: 1 }, {}]),
+      planner.plan('users', '1', 'query', [{ age: '1' }, {}]),
+    ];
+    expect(new Set([a, ...others].map((p) => p?.key)).size).toBe(8);
+    expect(new Set([a, ...others].map((p) => p?.args)).size).toBe(8);
+    const ids = Array.from({ length: 200 }, (_, i) => `id${i}`);
+    const long = planner.plan('users', '1', 'getMany', [ids, {}]);
+    expect(planner.plan('users', '1', 'getMany', [[...ids], {}])).toEqual(long);
+    expect(planner.plan('users', '1', 'getMany', [[...ids].reverse(), {}])?.key).not.toBe(long?.key);
+  });
+
   it('arguments without a canonical form make the call uncacheable; unknown methods are not planned', () => {
     const planner = new ReadPlanner();
     expect(planner.plan('users', '1', 'query', [{ name: () => true }, {}])).toBeUndefined();
