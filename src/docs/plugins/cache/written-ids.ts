@@ -20,6 +20,9 @@ export function writtenIds(method: string, args: readonly unknown[], result: unk
       if (Array.isArray(result)) for (const item of result) ids.push((item as { id?: unknown } | null)?.id);
       return idsOf(ids);
     }
+    case 'syncPartitionRefs':
+      // Reference work changes what partition reads return, never a document: lists only.
+      return [];
     case 'deleteMany':
       return Array.isArray(args[0]) && args[0].every((id) => typeof id === 'string') ? [...(args[0] as string[])] : undefined;
     default:
