@@ -24,7 +24,9 @@ describe('s3lite tune --quick', () => {
     for (const title of [
       'Executor pool: recommended settings',
       'Executor pool: concurrency sweep',
-      'Caching: reads of a hot set',
+      'Partitions: partition lookup versus scan',
+      'Async partitions: insert latency with asyncPartitions true versus false',
+      'Caching: repeated reads, cache off versus on',
       'Configurable performance profiles',
       'WAL versus rollback journal',
       'one by one, group-committed, bulk',
@@ -35,11 +37,14 @@ describe('s3lite tune --quick', () => {
     }
     expect(run.stdout).toMatch(/\| High-Volume\s+\| ~900 events\/sec/);
     expect(run.stdout).toMatch(/^\d\. \[[x \-i]\] \*\*Concurrency\*\*/m);
-    expect(run.stdout).toContain('partitions are not implemented');
+    expect(run.stdout).toMatch(/\| partition lookup\s+\| list\(\{ partition: 'byStatus', partitionValues: \{ status: 'pending' \} \}\)/);
+    expect(run.stdout).toMatch(/\| CachePlugin\(\{ driver: 'memory', ttl: 60000, max: 1000 \}\) \| get\(\)/);
+    expect(run.stdout).toMatch(/^\d\. \[i\] \*\*Partitions\*\*: .*measured: the partition lookup read 200 of 2000 documents/m);
+    expect(run.stdout).not.toContain('Not measured');
   });
 
   it('shows progress as plain lines on stderr when not on a terminal', () => {
-    expect(run.stderr).toMatch(/\[s3lite\] documents: concurrency sweep and cache: started/);
+    expect(run.stderr).toMatch(/\[s3lite\] documents: sweep, partitions, cache: started/);
     expect(run.stderr).toMatch(/\[s3lite\] events: profiles, journal, bulk, indexes: done in [\d.]+ s/);
   });
 
@@ -59,6 +64,24 @@ describe('s3lite tune --quick', () => {
     for (const row of [...figures.events.profiles, ...figures.events.journal, ...figures.events.writeModes, ...figures.events.indexCosts]) {
       expect(row.perSec).toBeGreaterThan(0);
     }
+    // Partition lookup versus scan: counted requests, not timings, carry the claim.
+    const partitions = figures.docs.partitions;
+    expect(partitions.sameDocuments).toBe(true);
+    expect(partitions.reads.map((r: any) => r.how)).toEqual(['scan (no partitions)', 'partition lookup', 'query() with byStatus defined']);
+    const [scan, lookup, auto] = partitions.reads;
+    expect(partitions.reads.map((r: any) => r.found)).toEqual([200, 200, 200]);
+    expect(scan.requests).toBeGreaterThan(2000);
+    expect(lookup.requests).toBeLessThan(250);
+    expect(auto.requests).toBeLessThan(250);
+    expect(partitions.writes.map((w: any) => w.asyncPartitions)).toEqual([false, true]);
+    for (const w of partitions.writes) expect(w.p95).toBeGreaterThanOrEqual(w.p50);
+    // The cache rows come from the real CachePlugin (its own hit counters); the Memoizer row is labelled as such.
+    const plugin = figures.docs.cache.rows.filter((r: any) => r.cache.startsWith('CachePlugin'));
+    expect(plugin.map((r: any) => r.read)).toEqual(['get() of a hot set of 50', "list({ partition: 'byStatus', … 'pending' })"]);
+    for (const r of plugin) expect(r.hitRate).toBeGreaterThan(0.9);
+    expect(figures.docs.cache.rows.some((r: any) => /^Memoizer/.test(r.cache))).toBe(true);
+    expect(figures.notMeasured).toEqual([]);
+    expect(figures.checklist.find((c: any) => c.title === 'Async')).toMatchObject({ status: 'info', detail: expect.stringMatching(/measured: insert p50 [\d.]+ ms with asyncPartitions true/) });
     expect(figures.checklist.map((c: any) => c.title)).toEqual(['Concurrency', 'HTTP', 'Partitions', 'Async', 'Behaviors', 'Keep-Alive', 'WAL', 'Indexes', 'Bulk']);
     expect(figures.checklist.find((c: any) => c.title === 'HTTP').status).toBe('n/a');
     expect(figures.checklist.find((c: any) => c.title === 'WAL').status).toBe('pass');
@@ -68,7 +91,9 @@ describe('s3lite tune --quick', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
-    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(11);
+    expect(html).toContain('<title>Partitions: partition lookup versus scan, requests</title>');
+    expect(html).toContain('<title>Caching: partition list, cache off versus on</title>');
   });
 
   it('rejects bad options with exit code 2 and no stack trace', () => {
@@ -97,7 +122,8 @@ describe.skipIf(!CHROMIUM && process.env.CI !== 'true')('the HTML report in head
       const dom = result.stdout;
       // The DOM as Chromium built it: the charts are real SVG elements with bars.
       expect(dom).toContain('<h1>s3lite tune report</h1>');
-      expect((dom.match(/<svg [^>]*class="chart"/g) ?? []).length).toBeGreaterThanOrEqual(6);
+      expect((dom.match(/<svg [^>]*class="chart"/g) ?? []).length).toBeGreaterThanOrEqual(11);
+      expect(dom).toContain('Partitions: partition lookup versus scan');
       expect((dom.match(/<rect class="bar"/g) ?? []).length).toBeGreaterThanOrEqual(20);
       expect(dom).toContain('Production checklist');
       expect(result.stderr).not.toMatch(/CONSOLE|Uncaught|ERR_/);

@@ -34,25 +34,35 @@ export function evaluateChecklist(settings: TuneSettings, docs: DocsFigures, eve
   );
 
   const partitioned = docs.resources.filter((r) => r.partitions > 0);
+  const measuredLookup = lookupMeasurement(docs);
+  const partitionsRule = 'Use partitions for all common query filters.';
   items.push(
     docs.resources.length === 0
-      ? { title: 'Partitions', rule: 'Use partitions for all common query filters.', status: 'n/a', detail: 'no resources at the target' }
+      ? { title: 'Partitions', rule: partitionsRule, status: measuredLookup ? 'info' : 'n/a', detail: joinDetail('no resources at the target to check', measuredLookup) }
       : {
           title: 'Partitions',
-          rule: 'Use partitions for all common query filters.',
+          rule: partitionsRule,
           status: partitioned.length === docs.resources.length ? 'pass' : 'miss',
-          detail: `${partitioned.length} of ${docs.resources.length} resources define partitions` + listMissing(docs.resources.filter((r) => r.partitions === 0).map((r) => r.name)),
+          detail: joinDetail(
+            `${partitioned.length} of ${docs.resources.length} resources define partitions` + listMissing(docs.resources.filter((r) => r.partitions === 0).map((r) => r.name)),
+            measuredLookup,
+          ),
         },
   );
 
+  const measuredAsync = asyncMeasurement(docs);
+  const asyncRule = 'Enable `asyncPartitions: true`.';
   items.push(
     partitioned.length === 0
-      ? { title: 'Async', rule: 'Enable `asyncPartitions: true`.', status: 'n/a', detail: 'no partitioned resources at the target' }
+      ? { title: 'Async', rule: asyncRule, status: measuredAsync ? 'info' : 'n/a', detail: joinDetail('no partitioned resources at the target to check', measuredAsync) }
       : {
           title: 'Async',
-          rule: 'Enable `asyncPartitions: true`.',
+          rule: asyncRule,
           status: partitioned.every((r) => r.asyncPartitions) ? 'pass' : 'miss',
-          detail: listMissing(partitioned.filter((r) => !r.asyncPartitions).map((r) => r.name), 'synchronous partitions: ') || 'every partitioned resource writes partitions in the background',
+          detail: joinDetail(
+            listMissing(partitioned.filter((r) => !r.asyncPartitions).map((r) => r.name), 'synchronous partitions: ') || 'every partitioned resource writes partitions in the background',
+            measuredAsync,
+          ),
         },
   );
 
@@ -116,6 +126,27 @@ export function evaluateChecklist(settings: TuneSettings, docs: DocsFigures, eve
     detail: oneByOne && bulkRow ? `measured storeBulk at ${(bulkRow.perSec / oneByOne.perSec).toFixed(0)}x store() one by one; storeAsync groups concurrent writers into one commit` : 'not measured',
   });
   return items;
+}
+
+/** "measured: …" for the partition lookup, or undefined when it was not measured. */
+function lookupMeasurement(docs: DocsFigures): string | undefined {
+  const reads = docs.partitions?.reads;
+  const scan = reads?.find((r) => r.how.startsWith('scan'));
+  const lookup = reads?.find((r) => r.how === 'partition lookup');
+  if (!scan || !lookup || lookup.requests === 0) return undefined;
+  return `measured: the partition lookup read ${lookup.found} of ${docs.partitions?.documents} documents in ${lookup.requests} requests and ${lookup.ms.toFixed(1)} ms, the scan ${scan.requests} requests and ${scan.ms.toFixed(1)} ms (${(scan.requests / lookup.requests).toFixed(1)}x the requests)`;
+}
+
+function asyncMeasurement(docs: DocsFigures): string | undefined {
+  const writes = docs.partitions?.writes;
+  const on = writes?.find((w) => w.asyncPartitions);
+  const off = writes?.find((w) => !w.asyncPartitions);
+  if (!on || !off) return undefined;
+  return `measured: insert p50 ${on.p50.toFixed(2)} ms with asyncPartitions true, ${off.p50.toFixed(2)} ms with false (p95 ${on.p95.toFixed(2)} vs ${off.p95.toFixed(2)} ms)`;
+}
+
+function joinDetail(first: string, measured: string | undefined): string {
+  return measured ? `${first}; ${measured}` : first;
 }
 
 function matchedP95(docs: DocsFigures): string {

@@ -36,32 +36,44 @@ function checklistHtml(items: ChecklistItem[]): string {
     .join('\n')}</ol>`;
 }
 
-/** The charts drawn from the figures. */
-export function reportCharts(result: TuneResult): BarChart[] {
+/** The charts drawn from the figures, by section. */
+export function reportCharts(result: TuneResult): { docs: BarChart[]; events: BarChart[] } {
   const { docs, events } = result;
   const sweepRows = [...docs.sweep, ...(docs.unmatched ? [docs.unmatched] : [])].map((p, i) => ({
     label: i < docs.sweep.length ? `concurrency ${p.concurrency}` : `${p.concurrency}, maxSockets ${p.maxSockets}`,
     p,
   }));
-  const charts: BarChart[] = [
+  const docsCharts: BarChart[] = [
     { title: 'Documents: throughput by concurrency', unit: 'requests/s', series: ['req/s'], rows: sweepRows.map(({ label, p }) => ({ label, values: [p.throughput] })) },
     { title: 'Documents: latency by concurrency', unit: 'ms', series: ['p50', 'p95', 'in-pool p95'], rows: sweepRows.map(({ label, p }) => ({ label, values: [p.p50, p.p95, p.serviceP95] })) },
   ];
-  if (docs.cache) {
-    charts.push({ title: 'Documents: cache off versus on', unit: 'reads/s', series: ['reads/s'], rows: [{ label: 'cache off', values: [docs.cache.offPerSec] }, { label: 'cache on', values: [docs.cache.onPerSec] }] });
+  if (docs.partitions) {
+    const { reads, writes } = docs.partitions;
+    docsCharts.push(
+      { title: 'Partitions: partition lookup versus scan, time', unit: 'ms', series: ['ms'], rows: reads.map((r) => ({ label: r.how, values: [r.ms] })) },
+      { title: 'Partitions: partition lookup versus scan, requests', unit: 'requests', series: ['requests'], rows: reads.map((r) => ({ label: r.how, values: [r.requests] })) },
+      { title: 'Partitions: insert latency by asyncPartitions', unit: 'ms', series: ['p50', 'p95'], rows: writes.map((w) => ({ label: `asyncPartitions: ${w.asyncPartitions}`, values: [w.p50, w.p95] })) },
+    );
   }
-  charts.push(
+  if (docs.cache) {
+    // One chart per read: a list is a hundred times slower than a get, so they do not share an axis.
+    for (const [read, title] of [['get', 'Caching: get() of a hot set, cache off versus on'], ['list', 'Caching: partition list, cache off versus on']] as const) {
+      const rows = docs.cache.rows.filter((r) => r.read.startsWith(read));
+      docsCharts.push({ title, unit: 'reads/s', series: ['reads/s'], rows: rows.map((r) => ({ label: r.cache.split(' (')[0]?.split('(')[0]?.trim() ?? r.cache, values: [r.perSec] })) });
+    }
+  }
+  const eventsCharts: BarChart[] = [
     { title: 'Events: write speed of the profiles', unit: 'events/s', series: ['store() one by one'], rows: events.profiles.map((p) => ({ label: p.profile, values: [p.perSec] })) },
     { title: 'Events: WAL versus rollback journal', unit: 'events/s', series: ['store() one by one'], rows: events.journal.map((j) => ({ label: j.mode.split(' (')[0] ?? j.mode, values: [j.perSec] })) },
     { title: 'Events: one by one, group commit, bulk', unit: 'events/s', series: ['events/s'], rows: events.writeModes.map((m) => ({ label: m.mode.split(':')[0] ?? m.mode, values: [m.perSec] })) },
     { title: 'Events: bulk write speed with each index alone', unit: 'events/s', series: ['storeBulk'], rows: events.indexCosts.map((r) => ({ label: r.index, values: [r.perSec] })) },
-  );
-  return charts;
+  ];
+  return { docs: docsCharts, events: eventsCharts };
 }
 
 export function renderHtmlReport(result: TuneResult): string {
-  const charts = reportCharts(result).map(renderBarChart);
-  const [sweepChart, latencyChart, ...rest] = charts;
+  const charts = reportCharts(result);
+  const [sweepChart, latencyChart, ...docsRest] = charts.docs.map(renderBarChart);
   const docsTables = result.tables.filter((t) => !/^(Configurable|Write performance|Database indexing)/.test(t.title));
   const eventsTables = result.tables.filter((t) => /^(Configurable|Write performance|Database indexing)/.test(t.title));
   const m = result.machine;
@@ -81,9 +93,9 @@ Documents: ${escapeHtml(result.settings.docs)}. Events: ${escapeHtml(result.sett
 <h2>Documents</h2>
 ${sweepChart ?? ''}${latencyChart ?? ''}
 ${docsTables.map(tableHtml).join('\n')}
-${rest.slice(0, result.docs.cache ? 1 : 0).join('\n')}
+${docsRest.join('\n')}
 <h2>Events</h2>
-${rest.slice(result.docs.cache ? 1 : 0).join('\n')}
+${charts.events.map(renderBarChart).join('\n')}
 ${eventsTables.map(tableHtml).join('\n')}
 <h2>Production checklist</h2>
 ${checklistHtml(result.checklist)}

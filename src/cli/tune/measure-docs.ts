@@ -1,12 +1,17 @@
 /**
  * The documents half of `s3lite tune`: a concurrency sweep (throughput and
  * latency at 10…500, maxSockets matched, and once deliberately unmatched on
- * backends with sockets), and cached versus uncached reads. Everything runs
- * under a fresh sub-prefix of the target, cleared at the end.
+ * backends with sockets), partition lookup versus scan, asyncPartitions, and
+ * reads with and without the CachePlugin. Everything runs under a fresh
+ * sub-prefix of the target, cleared at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { Memoizer, S3db, createClient, parseConnectionString, type Document, type Resource } from '../../index.js';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { S3db, createClient, parseConnectionString } from '../../index.js';
 import type { Progress } from '../progress.js';
+import { measureCache } from './measure-cache.js';
+import { measurePartitions, type PartitionSizes } from './measure-partitions.js';
 import { withSubPrefix } from './sub-prefix.js';
 import type { DocsFigures, SweepPoint } from './tune-types.js';
 
@@ -94,22 +99,7 @@ async function level(target: string, concurrency: number, maxSockets: number | n
   }
 }
 
-async function cacheFigures(resource: Resource, reads: number): Promise<DocsFigures['cache']> {
-  const hot = Array.from({ length: 50 }, (_, i) => `hot-${i}`);
-  await Promise.all(hot.map((id, i) => resource.insert({ id, customerId: `c${i}`, status: 'paid', amount: i })));
-  const pick = (i: number) => hot[(i * 7919) % hot.length] as string;
-  const rate = async (read: (id: string) => Promise<Document>) => {
-    const start = performance.now();
-    for (let i = 0; i < reads; i++) await read(pick(i));
-    return (reads * 1000) / (performance.now() - start);
-  };
-  const offPerSec = await rate((id) => resource.get(id));
-  const cachedGet = Memoizer((id: string) => resource.get(id), { ttl: 60_000, max: 1000, key: (id) => id });
-  const onPerSec = await rate(cachedGet);
-  return { kind: 'Memoizer (application-level) in front of get()', reads, offPerSec, onPerSec, hitRate: cachedGet.stats().hitRate };
-}
-
-/** Runs the sweep and the cache comparison on `options.connectionString`. */
+/** Runs the sweep, the partition and the cache measurements on `options.connectionString`. */
 export async function measureDocs(options: DocsTuneOptions): Promise<DocsFigures> {
   const { quick, progress, keepAlive } = options;
   const kind = parseConnectionString(options.connectionString).kind;
@@ -123,12 +113,14 @@ export async function measureDocs(options: DocsTuneOptions): Promise<DocsFigures
 
   const rounds = quick ? 3 : 5;
   const unmatchedAt = SWEEP_LEVELS[SWEEP_LEVELS.length - 1] as number;
-  const steps = 1 + rounds * (SWEEP_LEVELS.length + (sockets ? 1 : 0)) + 1;
-  const task = progress.task('documents: concurrency sweep and cache', steps);
+  const partitionSizes = sizesFor(kind, quick, rounds);
+  const steps = 1 + rounds * (SWEEP_LEVELS.length + (sockets ? 1 : 0)) + 1 + 2 * rounds + 1;
+  const task = progress.task('documents: sweep, partitions, cache', steps);
   const samples = new Map<string, BurstSample[]>();
   const add = (key: string, sample: BurstSample) => samples.set(key, [...(samples.get(key) ?? []), sample]);
   let unmatched: SweepPoint | null = null;
   let cache: DocsFigures['cache'] = null;
+  let partitions: DocsFigures['partitions'] = null;
   let step = 0;
   try {
     // Warm-up (not recorded): the first burst pays for JIT compilation and connection set-up.
@@ -158,8 +150,10 @@ export async function measureDocs(options: DocsTuneOptions): Promise<DocsFigures
     const db = open(target, 100, sockets ? 100 : null, keepAlive, warnings);
     await db.connect();
     try {
+      const measured = await measurePartitions(db, partitionSizes, () => task.update(++step));
+      partitions = measured.figures;
       const resource = await db.createResource({ name: RESOURCE, attributes: ATTRIBUTES });
-      cache = await cacheFigures(resource, sockets ? (quick ? 200 : 1000) : quick ? 5000 : 20_000);
+      cache = await measureCache(db, resource, measured.partitioned, cacheSizesFor(kind, quick));
     } finally {
       await db.disconnect();
     }
@@ -168,10 +162,45 @@ export async function measureDocs(options: DocsTuneOptions): Promise<DocsFigures
     task.finish();
     // Remove everything tune wrote, even after a failure.
     const store = createClient(target, { logger: { warn: () => undefined } });
-    await store.clear().finally(() => store.close());
+    try {
+      await store.clear();
+      removeEmptyDirectory(target);
+    } catch (error) {
+      // The figures are measured; a failed clean-up is reported, not allowed to throw them away.
+      const left = `tune could not remove what it wrote under the sub-prefix ${sub}/ (${(error as Error).message}); delete that prefix by hand`;
+      notes.push(left);
+      progress.note(`warning: ${left}`);
+    } finally {
+      await store.close();
+    }
   }
   const sweep = SWEEP_LEVELS.map((c) => summarize(c, sockets ? c : null, requests, samples.get(String(c)) ?? []));
-  return { sockets, sweep, unmatched, notes, recommendation: recommend(sweep), cache, resources };
+  return { sockets, sweep, unmatched, notes, recommendation: recommend(sweep), partitions, cache, resources };
+}
+
+/** file:// keeps the emptied sub-prefix directory; remove it when no file is left in it. */
+function removeEmptyDirectory(target: string): void {
+  const parsed = parseConnectionString(target);
+  if (parsed.kind !== 'file') return;
+  const hasFile = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? hasFile(join(dir, e.name)) : true));
+  try {
+    if (!hasFile(parsed.root)) rmSync(parsed.root, { recursive: true, force: true });
+  } catch {
+    // Already gone, or not ours to judge: leave it.
+  }
+}
+
+/** Sized so that --quick stays within seconds on memory:// and within a minute on a nearby S3. */
+function sizesFor(kind: string, quick: boolean, rounds: number): PartitionSizes {
+  if (kind === 'memory') return { documents: quick ? 2000 : 10_000, inserts: quick ? 600 : 3000, rounds };
+  if (kind === 'file') return { documents: quick ? 500 : 2000, inserts: quick ? 150 : 600, rounds };
+  return { documents: quick ? 300 : 2000, inserts: quick ? 60 : 300, rounds };
+}
+
+function cacheSizesFor(kind: string, quick: boolean): { gets: number; lists: number } {
+  if (kind === 'memory') return { gets: quick ? 5000 : 20_000, lists: quick ? 20 : 100 };
+  if (kind === 'file') return { gets: quick ? 2000 : 10_000, lists: quick ? 10 : 50 };
+  return { gets: quick ? 200 : 1000, lists: quick ? 5 : 20 };
 }
 
 /** Batch: the highest throughput (the lowest concurrency within 5% of it). API: the lowest in-pool p95 among levels with at least 70% of that throughput. */

@@ -46,10 +46,33 @@ export interface DocsFigures {
     api: { concurrency: number; maxSockets: number; why: string };
     batch: { concurrency: number; maxSockets: number; why: string };
   };
-  /** Repeated reads of a hot set with and without a cache in front. */
-  cache: { kind: string; reads: number; offPerSec: number; onPerSec: number; hitRate: number } | null;
+  /** Partition lookup versus scan, and asyncPartitions true versus false. */
+  partitions: PartitionFigures | null;
+  /** Repeated reads with no cache, the CachePlugin and the Memoizer. */
+  cache: CacheFigures | null;
   /** Resources found at the target (their configuration feeds the checklist). */
   resources: { name: string; behavior: string; partitions: number; asyncPartitions: boolean }[];
+}
+
+export interface PartitionFigures {
+  /** Documents in each resource (one partitioned, one not). */
+  documents: number;
+  /** Documents the lookup finds (status 'pending': one in ten). */
+  matching: number;
+  rounds: number;
+  /** Median time and requests (store calls through the pool) of each way to read the pending orders. */
+  reads: { how: string; call: string; ms: number; requests: number; found: number }[];
+  /** Whether the scan, the lookup and query() returned the same ids. */
+  sameDocuments: boolean;
+  /** Inserts one at a time into a resource with two partitions. */
+  writes: { asyncPartitions: boolean; inserts: number; perSec: number; p50: number; p95: number }[];
+}
+
+export interface CacheFigures {
+  hotSet: number;
+  /** Documents the cached partition lookup returns. */
+  listed: number;
+  rows: { cache: string; read: string; reads: number; perSec: number; hitRate: number | null }[];
 }
 
 export interface EventsFigures {
