@@ -2,6 +2,7 @@
  * `npm run bench` runs every suite; `npm run bench -- core storage` runs the named ones.
  * Each suite lives in bench/suites/<name>.ts and exports `run(report)`.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +24,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-for (const name of requested.length > 0 ? requested : available) {
+const suites = requested.length > 0 ? requested : available;
+if (suites.length === 1) {
+  const name = suites[0] as string;
   console.log(`\n## bench: ${name}\n`);
   const mod = (await import(pathToFileURL(join(suitesDir, `${name}.ts`)).href)) as {
     run: (report: SuiteReport) => Promise<void>;
@@ -31,6 +34,15 @@ for (const name of requested.length > 0 ? requested : available) {
   const report = new SuiteReport(name);
   await mod.run(report);
   report.write();
+} else {
+  // One process per suite: a suite's heap, JIT state and peak RSS must not leak into the next one's figures.
+  for (const name of suites) {
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name], { stdio: 'inherit' });
+    if (child.status !== 0) {
+      console.error(`bench suite ${name} failed (exit ${child.status ?? child.signal})`);
+      process.exitCode = 1;
+    }
+  }
 }
 
 // bench/RESULTS.md: every suite's latest JSON, combined.
