@@ -19,7 +19,7 @@ describe('the built package', () => {
     }
   });
 
-  it('`s3lite check` (what npm start runs before the tuner lands) does real work and exits 0', () => {
+  it('`s3lite check`, the self-check of the core, does real work and exits 0', () => {
     const out = execFileSync(process.execPath, ['dist/cli/main.js', 'check', '--json'], { encoding: 'utf8' });
     const result = JSON.parse(out);
     expect(result.ok).toBe(true);

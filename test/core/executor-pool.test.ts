@@ -168,7 +168,10 @@ describe('ExecutorPool: retries', () => {
     delays.forEach((forAttempt, i) => {
       expect(forAttempt).toHaveLength(12);
       // attempt i waits a random time in [0, retryDelay * 2^i]
-      for (const d of forAttempt) expect(d).toBeGreaterThanOrEqual(0), expect(d).toBeLessThanOrEqual(8 * 2 ** i);
+      for (const d of forAttempt) {
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(8 * 2 ** i);
+      }
     });
     // Jitter: twelve waits of the last attempt are not all the same.
     expect(new Set(delays[3]).size).toBeGreaterThan(1);
