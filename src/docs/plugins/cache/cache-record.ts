@@ -34,3 +34,28 @@ export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
+
+/**
+ * Reads version tokens and (optionally) one entry from a record store by key.
+ * Every read is settled first, so each can remove its own damaged record; an
+ * entry that does not parse is dropped with `dropEntry` and the error rethrown.
+ */
+export async function readVersionsAndEntry<E>(
+  versionKeys: readonly string[],
+  entryKey: string | undefined,
+  readPayload: (key: string) => Promise<string | undefined>,
+  parse: (payload: string) => E,
+  dropEntry: (key: string) => Promise<unknown>,
+): Promise<{ versions: (string | undefined)[]; entry: E | undefined }> {
+  const keys = entryKey === undefined ? versionKeys : [...versionKeys, entryKey];
+  const payloads = await settleAll(keys.map(readPayload));
+  const versions = payloads.slice(0, versionKeys.length);
+  const payload = entryKey === undefined ? undefined : payloads[versionKeys.length];
+  if (payload === undefined) return { versions, entry: undefined };
+  try {
+    return { versions, entry: parse(payload) };
+  } catch (err) {
+    await dropEntry(entryKey as string);
+    throw err;
+  }
+}

@@ -12,7 +12,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
-import { decodeRecord, encodeRecord, hashKey, settleAll } from './cache-record.js';
+import { decodeRecord, encodeRecord, hashKey, readVersionsAndEntry } from './cache-record.js';
 
 export interface FilesystemDriverOptions {
   /** Where the files go (a sub-directory per database). @default <os tmpdir>/s3lite-cache */
@@ -53,19 +53,8 @@ export class FilesystemDriver implements CacheDriver {
     await this.sweep();
   }
 
-  async read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
-    const keys = entryKey === undefined ? versionKeys : [...versionKeys, entryKey];
-    // Settle every read first: each removes its own damaged file, so one failed lookup cleans them all.
-    const payloads = await settleAll(keys.map((key) => this.#readPayload(key)));
-    const versions = payloads.slice(0, versionKeys.length);
-    const payload = entryKey === undefined ? undefined : payloads[versionKeys.length];
-    if (payload === undefined) return { versions, entry: undefined };
-    try {
-      return { versions, entry: parseEntry(payload) };
-    } catch (err) {
-      await rm(this.#file(entryKey as string), { force: true });
-      throw err;
-    }
+  read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
+    return readVersionsAndEntry(versionKeys, entryKey, (key) => this.#readPayload(key), parseEntry, (key) => rm(this.#file(key), { force: true }));
   }
 
   async ensure(versions: readonly VersionWrite[]): Promise<string[]> {

@@ -12,7 +12,7 @@ import { ClosedError, ConflictError, NotFoundError } from '../../../core/errors.
 import { createClient } from '../../../storage/index.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
-import { decodeRecord, encodeRecord, hashKey, settleAll } from './cache-record.js';
+import { decodeRecord, encodeRecord, hashKey, readVersionsAndEntry } from './cache-record.js';
 
 export interface S3DriverOptions {
   /** Another store for the cache. @default the database's own store */
@@ -54,18 +54,8 @@ export class S3Driver implements CacheDriver {
     }
   }
 
-  async read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
-    const keys = entryKey === undefined ? versionKeys : [...versionKeys, entryKey];
-    const payloads = await settleAll(keys.map((key) => this.#readPayload(key)));
-    const versions = payloads.slice(0, versionKeys.length);
-    const payload = entryKey === undefined ? undefined : payloads[versionKeys.length];
-    if (payload === undefined) return { versions, entry: undefined };
-    try {
-      return { versions, entry: parseEntry(payload) };
-    } catch (err) {
-      await this.#delete(entryKey as string).catch(() => undefined);
-      throw err;
-    }
+  read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
+    return readVersionsAndEntry(versionKeys, entryKey, (key) => this.#readPayload(key), parseEntry, (key) => this.#delete(key).catch(() => undefined));
   }
 
   async ensure(versions: readonly VersionWrite[]): Promise<string[]> {
