@@ -12,13 +12,11 @@
  * beside ours instead.
  */
 import { createRequire } from 'node:module';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3db, type Resource } from '../../src/docs/index.js';
-import { createAgent } from '../../src/storage/http-client-options.js';
-import { resolveHttpClientOptions } from '../../src/storage/index.js';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rverConnectionStringFor, startS3rver } from '../../test/helpers/s3rver.js';
+import { s3rverConnectionStringFor, startS3rver } from '../../test/helpers/s3rver.js';
 import { peakRssMiB, type Cell, type SuiteReport } from '../lib/report.js';
+import { bareS3Client } from '../lib/bare-s3-client.js';
 
 const ATTRIBUTES = { customerId: 'string', status: 'string', amount: 'number', note: 'string|optional' };
 const STATUSES = ['pending', 'paid', 'shipped', 'closed'];
@@ -128,24 +126,10 @@ function s3dbInstalled(): boolean {
   }
 }
 
-function bareClient(endpoint: string, concurrency: number): S3Client {
-  const agent = createAgent('http:', resolveHttpClientOptions({}, concurrency, console));
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_SECRET_KEY },
-    maxAttempts: 1,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ httpAgent: agent, requestTimeout: 60_000 }),
-  });
-}
-
 /** Bare SDK PutObject rate with `concurrency` workers, same metadata and body shape as an insert. */
 async function barePutRate(endpoint: string, connectionString: string, concurrency: number, n: number): Promise<number> {
   const bucket = new URL(connectionString).pathname.split('/')[1] as string;
-  const client = bareClient(endpoint, concurrency);
+  const client = bareS3Client(endpoint, concurrency);
   const metadata = { 's-v': '1', '0': 'scustomer-123', '1': 'spaid', '2': 'n1234.56' };
   let next = 0;
   const start = performance.now();

@@ -7,15 +7,14 @@
  * s3rver is single-threaded and shares the machine with this process, so the
  * absolute figures measure s3rver; the ratio column is what matters (goal >= 95%).
  */
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, resolveHttpClientOptions, type ObjectStore } from '../../src/storage/index.js';
-import { createAgent } from '../../src/storage/http-client-options.js';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rverConnectionStringFor, startS3rver } from '../../test/helpers/s3rver.js';
+import { createClient, type ObjectStore } from '../../src/storage/index.js';
+import { s3rverConnectionStringFor, startS3rver } from '../../test/helpers/s3rver.js';
 import { opsPerSecond, type SuiteReport } from '../lib/report.js';
+import { bareS3Client } from '../lib/bare-s3-client.js';
 
 const CONCURRENCY = [1, 10, 50, 100];
 const ROUNDS = 12;
@@ -45,20 +44,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function bareClient(endpoint: string, concurrency: number): S3Client {
-  const agent = createAgent('http:', resolveHttpClientOptions({}, concurrency, console));
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_SECRET_KEY },
-    maxAttempts: 1,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ httpAgent: agent, requestTimeout: 60_000 }),
-  });
-}
-
 async function s3rverTables(report: SuiteReport): Promise<void> {
   const server = await startS3rver();
   try {
@@ -67,7 +52,7 @@ async function s3rverTables(report: SuiteReport): Promise<void> {
       const connectionString = await s3rverConnectionStringFor(server.endpoint);
       const bucket = new URL(connectionString).pathname.split('/')[1]!;
       const ours: ObjectStore = createClient(connectionString, { concurrency });
-      const bare = bareClient(server.endpoint, concurrency);
+      const bare = bareS3Client(server.endpoint, concurrency);
       for (let i = 0; i < HEAD_KEYS; i++) await ours.putObject({ key: `head/${i}`, body: BODY, metadata: METADATA });
 
       const put = {
