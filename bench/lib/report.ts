@@ -6,10 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, arch } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderTable as renderMarkdownTable, type Cell } from '../../src/cli/text-table.js';
+
+export type { Cell };
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-
-export type Cell = string | number | null;
 
 export interface BenchTable {
   title: string;
@@ -38,32 +39,13 @@ export function machineInfo() {
   };
 }
 
-function formatCell(cell: Cell): string {
-  if (cell === null) return '-';
-  if (typeof cell === 'number') {
-    if (!Number.isFinite(cell)) return String(cell);
-    if (Math.abs(cell) >= 1000) return Math.round(cell).toLocaleString('en-US');
-    if (Number.isInteger(cell)) return String(cell);
-    return cell.toFixed(Math.abs(cell) >= 10 ? 1 : 2);
-  }
-  return cell;
-}
-
-/** Renders a table as GitHub markdown (also readable in a terminal). */
+/** Renders a table as the CLI does (GitHub markdown), with its settings under the title. */
 export function renderTable(table: BenchTable): string {
-  const lines = [`### ${table.title}`, ''];
-  if (table.settings && Object.keys(table.settings).length > 0) {
-    const parts = Object.entries(table.settings).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    lines.push(`Settings: ${parts.join(', ')}`, '');
-  }
-  const cells = table.rows.map((row) => row.map(formatCell));
-  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  lines.push(line(table.columns));
-  lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of cells) lines.push(line(row));
-  for (const note of table.notes ?? []) lines.push('', `> ${note}`);
-  return lines.join('\n');
+  const body = renderMarkdownTable(table);
+  if (!table.settings || Object.keys(table.settings).length === 0) return body;
+  const parts = Object.entries(table.settings).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const [title, ...rest] = body.split('\n');
+  return [title, '', `Settings: ${parts.join(', ')}`, ...rest].join('\n');
 }
 
 /** Collects the tables of one suite, prints each as it is added, and writes JSON at the end. */
