@@ -1,0 +1,81 @@
+/**
+ * A write whose response is lost (the PUT took effect, the caller saw a
+ * transient error) is retried by the executor pool; the retry's condition
+ * then fails against the caller's own write. The write token (the revision
+ * in the body) tells the writer that the object is its own: no error, no
+ * second application.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StorageError } from '../../src/core/errors.js';
+import { S3db } from '../../src/docs/index.js';
+import { createClient } from '../../src/storage/index.js';
+import type { ObjectStore, PutObjectInput } from '../../src/storage/object-store.js';
+import { CountingStore } from './helpers.js';
+
+const OPS = 200;
+const LOSS_RATE = 0.1;
+
+/** Small seeded PRNG (mulberry32): the same responses are lost on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Performs every PUT, then drops the response of some of them as a broken connection would. */
+class LosingStore extends CountingStore {
+  losing = false;
+  lost = 0;
+  readonly #random: () => number;
+  constructor(inner: ObjectStore, seed: number) {
+    super(inner);
+    this.#random = seeded(seed);
+  }
+  override async putObject(input: PutObjectInput) {
+    const out = await super.putObject(input);
+    if (this.losing && this.#random() < LOSS_RATE) {
+      this.lost++;
+      throw new StorageError('socket hang up (response lost after the PUT took effect)', { retryable: true });
+    }
+    return out;
+  }
+}
+
+describe('lost responses', () => {
+  let db: S3db | undefined;
+  afterEach(async () => {
+    await db?.disconnect();
+    db = undefined;
+  });
+
+  it(`insert() and update() succeed exactly once when ${LOSS_RATE * 100}% of PUT responses are lost (${OPS} of each, memory://)`, async () => {
+    const store = new LosingStore(createClient(`memory://lost-${randomBytes(6).toString('hex')}/db`), 12);
+    db = new S3db({ client: store, logLevel: 'silent', executorPool: { retries: 3, retryDelay: 1 } });
+    await db.connect();
+    const items = await db.createResource({ name: 'items', attributes: { n: 'number', rev: 'number|optional' } });
+    // Stands for any change computed from the stored version: applied twice, it counts twice.
+    items.addHook('beforeUpdate', (data, { before }) => ({ ...data, rev: ((before?.rev as number | undefined) ?? 0) + 1 }));
+    store.losing = true;
+
+    const ids = Array.from({ length: OPS }, (_, i) => `item-${i}`);
+    const inserts = await Promise.allSettled(ids.map((id, i) => items.insert({ id, n: i })));
+    const lostOnInsert = store.lost;
+    const updates = await Promise.allSettled(ids.map((id, i) => items.update(id, { n: i * 10 })));
+    const lostOnUpdate = store.lost - lostOnInsert;
+    store.losing = false;
+
+    const docs = await Promise.all(ids.map((id) => items.get(id)));
+    const failed = { insert: inserts.filter((r) => r.status === 'rejected').length, update: updates.filter((r) => r.status === 'rejected').length };
+    const appliedTwice = docs.filter((doc) => doc.rev !== 1).length;
+    // The trial really lost responses on both kinds of write.
+    expect(lostOnInsert).toBeGreaterThan(5);
+    expect(lostOnUpdate).toBeGreaterThan(5);
+    expect({ failed, appliedTwice }).toEqual({ failed: { insert: 0, update: 0 }, appliedTwice: 0 });
+    expect(docs.map((doc) => doc.n)).toEqual(ids.map((_, i) => i * 10));
+  });
+});
