@@ -6,11 +6,13 @@
  * second application.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StorageError } from '../../src/core/errors.js';
 import { S3db } from '../../src/docs/index.js';
 import { createClient } from '../../src/storage/index.js';
 import type { ObjectStore, PutObjectInput } from '../../src/storage/object-store.js';
+import { startLossyProxy } from '../helpers/lossy-s3-proxy.js';
+import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rverConnectionStringFor } from '../helpers/s3rver.js';
 import { CountingStore } from './helpers.js';
 
 const OPS = 200;
@@ -46,36 +48,64 @@ class LosingStore extends CountingStore {
   }
 }
 
+interface Losses {
+  losing: boolean;
+  readonly lost: number;
+}
+
+/** 200 inserts then 200 updates with responses being lost; what went wrong, counted. */
+async function trial(db: S3db, losses: Losses) {
+  const items = await db.createResource({ name: 'items', attributes: { n: 'number', rev: 'number|optional' } });
+  // Stands for any change computed from the stored version: applied twice, it counts twice.
+  items.addHook('beforeUpdate', (data, { before }) => ({ ...data, rev: ((before?.rev as number | undefined) ?? 0) + 1 }));
+  losses.losing = true;
+  const ids = Array.from({ length: OPS }, (_, i) => `item-${i}`);
+  const inserts = await Promise.allSettled(ids.map((id, i) => items.insert({ id, n: i })));
+  const lostOnInsert = losses.lost;
+  const updates = await Promise.allSettled(ids.map((id, i) => items.update(id, { n: i * 10 })));
+  const lostOnUpdate = losses.lost - lostOnInsert;
+  losses.losing = false;
+
+  const docs = await Promise.all(ids.map((id) => items.get(id)));
+  // The trial really lost responses on both kinds of write.
+  expect(lostOnInsert).toBeGreaterThan(5);
+  expect(lostOnUpdate).toBeGreaterThan(5);
+  expect(docs.map((doc) => doc.n)).toEqual(ids.map((_, i) => i * 10));
+  return {
+    failed: { insert: inserts.filter((r) => r.status === 'rejected').length, update: updates.filter((r) => r.status === 'rejected').length },
+    appliedTwice: docs.filter((doc) => doc.rev !== 1).length,
+  };
+}
+
+const NOTHING_WRONG = { failed: { insert: 0, update: 0 }, appliedTwice: 0 };
+
 describe('lost responses', () => {
   let db: S3db | undefined;
+  const closers: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await db?.disconnect();
     db = undefined;
+    for (const close of closers.splice(0)) await close();
   });
 
   it(`insert() and update() succeed exactly once when ${LOSS_RATE * 100}% of PUT responses are lost (${OPS} of each, memory://)`, async () => {
     const store = new LosingStore(createClient(`memory://lost-${randomBytes(6).toString('hex')}/db`), 12);
     db = new S3db({ client: store, logLevel: 'silent', executorPool: { retries: 3, retryDelay: 1 } });
     await db.connect();
-    const items = await db.createResource({ name: 'items', attributes: { n: 'number', rev: 'number|optional' } });
-    // Stands for any change computed from the stored version: applied twice, it counts twice.
-    items.addHook('beforeUpdate', (data, { before }) => ({ ...data, rev: ((before?.rev as number | undefined) ?? 0) + 1 }));
-    store.losing = true;
-
-    const ids = Array.from({ length: OPS }, (_, i) => `item-${i}`);
-    const inserts = await Promise.allSettled(ids.map((id, i) => items.insert({ id, n: i })));
-    const lostOnInsert = store.lost;
-    const updates = await Promise.allSettled(ids.map((id, i) => items.update(id, { n: i * 10 })));
-    const lostOnUpdate = store.lost - lostOnInsert;
-    store.losing = false;
-
-    const docs = await Promise.all(ids.map((id) => items.get(id)));
-    const failed = { insert: inserts.filter((r) => r.status === 'rejected').length, update: updates.filter((r) => r.status === 'rejected').length };
-    const appliedTwice = docs.filter((doc) => doc.rev !== 1).length;
-    // The trial really lost responses on both kinds of write.
-    expect(lostOnInsert).toBeGreaterThan(5);
-    expect(lostOnUpdate).toBeGreaterThan(5);
-    expect({ failed, appliedTwice }).toEqual({ failed: { insert: 0, update: 0 }, appliedTwice: 0 });
-    expect(docs.map((doc) => doc.n)).toEqual(ids.map((_, i) => i * 10));
+    expect(await trial(db, store)).toEqual(NOTHING_WRONG);
   });
+
+  it(`the same through a lossy HTTP proxy in front of s3rver (${LOSS_RATE * 100}% of PUT responses dropped after the write)`, async () => {
+    const endpoint = new URL(inject('s3rverEndpoint'));
+    const connectionString = new URL(await s3rverConnectionStringFor(endpoint.origin, 'db'));
+    const bucket = connectionString.pathname.split('/')[1]!;
+    const direct = createClient(`http://${S3RVER_ACCESS_KEY}:${S3RVER_SECRET_KEY}@${endpoint.host}/${bucket}`);
+    const proxy = await startLossyProxy(endpoint.origin, bucket, direct, LOSS_RATE, seeded(12));
+    closers.push(() => proxy.close(), () => direct.close());
+    connectionString.host = new URL(proxy.endpoint).host;
+    db = new S3db({ connectionString: connectionString.href, logLevel: 'silent', executorPool: { retries: 3, retryDelay: 1 } });
+    await db.connect();
+    expect(db.capabilities.conditionalWrites).toBe(true);
+    expect(await trial(db, proxy)).toEqual(NOTHING_WRONG);
+  }, 120_000);
 });
