@@ -13,6 +13,7 @@ import { S3db } from '../../src/docs/index.js';
 import { FileStore } from '../../src/storage/index.js';
 
 const UPDATER = fileURLToPath(new URL('./fixtures/file-updater.ts', import.meta.url));
+const INSERTER = fileURLToPath(new URL('./fixtures/file-inserter.ts', import.meta.url));
 const HOLDER = fileURLToPath(new URL('./fixtures/file-lock-holder.ts', import.meta.url));
 const PROCESSES = 4;
 const UPDATES = 200;
@@ -48,6 +49,12 @@ describe('file:// with several processes', () => {
     await db.disconnect();
     // Each process saw its previous update still in place before every next one, and all last updates survived.
     expect({ lost, final: [doc.f0, doc.f1, doc.f2, doc.f3] }).toEqual({ lost: 0, final: Array(PROCESSES).fill(UPDATES) });
+  }, 240_000);
+
+  it(`${PROCESSES} processes creating the same ${UPDATES} keys with If-None-Match: * have exactly one winner per key`, async () => {
+    const children = Array.from({ length: PROCESSES }, (_, n) => child(INSERTER, [root, `p${n}`, String(UPDATES)]));
+    const reports = await Promise.all(children.map((proc) => firstMessage<{ won: number }>(proc)));
+    expect(reports.reduce((sum, report) => sum + report.won, 0)).toBe(UPDATES);
   }, 240_000);
 
   it('a process killed -9 while holding a key lock does not block the other processes', async () => {
