@@ -10,11 +10,12 @@
  * paused holder). It works across containers that share the volume, where a
  * lock named in a network namespace (an abstract unix socket) would not.
  *
- * Keys map to a fixed set of lock files (`.locks/NN.lock`), so the directory
+ * Keys map to a fixed set of lock files (`.locks/NNN.lock`), so the directory
  * never fills with one lock file per document; two keys of one stripe just
- * wait for each other. Each hold opens its own descriptor: these locks belong
- * to an open file description, so holders in one process exclude each other
- * too. Waiting polls with a short backoff (a blocking wait would hold a libuv
+ * wait for each other. Within the process, holders of one stripe queue on a
+ * promise chain (key-lock.ts) and wake at once; only the queue's head asks
+ * the OS, on a descriptor of its own, and polls with a short backoff while
+ * another process holds the stripe (a blocking wait would hold a libuv
  * thread, and a few of those could starve the holder's own file I/O).
  *
  * Limits: the directory must be on a filesystem whose locks all writers see
@@ -27,33 +28,36 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import fsx from 'fs-native-extensions';
+import { withKeyLock } from './key-lock.js';
 import { throwIfAborted } from './request-signal.js';
 
 const LOCK_DIR = '.locks';
-const STRIPES = 64;
+const STRIPES = 256;
 const MAX_WAIT_MS = 20;
 // Plain descriptors, not FileHandles: a FileHandle that becomes unreachable is closed by the GC, which would drop the lock.
 const openFd = promisify(open);
 const closeFd = promisify(close);
 
-/** Runs `fn` while holding the cross-process lock of `path` (an object file under `root`). */
-export async function withFileLock<T>(root: string, path: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  const fd = await acquire(root, path, signal);
-  try {
-    return await fn();
-  } finally {
-    try {
-      fsx.unlock(fd);
-    } finally {
-      await closeFd(fd);
-    }
-  }
-}
-
-async function acquire(root: string, path: string, signal: AbortSignal | undefined): Promise<number> {
+/** Runs `fn` while holding the lock of `path` (an object file under `root`) in this process and across processes. */
+export function withFileLock<T>(root: string, path: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   // Relative to the root: processes reaching the directory by different paths (symlinks, mounts) agree.
   const stripe = createHash('sha1').update(relative(root, path)).digest().readUInt32BE(0) % STRIPES;
-  const lockFile = join(root, LOCK_DIR, `${String(stripe).padStart(2, '0')}.lock`);
+  const lockFile = join(root, LOCK_DIR, `${String(stripe).padStart(3, '0')}.lock`);
+  return withKeyLock(lockFile, async () => {
+    const fd = await acquire(root, lockFile, signal);
+    try {
+      return await fn();
+    } finally {
+      try {
+        fsx.unlock(fd);
+      } finally {
+        await closeFd(fd);
+      }
+    }
+  });
+}
+
+async function acquire(root: string, lockFile: string, signal: AbortSignal | undefined): Promise<number> {
   let fd: number;
   try {
     fd = await openFd(lockFile, 'a');

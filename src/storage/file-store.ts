@@ -14,7 +14,6 @@ import { DIR_SUFFIX, OBJECT_SUFFIX, SEGMENT_FILE, segmentName } from './file-key
 import { FileKeySource, isMissing, readObjectHead } from './file-key-source.js';
 import { decodeHeader, encodeHeader, type FileObjectHeader } from './file-object-format.js';
 import { withFileLock } from './file-lock.js';
-import { withKeyLock } from './key-lock.js';
 import { listPage } from './list-page.js';
 import { md5Etag } from './etag.js';
 import { checkContentType, checkKey, normalizeMetadata, toBuffer } from './metadata-rules.js';
@@ -120,13 +119,11 @@ export class FileStore implements ObjectStore {
     });
   }
 
-  /** The key's lock in this process, then across processes: the check and the rename see no other write between. */
+  /** The key's lock, in this process and across processes: the check and the rename see no other write between. */
   #locked<T>(location: Location, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    return withKeyLock(location.file, () =>
-      withFileLock(this.#root, location.file, fn, signal).catch((err: unknown) => {
-        throw err instanceof S3liteError ? err : storageError(err, location.file);
-      }),
-    );
+    return withFileLock(this.#root, location.file, fn, signal).catch((err: unknown) => {
+      throw err instanceof S3liteError ? err : storageError(err, location.file);
+    });
   }
 
   /** Temp file + fsync + rename + fsync of the directory: after a crash the object is either old or new, never partial. */
