@@ -1,5 +1,5 @@
 /**
- * A conditional PUT that survives a lost response.
+ * Conditional PUTs and DELETEs that survive a lost response.
  *
  * When a PUT takes effect but its response is lost (broken connection,
  * timeout), the executor pool retries it, and the retry's `If-None-Match: *`
@@ -12,13 +12,19 @@
  * a retried attempt ends in a failed condition, the object is read back; if
  * its body is ours, the earlier attempt succeeded and so did the write.
  *
- * Limit: if another writer replaced the object after our lost-response write
+ * A delete leaves no token: when its retry fails (the version is gone, or a
+ * condition on a missing key), a HEAD that finds the key missing means the
+ * version we read is deleted, which is all the delete promised.
+ *
+ * Limits: if another writer replaced the object after our lost-response write
  * and before the read-back, the write is reported as the conflict (an insert
- * as "already exists", an update re-applies on the newer version).
+ * as "already exists", an update re-applies on the newer version). A delete
+ * whose lost-response attempt never arrived, while another process deleted
+ * the same version, is reported as done by both.
  */
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import { toBuffer } from '../storage/metadata-rules.js';
-import type { ObjectStore, PutObjectInput, PutObjectOutput } from '../storage/object-store.js';
+import type { DeleteObjectInput, ObjectStore, PutObjectInput, PutObjectOutput } from '../storage/object-store.js';
 
 export type RunAttempts = <T>(fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
@@ -39,3 +45,21 @@ export async function putConditionally(store: ObjectStore, run: RunAttempts, inp
   }
 }
 
+
+/** `store.deleteObject(input)` through `run`; a failed retry that finds the key gone is a success. */
+export async function deleteConditionally(store: ObjectStore, run: RunAttempts, input: Omit<DeleteObjectInput, 'signal'>): Promise<void> {
+  let attempts = 0;
+  try {
+    await run((signal) => {
+      attempts++;
+      return store.deleteObject({ ...input, signal });
+    });
+  } catch (err) {
+    if (!(err instanceof ConflictError || err instanceof NotFoundError) || attempts < 2) throw err;
+    const gone = await run((signal) => store.headObject({ key: input.key, signal })).then(
+      () => false,
+      (headError: unknown) => headError instanceof NotFoundError,
+    );
+    if (!gone) throw err;
+  }
+}

@@ -11,7 +11,7 @@
 import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isPlainObject } from './codec.js';
-import { putConditionally } from './conditional-writes.js';
+import { deleteConditionally, putConditionally } from './conditional-writes.js';
 import type { DocumentCodec, Document } from './document-codec.js';
 import { assertValidId, generateId, type DocumentKeys } from './document-keys.js';
 import type { ResolvedConfig } from './resource-config.js';
@@ -109,7 +109,7 @@ export class DocumentWriter {
       const { doc: before, etag } = await this.#d.read(id, options);
       await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this.#d.resource, id, before });
       try {
-        await this.#d.run((signal) => this.#d.store.deleteObject({ key, ifMatch: etag, signal }), options);
+        await deleteConditionally(this.#d.store, (fn) => this.#d.run(fn, options), { key, ifMatch: etag });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (attempt >= attempts) {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StorageError } from '../../src/core/errors.js';
 import { S3db } from '../../src/docs/index.js';
 import { createClient } from '../../src/storage/index.js';
-import type { ObjectStore, PutObjectInput } from '../../src/storage/object-store.js';
+import type { DeleteObjectInput, ObjectStore, PutObjectInput } from '../../src/storage/object-store.js';
 import { startLossyProxy } from '../helpers/lossy-s3-proxy.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rverConnectionStringFor } from '../helpers/s3rver.js';
 import { CountingStore } from './helpers.js';
@@ -29,7 +29,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** Performs every PUT, then drops the response of some of them as a broken connection would. */
+/** Performs every PUT and DELETE, then drops the response of some of them as a broken connection would. */
 class LosingStore extends CountingStore {
   losing = false;
   lost = 0;
@@ -45,6 +45,13 @@ class LosingStore extends CountingStore {
       throw new StorageError('socket hang up (response lost after the PUT took effect)', { retryable: true });
     }
     return out;
+  }
+  override async deleteObject(input: DeleteObjectInput) {
+    await super.deleteObject(input);
+    if (this.losing && this.#random() < LOSS_RATE) {
+      this.lost++;
+      throw new StorageError('socket hang up (response lost after the DELETE took effect)', { retryable: true });
+    }
   }
 }
 
@@ -65,19 +72,28 @@ async function trial(db: S3db, losses: Losses) {
   const updates = await Promise.allSettled(ids.map((id, i) => items.update(id, { n: i * 10 })));
   const lostOnUpdate = losses.lost - lostOnInsert;
   losses.losing = false;
-
   const docs = await Promise.all(ids.map((id) => items.get(id)));
-  // The trial really lost responses on both kinds of write.
+
+  losses.losing = true;
+  const deletes = await Promise.allSettled(ids.map((id) => items.delete(id)));
+  const lostOnDelete = losses.lost - lostOnInsert - lostOnUpdate;
+  losses.losing = false;
+  const left = await items.count();
+
+  // The trial really lost responses on every kind of write.
   expect(lostOnInsert).toBeGreaterThan(5);
   expect(lostOnUpdate).toBeGreaterThan(5);
+  expect(lostOnDelete).toBeGreaterThan(5);
   expect(docs.map((doc) => doc.n)).toEqual(ids.map((_, i) => i * 10));
+  const rejected = (results: PromiseSettledResult<unknown>[]) => results.filter((r) => r.status === 'rejected').length;
   return {
-    failed: { insert: inserts.filter((r) => r.status === 'rejected').length, update: updates.filter((r) => r.status === 'rejected').length },
+    failed: { insert: rejected(inserts), update: rejected(updates), delete: rejected(deletes) },
     appliedTwice: docs.filter((doc) => doc.rev !== 1).length,
+    left,
   };
 }
 
-const NOTHING_WRONG = { failed: { insert: 0, update: 0 }, appliedTwice: 0 };
+const NOTHING_WRONG = { failed: { insert: 0, update: 0, delete: 0 }, appliedTwice: 0, left: 0 };
 
 describe('lost responses', () => {
   let db: S3db | undefined;
@@ -88,14 +104,14 @@ describe('lost responses', () => {
     for (const close of closers.splice(0)) await close();
   });
 
-  it(`insert() and update() succeed exactly once when ${LOSS_RATE * 100}% of PUT responses are lost (${OPS} of each, memory://)`, async () => {
+  it(`insert() and update() and delete() succeed exactly once when ${LOSS_RATE * 100}% of write responses are lost (${OPS} of each, memory://)`, async () => {
     const store = new LosingStore(createClient(`memory://lost-${randomBytes(6).toString('hex')}/db`), 12);
     db = new S3db({ client: store, logLevel: 'silent', executorPool: { retries: 3, retryDelay: 1 } });
     await db.connect();
     expect(await trial(db, store)).toEqual(NOTHING_WRONG);
   });
 
-  it(`the same through a lossy HTTP proxy in front of s3rver (${LOSS_RATE * 100}% of PUT responses dropped after the write)`, async () => {
+  it(`the same through a lossy HTTP proxy in front of s3rver (${LOSS_RATE * 100}% of PUT and DELETE responses dropped after the write)`, async () => {
     const endpoint = new URL(inject('s3rverEndpoint'));
     const connectionString = new URL(await s3rverConnectionStringFor(endpoint.origin, 'db'));
     const bucket = connectionString.pathname.split('/')[1]!;

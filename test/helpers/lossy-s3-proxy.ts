@@ -1,12 +1,13 @@
 /**
  * An HTTP proxy in front of s3rver for lost-response trials.
  *
- * - It enforces `If-None-Match: *` and `If-Match` on PUTs (s3rver ignores
- *   them) with a HEAD of the key before forwarding, as S3 would answer: 412.
- *   Not atomic: enough for trials where one writer at a time touches a key.
- * - While `losing`, it forwards a PUT, waits for s3rver's answer (the write
- *   took effect), then drops the connection instead of relaying the response,
- *   for a seeded share of PUTs.
+ * - It enforces `If-None-Match: *` and `If-Match` on PUTs and DELETEs
+ *   (s3rver ignores them) with a HEAD of the key before forwarding, as S3
+ *   would answer: 412. Not atomic: enough for trials where one writer at a
+ *   time touches a key.
+ * - While `losing`, it forwards a PUT or DELETE, waits for s3rver's answer
+ *   (the write took effect), then drops the connection instead of relaying
+ *   the response, for a seeded share of them.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,7 @@ export interface LossyProxy {
   /** `http://127.0.0.1:PORT` */
   endpoint: string;
   losing: boolean;
-  /** PUT responses dropped so far. */
+  /** PUT and DELETE responses dropped so far. */
   readonly lost: number;
   close(): Promise<void>;
 }
@@ -51,8 +52,8 @@ export async function startLossyProxy(upstream: string, bucket: string, bucketSt
   const server = createServer((req, res) => {
     const ifMatch = req.headers['if-match'];
     const ifNoneMatch = req.headers['if-none-match'];
-    const isPut = req.method === 'PUT' && req.headers['x-amz-copy-source'] === undefined;
-    if (!isPut) return forward(req, res, false);
+    const isWrite = (req.method === 'PUT' && req.headers['x-amz-copy-source'] === undefined) || req.method === 'DELETE';
+    if (!isWrite) return forward(req, res, false);
     const drop = state.losing && random() < lossRate;
     if (ifMatch === undefined && ifNoneMatch === undefined) return forward(req, res, drop);
     const path = new URL(req.url ?? '/', 'http://proxy').pathname;
