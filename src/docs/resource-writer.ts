@@ -11,6 +11,7 @@
 import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isPlainObject } from './codec.js';
+import { deleteConditionally, putConditionally } from './conditional-writes.js';
 import type { DocumentCodec, Document } from './document-codec.js';
 import { assertValidId, generateId, type DocumentKeys } from './document-keys.js';
 import type { ResolvedConfig } from './resource-config.js';
@@ -108,7 +109,7 @@ export class DocumentWriter {
       const { doc: before, etag } = await this.#d.read(id, options);
       await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this.#d.resource, id, before });
       try {
-        await this.#d.run((signal) => this.#d.store.deleteObject({ key, ifMatch: etag, signal }), options);
+        await deleteConditionally(this.#d.store, (fn) => this.#d.run(fn, options), { key, ifMatch: etag });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (attempt >= attempts) {
@@ -129,11 +130,8 @@ export class DocumentWriter {
   async #put(id: string, data: Record<string, unknown>, condition: { ifMatch?: string; ifNoneMatch?: '*' }, options: CallOptions): Promise<{ doc: Document; etag: string }> {
     const encoded = this.#d.codec.encode(id, data, (size, limit) => this.#d.emit('exceedsLimit', { id, size, limit, behavior: this.#d.config.definition.behavior }));
     const key = this.#d.keys.key(id);
-    const { etag } = await this.#d.run(
-      (signal) =>
-        this.#d.store.putObject({ key, body: encoded.body, metadata: encoded.metadata, contentType: encoded.contentType, ...condition, signal }),
-      options,
-    ).catch((err: unknown) => {
+    const input = { key, body: encoded.body, metadata: encoded.metadata, contentType: encoded.contentType, ...condition };
+    const { etag } = await putConditionally(this.#d.store, (fn) => this.#d.run(fn, options), input).catch((err: unknown) => {
       if (err instanceof ConflictError && condition.ifNoneMatch) {
         throw new ConflictError(`${this.#d.config.name}/${id} already exists: use update, replace or upsert to change it`, { cause: err, details: { resource: this.#d.config.name, id } });
       }

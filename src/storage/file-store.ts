@@ -2,8 +2,9 @@
  * file:///path: the memory:// semantics on disk. Each object is one file
  * (header + body, see file-object-format.ts) at a path derived from its key
  * (see file-key-codec.ts). Every write is crash-safe: temp file, fsync,
- * rename, fsync of the directory. Conditional writes are atomic within one
- * process (per-key lock); do not write one directory from two processes.
+ * rename, fsync of the directory. Every write of a key holds its lock (in
+ * process, then an OS lock shared with other processes, see file-lock.ts), so
+ * conditional writes stay atomic with several processes on one directory.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { AbortError, ConflictError, NotFoundError, S3liteError, StorageError } f
 import { DIR_SUFFIX, OBJECT_SUFFIX, SEGMENT_FILE, segmentName } from './file-key-codec.js';
 import { FileKeySource, isMissing, readObjectHead } from './file-key-source.js';
 import { decodeHeader, encodeHeader, type FileObjectHeader } from './file-object-format.js';
-import { withKeyLock } from './key-lock.js';
+import { withFileLock } from './file-lock.js';
 import { listPage } from './list-page.js';
 import { md5Etag } from './etag.js';
 import { checkContentType, checkKey, normalizeMetadata, toBuffer } from './metadata-rules.js';
@@ -100,7 +101,7 @@ export class FileStore implements ObjectStore {
     const contentType = checkContentType(input.contentType);
     const body = toBuffer(input.body);
     const etag = md5Etag(body);
-    return withKeyLock(location.file, async () => {
+    return this.#locked(location, input.signal, async () => {
       if (input.ifMatch !== undefined || input.ifNoneMatch !== undefined) {
         const current = await this.#readHeader(location, input.key);
         if (input.ifNoneMatch === '*' && current !== undefined) {
@@ -115,6 +116,13 @@ export class FileStore implements ObjectStore {
       const header = encodeHeader({ key: input.key, etag, contentType, metadata, lastModified: Date.now() });
       await this.#writeAtomically(location, [header, body], input.signal);
       return { etag };
+    });
+  }
+
+  /** The key's lock, in this process and across processes: the check and the rename see no other write between. */
+  #locked<T>(location: Location, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(this.#root, location.file, fn, signal).catch((err: unknown) => {
+      throw err instanceof S3liteError ? err : storageError(err, location.file);
     });
   }
 
@@ -198,7 +206,7 @@ export class FileStore implements ObjectStore {
 
   /** Removes the object file; false when there was none (S3 deletes of missing keys succeed). */
   async #unlink(location: Location, key: string, ifMatch?: string): Promise<boolean> {
-    return withKeyLock(location.file, async () => {
+    return this.#locked(location, undefined, async () => {
       if (ifMatch !== undefined) {
         const current = await this.#readHeader(location, key);
         if (current?.header.etag !== ifMatch) {
@@ -277,7 +285,7 @@ export class FileStore implements ObjectStore {
       metadata: metadata ?? source.metadata,
       lastModified: Date.now(),
     });
-    await withKeyLock(to.file, () => this.#writeAtomically(to, [header, source.body], input.signal));
+    await this.#locked(to, input.signal, () => this.#writeAtomically(to, [header, source.body], input.signal));
     return { etag: source.etag };
   }
 

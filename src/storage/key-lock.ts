@@ -1,7 +1,7 @@
 /**
- * Serialises operations on one path within the process, so a file://
- * conditional write's check and rename happen with no other write between.
- * Shared by every FileStore (two stores on one directory share the locks).
+ * Serialises operations on one path within the process: file-lock.ts queues
+ * the holders of one lock file here, so they wake at once when it is released
+ * and only the head of the queue asks the OS (which excludes other processes).
  */
 const tails = new Map<string, Promise<void>>();
 

@@ -58,7 +58,7 @@ describe('FileStore', () => {
     await store.putObject({ key: 'a/b/c', body: 'v' });
     await store.putObject({ key: 'keep', body: 'v' });
     await store.deleteObject({ key: 'a/b/c' });
-    expect(readdirSync(root).sort()).toEqual(['.tmp', 'keep!o']);
+    expect(readdirSync(root).sort()).toEqual(['.locks', '.tmp', 'keep!o']);
     await store.putObject({ key: 'x/1', body: 'v' });
     await store.deleteObjects({ keys: ['x/1'] });
     expect((await store.listObjects({ delimiter: '/' })).commonPrefixes).toEqual([]);
@@ -79,6 +79,6 @@ describe('FileStore', () => {
     mkdirSync(join(root, 'foreign'));
     await store.clear();
     expect(await listKeys(store)).toEqual([]);
-    expect(readdirSync(root).sort()).toEqual(['.tmp', 'foreign']);
+    expect(readdirSync(root).sort()).toEqual(['.locks', '.tmp', 'foreign']);
   });
 });
