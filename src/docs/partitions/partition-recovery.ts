@@ -118,7 +118,9 @@ export class PartitionRecovery {
     if (this.#stopped) return;
     try {
       const found: OpenIntent[] = [];
+      const listed = new Set<string>();
       for await (const object of this.#log.list(options)) {
+        listed.add(object.key);
         if (this.#log.isOwn(object.key) || this.#open.has(object.key)) continue;
         found.push({ key: object.key, id: idOfKey(object.key) ?? '', keys: [], writtenAt: object.lastModified.getTime(), readAt: 0, busy: false });
       }
@@ -134,6 +136,8 @@ export class PartitionRecovery {
           this.#open.set(intent.key, intent);
         }),
       );
+      // Intents gone from the store since an earlier scan: their writers finished.
+      for (const intent of this.#open.values()) if (!intent.busy && !listed.has(intent.key)) this.#open.delete(intent.key);
       this.#unknown = false;
     } catch (err) {
       this.#unknown = true;
