@@ -294,6 +294,8 @@ export class S3db extends EventEmitter {
       }
     }
     const resource = new Resource(this.#runtime(), resolved, { version: entry.currentVersion, mapping: entry.mapping, legacyFields });
+    // A replaced version stops looking for intents: the new one does.
+    this.resources[resolved.name]?.closePartitions();
     this.resources[resolved.name] = resource;
     this.#hashes.set(resolved.name, resolved.hash);
     this.#unavailable.delete(resolved.name);

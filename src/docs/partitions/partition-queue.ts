@@ -230,10 +230,11 @@ export class PartitionQueue {
     };
     try {
       await (job.observed ? this.#host.call('syncPartitionRefs', [id, { keys: [...job.deletes, ...job.puts, ...job.candidates] }], work) : work());
-      for (const w of job.waiters.splice(0)) w.resolve();
-      // The references are written: the intents may go. One that cannot be deleted only costs a needless recovery later.
+      // The references are written: the intents may go (before the write resolves, so a write leaves nothing behind).
+      // One that cannot be deleted only costs a needless recovery later.
       await Promise.all(job.intents.map((key) => this.#intents.remove(key, options).catch(() => this.#intents.release(key))));
       this.#finish(id);
+      for (const w of job.waiters) w.resolve();
     } catch (err) {
       this.#fail(id, job, err instanceof Error ? err : new Error(String(err)));
     } finally {

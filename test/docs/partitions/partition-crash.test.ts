@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src/core/errors.js';
 import { S3db, type Resource } from '../../../src/docs/index.js';
-import type { ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
+import type { ListObjectsInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
 import { CountingStore } from '../helpers.js';
 import { CRASH_DEFINITION, CRASH_STATUSES } from './fixtures/partition-crash-definition.js';
 import { GatedStore, openOn, referenceKeys } from './fixtures.js';
@@ -201,6 +201,35 @@ describe('partition intents of writers that stop or hang', () => {
       expect(await intentKeys(t.store.inner)).toEqual([]);
       const verified = await orders.verifyPartitions();
       expect(verified.missing.length + verified.stale.length).toBe(0);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  /** Fails every LIST of the intents while `failing`. */
+  class BlindStore extends CountingStore {
+    failing = true;
+    override listObjects(input?: ListObjectsInput) {
+      if (this.failing && input?.prefix?.includes('/partition-intent/')) return Promise.reject(new StorageError('injected: LIST denied', { retryable: false, statusCode: 403 }));
+      return super.listObjects(input);
+    }
+  }
+
+  it('when the intents cannot be listed, connect still works, partitionError fires, the stats say so and query() scans until a listing succeeds', async () => {
+    const t = await openOn((inner) => new BlindStore(inner));
+    try {
+      const errors: unknown[] = [];
+      t.db.on('resourceCreated', (resource: Resource) => resource.on('partitionError', (e) => errors.push(e)));
+      const orders = await t.db.createResource(definition);
+      expect(errors).toHaveLength(1);
+      expect(orders.partitionStats().intents).toBe(1);
+      await orders.insert({ id: 'a', status: 'open' });
+      await orders.flushPartitions();
+      // Damage nobody recorded: only a scan still finds `a`.
+      await t.store.inner.deleteObject({ key: ref('open', 'a') });
+      expect(sortedIds(await orders.query({ status: 'open' }))).toEqual(['a']);
+      t.store.failing = false;
+      expect(await orders.recoverPartitions()).toMatchObject({ intents: 0, recovered: 0 });
     } finally {
       await t.cleanup();
     }
