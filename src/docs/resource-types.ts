@@ -44,7 +44,8 @@ export interface PartitionQueueConfig {
   /**
    * Age in ms after which an intent another process left in storage is taken
    * as abandoned by a crashed writer and recovered. Longer than any write
-   * takes plus the clock skew between processes and the store. @default 60000
+   * takes plus the clock skew between processes and the store. Intents of
+   * dead processes of this machine are recovered at once. @default 300000
    */
   recoveryGrace?: number;
 }

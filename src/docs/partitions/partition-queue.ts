@@ -32,12 +32,13 @@ export interface PartitionQueueOptions {
    * Age in ms after which an intent left in the store by another process (or
    * an earlier run) is taken as abandoned and recovered. It must exceed the
    * longest a live writer takes from its intent to its document write (and
-   * the clock skew between writers and the store). @default 60000
+   * the clock skew between writers and the store). Intents of dead processes
+   * of this machine are recovered at once. @default 300000 (5 minutes)
    */
   recoveryGrace: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined, recoveryGrace: 60_000 };
+export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined, recoveryGrace: 300_000 };
 
 /**
  * A `move` that deletes keys and was queued longer than this runs as a

@@ -7,8 +7,9 @@
  *
  * `scan()` runs when the resource opens (connect() or createResource() wait
  * for the listing, not for the repairs) and on `recoverPartitions()`. An
- * intent older than `recoveryGrace` (by its LastModified) belongs to a writer
- * that stopped: its document gets a reconcile pass through the queue
+ * intent whose writer is a dead process of this machine, or older than
+ * `recoveryGrace` (by its LastModified), belongs to a writer that stopped:
+ * its document gets a reconcile pass through the queue
  * (re-read, delete every named key the document does not want, put every
  * key it wants), then the intent is deleted. A younger one may belong to a
  * live writer: it is looked at again when it comes of age, one HEAD first
@@ -23,7 +24,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { CallOptions } from '../resource-types.js';
 import type { PartitionHost } from './partition-host.js';
-import type { Intent, IntentLog } from './partition-intents.js';
+import { isDeadWriter, type Intent, type IntentLog } from './partition-intents.js';
 import { idOfKey, type PartitionSet } from './partition-keys.js';
 import type { PartitionQueue } from './partition-queue.js';
 
@@ -35,6 +36,8 @@ interface OpenIntent extends Intent {
   writtenAt: number;
   /** When this process read it. */
   readAt: number;
+  /** Its writer is a dead process of this machine: no grace. */
+  orphan: boolean;
   /** Handed to the queue (or being checked): not started twice. */
   busy: boolean;
 }
@@ -122,7 +125,7 @@ export class PartitionRecovery {
       for await (const object of this.#log.list(options)) {
         listed.add(object.key);
         if (this.#log.isOwn(object.key) || this.#open.has(object.key)) continue;
-        found.push({ key: object.key, id: idOfKey(object.key) ?? '', keys: [], writtenAt: object.lastModified.getTime(), readAt: 0, busy: false });
+        found.push({ key: object.key, id: idOfKey(object.key) ?? '', keys: [], writtenAt: object.lastModified.getTime(), readAt: 0, orphan: false, busy: false });
       }
       // One GET per intent (the pool bounds how many run at once).
       await Promise.all(
@@ -131,6 +134,7 @@ export class PartitionRecovery {
           if (!stored) return; // its writer finished meanwhile
           intent.id = stored.id;
           intent.readAt = Date.now();
+          intent.orphan = isDeadWriter(stored.writer);
           // Only reference keys of this document: a damaged body cannot make recovery delete anything else.
           intent.keys = stored.keys.filter((key) => idOfKey(key) === stored.id && this.#partitions.partitionOfKey(key) !== undefined);
           this.#open.set(intent.key, intent);
@@ -155,7 +159,7 @@ export class PartitionRecovery {
     let next = Number.POSITIVE_INFINITY;
     for (const intent of this.#open.values()) {
       if (intent.busy) continue;
-      const due = intent.writtenAt + this.#grace;
+      const due = intent.orphan ? 0 : intent.writtenAt + this.#grace;
       // One that came of age after it was read may have been finished by its writer since: looked at first.
       if (due <= now) this.#track(this.#recover(intent, due > intent.readAt));
       else next = Math.min(next, due);
