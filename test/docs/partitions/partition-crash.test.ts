@@ -5,13 +5,14 @@
  * reconnect: the damage is reported at once (partitionStats().intents,
  * query() scans, partition lists still complete) and recovery repairs it.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src/core/errors.js';
 import { S3db, type Resource } from '../../../src/docs/index.js';
+import { isDeadWriter, thisWriter } from '../../../src/docs/partitions/partition-intents.js';
 import { createClient } from '../../../src/storage/index.js';
 import type { KeyInput, ListObjectsInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
 import { CountingStore } from '../helpers.js';
@@ -144,6 +145,22 @@ describe('partition references after kill -9 (file://, real writer processes)', 
     expect(verified.missing).toEqual([]);
     expect(verified.stale).toEqual([]);
   }, 120_000);
+});
+
+describe('telling a dead writer from a live one', () => {
+  it('a live process of this machine is alive, the same pid after kill -9 is dead, another machine or this process is never called dead', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const writer = { ...thisWriter(), pid: child.pid as number };
+    expect(isDeadWriter(writer)).toBe(false);
+    expect(isDeadWriter(thisWriter())).toBe(false);
+    child.kill('SIGKILL');
+    await exited;
+    expect(isDeadWriter(writer)).toBe(true);
+    expect(isDeadWriter({ ...writer, host: `elsewhere-${writer.host}` })).toBe(false);
+    expect(isDeadWriter({ ...writer, ns: 'pid:[1]' })).toBe(false);
+    expect(isDeadWriter(undefined)).toBe(false);
+  });
 });
 
 describe('partition intents of writers that stop or hang', () => {
