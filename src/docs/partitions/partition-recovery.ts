@@ -31,6 +31,14 @@ import type { PartitionQueue } from './partition-queue.js';
 /** Delay before a failed listing is tried again. */
 const RESCAN_AFTER_FAILURE_MS = 5_000;
 
+/**
+ * A dead writer's last requests may still be on the wire to a network store
+ * and land after its death (a DELETE of its document landing after recovery
+ * re-put the references would leave them stale): its intents wait this long
+ * after they are found. Local stores die with their writer: no wait.
+ */
+const NETWORK_SETTLE_MS = 10_000;
+
 interface OpenIntent extends Intent {
   /** LastModified of the intent, ms. */
   writtenAt: number;
@@ -55,6 +63,8 @@ export class PartitionRecovery {
   #grace: number;
   readonly #open = new Map<string, OpenIntent>();
   readonly #running = new Set<Promise<void>>();
+  /** flush() callers waiting for dead writers' intents to settle. */
+  readonly #waiters: (() => void)[] = [];
   #recovered = 0;
   /** The last listing failed: what is in the store is unknown. */
   #unknown = false;
@@ -105,16 +115,30 @@ export class PartitionRecovery {
     return this.#scanning;
   }
 
-  /** Resolves when the recoveries started so far are done (their reference work may still be queued). */
+  /**
+   * Resolves when the recoveries started so far are done (their reference
+   * work may still be queued), dead writers' intents included (they start
+   * within seconds); live writers' intents are not waited for.
+   */
   async flush(): Promise<void> {
     await this.#scanning;
-    while (this.#running.size > 0) await Promise.all(this.#running);
+    for (;;) {
+      if (this.#running.size > 0) {
+        await Promise.all(this.#running);
+        continue;
+      }
+      if (this.#stopped || ![...this.#open.values()].some((i) => i.orphan && !i.busy)) return;
+      // Someone waits for the timer: it may keep the process alive now.
+      this.#timer?.ref();
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
   }
 
   /** No more timers or scans (the database disconnects). */
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
   async #scan(options: CallOptions): Promise<void> {
@@ -157,14 +181,16 @@ export class PartitionRecovery {
     if (this.#stopped) return;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
+    const settle = this.#host.store.kind === 'file' || this.#host.store.kind === 'memory' ? 0 : NETWORK_SETTLE_MS;
     for (const intent of this.#open.values()) {
       if (intent.busy) continue;
-      const due = intent.orphan ? 0 : intent.writtenAt + this.#grace;
+      const due = intent.orphan ? intent.readAt + settle : intent.writtenAt + this.#grace;
       // One that came of age after it was read may have been finished by its writer since: looked at first.
       if (due <= now) this.#track(this.#recover(intent, due > intent.readAt));
       else next = Math.min(next, due);
     }
     if (next !== Number.POSITIVE_INFINITY) this.#schedule(next, false);
+    for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
   #schedule(at: number, rescan: boolean): void {
