@@ -13,7 +13,7 @@ const EXPECTED: Record<string, RegExp> = {
   'docs-memory-client.mjs': /rejected like S3 would: true[\s\S]*after clear\(\): 0 documents/,
   'docs-cache-plugin.mjs': /after update: \{ id: 'global-settings', value: 'v2' \}\n5 gets, then a get after the update: 4 hits, 2 misses/,
   'docs-partitions.mjs':
-    /query\(\{ status: 'pending' \}\): 100 orders, \d+ requests[\s\S]*list\(\{ partition: 'byStatus', partitionValues: \{ status: 'pending' \} \}\): 100 orders, \d+ requests\nscan without partitions: 100 orders, \d+ requests\nsame documents: true\nbyDate 2024-01-01: 100 orders\npartition stats: \{ pending: 0, failed: 0, retried: 0 \}/,
+    /query\(\{ status: 'pending' \}\): 100 orders, \d+ requests[\s\S]*list\(\{ partition: 'byStatus', partitionValues: \{ status: 'pending' \} \}\): 100 orders, \d+ requests\nscan without partitions: 100 orders, \d+ requests\nsame documents: true\nbyDate 2024-01-01: 100 orders\npartition stats: \{ pending: 0, failed: 0, retried: 0, intents: 0, recovered: 0 \}/,
   'docs-memoizer.mjs': /100 calls, 1 load/,
   'events-profiles.mjs': /query-optimized: \d+ events\/s[\s\S]*\{ cmd: true \} -> correlation_id, causation_id, cmd/,
   'events-caching.mjs': /transaction after a write: 2 event\(s\)/,

@@ -152,6 +152,8 @@ export class S3db extends EventEmitter {
       this.#store = store;
       this.#catalogue = catalogue;
       this.#restore(data);
+      // Each resource with partitions lists the intents crashed writers left (its repairs go on in the background).
+      await Promise.all(Object.values(this.resources).map((resource) => resource.partitionsOpened()));
       this.#connected = true;
     } catch (err) {
       if (!client) await store.close().catch(() => undefined);
@@ -166,6 +168,7 @@ export class S3db extends EventEmitter {
     if (this.#connecting) await this.#connecting.catch(() => undefined);
     if (!this.#connected) return;
     // Queued partition references are written before plugins stop (a cache must see them) and the pool closes.
+    for (const resource of Object.values(this.resources)) resource.closePartitions();
     await Promise.all(Object.values(this.resources).map((resource) => resource.flushPartitions()));
     for (const plugin of [...this.#plugins].reverse()) await plugin.stop?.();
     await this.#pool.drain();
@@ -193,6 +196,7 @@ export class S3db extends EventEmitter {
     const existing = this.resources[resolved.name];
     if (existing && this.#hashes.get(resolved.name) === resolved.hash) {
       existing.adoptRuntimeOptions(resolved);
+      await existing.partitionsOpened();
       return existing;
     }
     const data = await catalogue.update((d) => {
@@ -207,7 +211,9 @@ export class S3db extends EventEmitter {
       d.resources[resolved.name] = { currentVersion: version, mapping, versions };
       return d;
     });
-    return this.#instantiate(resolved, data.resources[resolved.name] as CatalogueResource);
+    const resource = this.#instantiate(resolved, data.resources[resolved.name] as CatalogueResource);
+    await resource.partitionsOpened();
+    return resource;
   }
 
   /** The resource named `name`; NotFoundError if it is not defined. */
@@ -288,6 +294,8 @@ export class S3db extends EventEmitter {
       }
     }
     const resource = new Resource(this.#runtime(), resolved, { version: entry.currentVersion, mapping: entry.mapping, legacyFields });
+    // A replaced version stops looking for intents: the new one does.
+    this.resources[resolved.name]?.closePartitions();
     this.resources[resolved.name] = resource;
     this.#hashes.set(resolved.name, resolved.hash);
     this.#unavailable.delete(resolved.name);

@@ -93,7 +93,7 @@ function resolvePartitions(partitions: unknown, paths: ReadonlySet<string>): Rec
 
 function resolvePartitionQueue(options: unknown): PartitionQueueOptions {
   if (options === undefined) return { ...DEFAULT_QUEUE_OPTIONS };
-  if (!isPlainObject(options)) throw invalidOption('partitionQueue', 'an object { retries, retryDelay, concurrency }', options);
+  if (!isPlainObject(options)) throw invalidOption('partitionQueue', 'an object { retries, retryDelay, concurrency, recoveryGrace }', options);
   const out: PartitionQueueOptions = { ...DEFAULT_QUEUE_OPTIONS };
   for (const [key, value] of Object.entries(options)) {
     if (key === 'retries') {
@@ -105,7 +105,10 @@ function resolvePartitionQueue(options: unknown): PartitionQueueOptions {
     } else if (key === 'concurrency') {
       if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) throw invalidOption('partitionQueue.concurrency', 'an integer from 1 and up', value);
       out.concurrency = value as number | undefined;
-    } else throw invalidOption('partitionQueue', 'only retries, retryDelay and concurrency', key);
+    } else if (key === 'recoveryGrace') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption('partitionQueue.recoveryGrace', 'a number of milliseconds from 0 and up', value);
+      out.recoveryGrace = value;
+    } else throw invalidOption('partitionQueue', 'only retries, retryDelay, concurrency and recoveryGrace', key);
   }
   return out;
 }

@@ -1,19 +1,23 @@
 /**
  * A resource's partitions: the compiled definitions, the reference queue,
- * reads, the write-path index and the repair tools, wired to one host.
+ * the intent log and crash recovery, reads, the write-path index and the
+ * repair tools, wired to one host.
  */
 import { PartitionCompleteness } from './partitions/partition-completeness.js';
 import { PartitionIndex } from './partitions/partition-index.js';
 import type { PartitionHost } from './partitions/partition-host.js';
+import { IntentLog } from './partitions/partition-intents.js';
 import { PartitionSet } from './partitions/partition-keys.js';
-import { PartitionQueue, type PartitionQueueOptions } from './partitions/partition-queue.js';
+import { PartitionQueue, type PartitionQueueOptions, type PartitionStats } from './partitions/partition-queue.js';
 import { PartitionReader } from './partitions/partition-reader.js';
+import { PartitionRecovery } from './partitions/partition-recovery.js';
 import { PartitionRepair } from './partitions/partition-repair.js';
 import type { StoredDefinition } from './resource-types.js';
 
 export class ResourcePartitions {
   readonly set: PartitionSet;
   readonly queue: PartitionQueue;
+  readonly recovery: PartitionRecovery;
   readonly reader: PartitionReader;
   readonly repair: PartitionRepair;
   /** Undefined when the resource has no partitions (writes then cost nothing extra). */
@@ -21,10 +25,31 @@ export class ResourcePartitions {
 
   constructor(host: PartitionHost, definition: StoredDefinition, queueOptions: PartitionQueueOptions) {
     this.set = new PartitionSet(host.resourceName, definition.partitions);
-    this.queue = new PartitionQueue(host, this.set, queueOptions);
-    this.reader = new PartitionReader(host, this.set, this.queue);
+    const intents = new IntentLog(host);
+    this.queue = new PartitionQueue(host, this.set, intents, queueOptions);
+    this.recovery = new PartitionRecovery(host, this.set, this.queue, intents, queueOptions.recoveryGrace);
+    this.reader = new PartitionReader(host, this.set, this.queue, this.recovery);
     const completeness = new PartitionCompleteness(host, this.set, (options) => host.catalogue(options));
     this.repair = new PartitionRepair(host, this.set, this.queue, completeness);
-    this.index = this.set.size > 0 ? new PartitionIndex(host, this.set, this.queue, this.reader, completeness, definition.asyncPartitions) : undefined;
+    this.index =
+      this.set.size > 0 ? new PartitionIndex(host, this.set, this.queue, this.reader, completeness, definition.asyncPartitions, intents, this.recovery) : undefined;
+    // Intents left by a crashed writer are looked for as soon as the resource opens (the database waits for the listing).
+    if (this.index) this.recovery.scan().catch(() => undefined);
+  }
+
+  set options(options: PartitionQueueOptions) {
+    this.queue.options = options;
+    this.recovery.grace = options.recoveryGrace;
+  }
+
+  stats(): PartitionStats {
+    return { ...this.queue.stats(), ...this.recovery.stats() };
+  }
+
+  /** Resolves when recovery has started its work and the queue is empty. */
+  async flush(): Promise<PartitionStats> {
+    await this.recovery.flush();
+    await this.queue.flush();
+    return this.stats();
   }
 }

@@ -41,6 +41,13 @@ export interface PartitionQueueConfig {
   retryDelay?: number;
   /** Documents whose references are written at the same time. @default twice the pool's concurrency */
   concurrency?: number;
+  /**
+   * Age in ms after which an intent another process left in storage is taken
+   * as abandoned by a crashed writer and recovered. Longer than any write
+   * takes plus the clock skew between processes and the store. Intents of
+   * dead processes of this machine are recovered at once. @default 300000
+   */
+  recoveryGrace?: number;
 }
 
 export type HookName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete';
@@ -173,6 +180,18 @@ export interface WriteChange {
   afterEtag?: string | null;
   /** The write had to retry after a conflict: another writer is at work on this document. */
   contended?: boolean;
+  /** The plan this write was prepared with (the same object the indexes' `prepare` saw). */
+  planned?: PlannedWrite;
+}
+
+/** A document write about to happen, as the indexes' `prepare` sees it. */
+export interface PlannedWrite {
+  kind: 'insert' | 'update' | 'delete';
+  id: string;
+  /** The stored document read before the write (null for inserts). */
+  before: Document | null;
+  /** The document about to be written, id included (null for deletes). */
+  after: Record<string, unknown> | null;
 }
 
 /**
@@ -182,6 +201,13 @@ export interface WriteChange {
  */
 export interface DocumentIndex {
   readonly name: string;
+  /**
+   * Runs before the document write (e.g. to store an intent that survives a
+   * crash between the write and `onWrite`); a rejection stops the write.
+   */
+  prepare?(planned: PlannedWrite, options: CallOptions): Promise<void>;
+  /** The prepared write failed with `error` (it may still have happened when the error says nothing of it). */
+  abandon?(planned: PlannedWrite, error: unknown, options: CallOptions): Promise<void>;
   onWrite(change: WriteChange, options: CallOptions): Promise<void>;
   /**
    * Ids that may match `filter`, or undefined when this index cannot narrow

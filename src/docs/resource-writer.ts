@@ -15,7 +15,7 @@ import { deleteConditionally, putConditionally } from './conditional-writes.js';
 import type { DocumentCodec, Document } from './document-codec.js';
 import { assertValidId, generateId, type DocumentKeys } from './document-keys.js';
 import type { ResolvedConfig } from './resource-config.js';
-import type { CallOptions, DocumentIndex, Hook, HookName, WriteChange } from './resource-types.js';
+import type { CallOptions, DocumentIndex, Hook, HookName, PlannedWrite, WriteChange } from './resource-types.js';
 import type { Resource } from './resource.js';
 import { validationFailed, type CompiledSchema } from './schema.js';
 import { backoff, withoutId } from './write-arguments.js';
@@ -64,8 +64,9 @@ export class DocumentWriter {
     }
     data = await this.#runBeforeHooks('beforeInsert', data, { resource: this.#d.resource, id });
     const valid = this.#validate(data);
-    const { doc: after, etag } = await this.#put(id, valid, { ifNoneMatch: '*' }, options);
-    await this.#afterWrite({ kind: 'insert', id, before: null, after, beforeEtag: null, afterEtag: etag }, options, 'afterInsert', 'inserted');
+    const planned: PlannedWrite = { kind: 'insert', id, before: null, after: { ...valid, id } };
+    const { doc: after, etag } = await this.#prepared(planned, options, () => this.#put(id, valid, { ifNoneMatch: '*' }, options));
+    await this.#afterWrite({ kind: 'insert', id, before: null, after, beforeEtag: null, afterEtag: etag, planned }, options, 'afterInsert', 'inserted');
     return after;
   }
 
@@ -79,9 +80,10 @@ export class DocumentWriter {
       if (this.#d.config.definition.timestamps) data.updatedAt = new Date().toISOString();
       data = await this.#runBeforeHooks('beforeUpdate', data, { resource: this.#d.resource, id, before });
       const valid = this.#validate(data);
+      const planned: PlannedWrite = { kind: 'update', id, before, after: { ...valid, id } };
       try {
-        const written = await this.#put(id, valid, { ifMatch: etag }, options);
-        const change: WriteChange = { kind: 'update', id, before, after: written.doc, beforeEtag: etag, afterEtag: written.etag, contended: attempt > 1 };
+        const written = await this.#prepared(planned, options, () => this.#put(id, valid, { ifMatch: etag }, options));
+        const change: WriteChange = { kind: 'update', id, before, after: written.doc, beforeEtag: etag, afterEtag: written.etag, contended: attempt > 1, planned };
         await this.#afterWrite(change, options, 'afterUpdate', 'updated');
         return written.doc;
       } catch (err) {
@@ -108,8 +110,9 @@ export class DocumentWriter {
     for (let attempt = 1; ; attempt++) {
       const { doc: before, etag } = await this.#d.read(id, options);
       await this.#runBeforeHooks('beforeDelete', { ...before }, { resource: this.#d.resource, id, before });
+      const planned: PlannedWrite = { kind: 'delete', id, before, after: null };
       try {
-        await deleteConditionally(this.#d.store, (fn) => this.#d.run(fn, options), { key, ifMatch: etag });
+        await this.#prepared(planned, options, () => deleteConditionally(this.#d.store, (fn) => this.#d.run(fn, options), { key, ifMatch: etag }));
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (attempt >= attempts) {
@@ -121,7 +124,7 @@ export class DocumentWriter {
         await backoff(attempt, options.signal);
         continue;
       }
-      const change: WriteChange = { kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null, contended: attempt > 1 };
+      const change: WriteChange = { kind: 'delete', id, before, after: null, beforeEtag: etag, afterEtag: null, contended: attempt > 1, planned };
       await this.#afterWrite(change, options, 'afterDelete', 'deleted');
       return before;
     }
@@ -147,6 +150,17 @@ export class DocumentWriter {
       return { doc, etag };
     }
     return { doc: { id, ...data } as Document, etag };
+  }
+
+  /** Runs the document write between the indexes' `prepare` and, when it fails, their `abandon`. */
+  async #prepared<T>(planned: PlannedWrite, options: CallOptions, write: () => Promise<T>): Promise<T> {
+    for (const index of this.#d.indexes) await index.prepare?.(planned, options);
+    try {
+      return await write();
+    } catch (err) {
+      for (const index of this.#d.indexes) await index.abandon?.(planned, err, options).catch(() => undefined);
+      throw err;
+    }
   }
 
   async #afterWrite(change: WriteChange, options: CallOptions, hook: HookName, event: string): Promise<void> {

@@ -160,7 +160,7 @@ export class Resource extends EventEmitter {
     if (config.idGenerator) this.#config.idGenerator = config.idGenerator;
     this.#config.updateAttempts = config.updateAttempts;
     this.#config.partitionQueue = config.partitionQueue;
-    this.#partitions.queue.options = config.partitionQueue;
+    this.#partitions.options = config.partitionQueue;
     for (const [name, hooks] of Object.entries(config.hooks) as [HookName, Hook[]][]) {
       const list = this.#config.hooks[name];
       for (const hook of hooks) if (!list.includes(hook)) list.push(hook);
@@ -267,18 +267,45 @@ export class Resource extends EventEmitter {
 
   /** Resolves when no partition reference work is queued, running or waiting to retry; returns the stats then. */
   flushPartitions(): Promise<PartitionStats> {
-    return this.#partitions.queue.flush();
+    return this.#partitions.flush();
   }
 
   /** The partition reference queue, read-only: `stats()`, `failures()`, `flush()`. */
   get partitionQueue(): { stats(): PartitionStats; failures(): PartitionFailure[]; flush(): Promise<PartitionStats> } {
-    const queue = this.#partitions.queue;
-    return { stats: () => queue.stats(), failures: () => queue.failures(), flush: () => queue.flush() };
+    const partitions = this.#partitions;
+    return { stats: () => partitions.stats(), failures: () => partitions.queue.failures(), flush: () => partitions.flush() };
   }
 
-  /** `{ pending, failed, retried }` of the partition reference queue. */
+  /**
+   * `{ pending, failed, retried }` of the partition reference queue, and of
+   * crash recovery: `intents` (left in storage by a writer that stopped
+   * between a document write and its references, not settled yet) and
+   * `recovered` (their documents brought in line).
+   */
   partitionStats(): PartitionStats {
-    return this.#partitions.queue.stats();
+    return this.#partitions.stats();
+  }
+
+  /**
+   * Looks for intents that stopped writers left in storage (one LIST per
+   * 1000) and repairs the documents of those older than
+   * `partitionQueue.recoveryGrace`; resolves with the stats once done. The
+   * resource does this by itself when it opens: call it to pick up writers
+   * that died since.
+   */
+  async recoverPartitions(): Promise<PartitionStats> {
+    await this.#partitions.recovery.scan();
+    return this.#partitions.flush();
+  }
+
+  /** @internal The database waits for this at open: the intents in storage are known. */
+  partitionsOpened(): Promise<void> {
+    return this.#partitions.recovery.ready();
+  }
+
+  /** @internal The database is closing: no more recovery timers. */
+  closePartitions(): void {
+    this.#partitions.recovery.stop();
   }
 
   /** Documents whose reference work failed every attempt, until repaired (by a write, a rebuild or retryPartitions()). */
@@ -289,7 +316,7 @@ export class Resource extends EventEmitter {
   /** Queues every recorded failure again; resolves when the queue is empty. */
   async retryPartitions(): Promise<PartitionStats> {
     this.#partitions.queue.retryFailed().catch(() => undefined);
-    return this.#partitions.queue.flush();
+    return this.#partitions.flush();
   }
 
   /**

@@ -14,14 +14,21 @@
  * write had to retry on a conflict, marks the document contended, and its
  * reference work then runs as a reconcile pass (re-read, fix, re-check)
  * for a while instead of a blind move.
+ *
+ * Crashes: before a write that moves references, `prepare` stores an intent
+ * naming the keys of the document before and after; the reference job
+ * deletes it once the references are written. A process killed in between
+ * leaves the intent for recovery (partition-recovery.ts) to find.
  */
-import { StorageError } from '../../core/errors.js';
-import type { DocumentIndex, CallOptions, WriteChange } from '../resource-types.js';
+import { ConflictError, MetadataLimitError, NotFoundError, StorageError, ValidationError } from '../../core/errors.js';
+import type { DocumentIndex, CallOptions, PlannedWrite, WriteChange } from '../resource-types.js';
 import type { PartitionHost } from './partition-host.js';
+import type { IntentLog } from './partition-intents.js';
 import { idOfKey, type Partition, type PartitionSet } from './partition-keys.js';
 import type { PartitionCompleteness } from './partition-completeness.js';
 import type { PartitionQueue, ReferenceJob } from './partition-queue.js';
 import type { PartitionReader } from './partition-reader.js';
+import type { PartitionRecovery } from './partition-recovery.js';
 import { formatValue } from './partition-rules.js';
 
 /** Documents remembered per resource for ordering checks. */
@@ -41,14 +48,54 @@ export class PartitionIndex implements DocumentIndex {
   readonly #last = new Map<string, { etag: string | null; keys: string[] }>();
   /** id → time until which its reference work reconciles. */
   readonly #contended = new Map<string, number>();
+  readonly #intents: IntentLog;
+  readonly #recovery: PartitionRecovery;
+  /** The intent stored for each prepared write, until its references are queued. */
+  readonly #prepared = new WeakMap<PlannedWrite, { key: string; keys: string[] }>();
 
-  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue, reader: PartitionReader, completeness: PartitionCompleteness, asyncPartitions: boolean) {
+  constructor(
+    host: PartitionHost,
+    partitions: PartitionSet,
+    queue: PartitionQueue,
+    reader: PartitionReader,
+    completeness: PartitionCompleteness,
+    asyncPartitions: boolean,
+    intents: IntentLog,
+    recovery: PartitionRecovery,
+  ) {
+    this.#intents = intents;
+    this.#recovery = recovery;
     this.#completeness = completeness;
     this.#host = host;
     this.#partitions = partitions;
     this.#queue = queue;
     this.#reader = reader;
     this.#async = asyncPartitions;
+  }
+
+  /** Stores an intent before a write that moves references (one PUT); writes that move none cost nothing. */
+  async prepare(planned: PlannedWrite, options: CallOptions): Promise<void> {
+    const before = this.#partitions.keysOf(planned.before);
+    const after = this.#partitions.keysOf(planned.after);
+    if (before.length === after.length && before.every((key) => after.includes(key))) return;
+    const keys = [...new Set([...before, ...after])];
+    const intent = await this.#intents.write(planned.id, keys, options);
+    this.#prepared.set(planned, { key: intent.key, keys });
+  }
+
+  /**
+   * A write that certainly did not happen (a failed condition, a rejected
+   * body) deletes its intent; one whose outcome is unknown (a timeout, a
+   * lost connection) may have written the document: a reconcile pass then
+   * makes the references match whatever is stored, and deletes the intent.
+   */
+  async abandon(planned: PlannedWrite, error: unknown, options: CallOptions): Promise<void> {
+    const intent = this.#prepared.get(planned);
+    if (!intent) return;
+    this.#prepared.delete(planned);
+    const notWritten = error instanceof ConflictError || error instanceof NotFoundError || error instanceof ValidationError || error instanceof MetadataLimitError;
+    if (notWritten) await this.#intents.remove(intent.key, options).catch(() => this.#intents.release(intent.key));
+    else this.#queue.repair(planned.id, intent.keys, options.priority, [intent.key]).catch(() => undefined);
   }
 
   async onWrite(change: WriteChange, options: CallOptions): Promise<void> {
@@ -61,9 +108,16 @@ export class PartitionIndex implements DocumentIndex {
     const interleaved = known !== undefined && change.beforeEtag !== undefined && known.etag !== change.beforeEtag;
     if (interleaved || change.contended) this.#markContended(id);
     this.#remember(id, change.afterEtag, after);
-    if (deletes.length === 0 && puts.length === 0 && !interleaved) return;
+    const intent = change.planned ? this.#prepared.get(change.planned) : undefined;
+    if (change.planned) this.#prepared.delete(change.planned);
+    if (deletes.length === 0 && puts.length === 0 && !interleaved) {
+      // The stored document kept its keys after all (e.g. a truncated value): nothing to recover.
+      if (intent) await this.#intents.remove(intent.key, options).catch(() => this.#intents.release(intent.key));
+      return;
+    }
 
     const job: ReferenceJob = { id, mode: 'move', deletes, puts, candidates: new Set(), expected: after, observed: this.#async, priority: options.priority };
+    if (intent) job.intents = [intent.key];
     if (interleaved || this.#isContended(id)) {
       job.mode = 'reconcile';
       // The keys of the version we last knew too: a write we did not see may have moved from there.
@@ -93,7 +147,7 @@ export class PartitionIndex implements DocumentIndex {
    * (added after they were written, not rebuilt since) yields every id instead.
    */
   candidates(filter: Record<string, unknown>, options: CallOptions): AsyncIterable<string> | undefined {
-    if (this.#queue.stats().failed > 0) return undefined;
+    if (this.#queue.stats().failed > 0 || !this.#recovery.trusted()) return undefined;
     let best: { partition: Partition; prefix: string } | undefined;
     for (const partition of this.#partitions.byName.values()) {
       const values: Record<string, unknown> = {};
@@ -114,8 +168,11 @@ export class PartitionIndex implements DocumentIndex {
     const completeness = this.#completeness;
     const reader = this.#reader;
     const host = this.#host;
+    const recovery = this.#recovery;
     return (async function* () {
-      if (await completeness.isComplete(partition, options)) yield* idsOf(reader.keys(prefix, undefined, options));
+      // A scan of the intents in progress (just opened, or recoverPartitions()) may find damage this partition hides.
+      await recovery.ready();
+      if (recovery.trusted() && (await completeness.isComplete(partition, options))) yield* idsOf(reader.keys(prefix, undefined, options));
       else yield* host.ids(options);
     })();
   }

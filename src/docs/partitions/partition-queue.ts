@@ -9,10 +9,15 @@
  * attempt is kept in `failures()` and reported by a `partitionError` event;
  * it is retried by the next write or repair of that document,
  * `retryFailed()` or `rebuildPartitions()`. Nothing is dropped.
+ *
+ * A job may carry partition intents (see partition-intents.ts): they are
+ * deleted once its references are written, and kept in the store while it
+ * waits or has failed, so a crash never hides unfinished work.
  */
 import { compareKeys } from '../../storage/key-order.js';
 import type { CallOptions } from '../resource-types.js';
 import type { PartitionHost } from './partition-host.js';
+import type { IntentLog } from './partition-intents.js';
 import type { PartitionSet } from './partition-keys.js';
 import { moveReferences, reconcileReferences } from './reference-writes.js';
 
@@ -23,9 +28,17 @@ export interface PartitionQueueOptions {
   retryDelay: number;
   /** Documents whose references are written at the same time. @default twice the pool's concurrency */
   concurrency: number | undefined;
+  /**
+   * Age in ms after which an intent left in the store by another process (or
+   * an earlier run) is taken as abandoned and recovered. It must exceed the
+   * longest a live writer takes from its intent to its document write (and
+   * the clock skew between writers and the store). Intents of dead processes
+   * of this machine are recovered at once. @default 300000 (5 minutes)
+   */
+  recoveryGrace: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined };
+export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryDelay: 200, concurrency: undefined, recoveryGrace: 300_000 };
 
 /**
  * A `move` that deletes keys and was queued longer than this runs as a
@@ -43,6 +56,15 @@ export interface PartitionStats {
   failed: number;
   /** Retries so far (a job retried twice counts 2). */
   retried: number;
+  /**
+   * Intents found in the store that recovery has not finished: left by a
+   * writer that stopped between a document write and its references (or by
+   * one still at work, until `recoveryGrace` has passed). While any is
+   * open, `query()` scans instead of trusting the partitions.
+   */
+  intents: number;
+  /** Intents of stopped writers whose documents recovery brought in line. */
+  recovered: number;
 }
 
 export interface PartitionFailure {
@@ -65,11 +87,14 @@ export interface ReferenceJob {
   expected: string[];
   /** Run through the resource's middleware (false for sync jobs, whose write call already is). */
   observed: boolean;
+  /** Intent keys to delete once the references are written. */
+  intents?: string[];
   priority: number | undefined;
   signal?: AbortSignal;
 }
 
 interface QueuedJob extends ReferenceJob {
+  intents: string[];
   attempts: number;
   queuedAt: number;
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
@@ -78,18 +103,22 @@ interface QueuedJob extends ReferenceJob {
 export class PartitionQueue {
   readonly #host: PartitionHost;
   readonly #partitions: PartitionSet;
+  readonly #intents: IntentLog;
   readonly #lanes = new Map<string, QueuedJob[]>();
   readonly #ready: string[] = [];
   readonly #failed = new Map<string, PartitionFailure>();
+  /** Intents of recorded failures: deleted by whichever job later repairs the document. */
+  readonly #failedIntents = new Map<string, string[]>();
   readonly #idle: (() => void)[] = [];
   #options: PartitionQueueOptions;
   #active = 0;
   #pending = 0;
   #retried = 0;
 
-  constructor(host: PartitionHost, partitions: PartitionSet, options: PartitionQueueOptions) {
+  constructor(host: PartitionHost, partitions: PartitionSet, intents: IntentLog, options: PartitionQueueOptions) {
     this.#host = host;
     this.#partitions = partitions;
+    this.#intents = intents;
     this.#options = options;
   }
 
@@ -97,7 +126,8 @@ export class PartitionQueue {
     this.#options = options;
   }
 
-  stats(): PartitionStats {
+  /** Queue counts; `intents` and `recovered` are filled in by recovery. */
+  stats(): Omit<PartitionStats, 'intents' | 'recovered'> {
     return { pending: this.#pending, failed: this.#failed.size, retried: this.#retried };
   }
 
@@ -107,12 +137,14 @@ export class PartitionQueue {
 
   /** Queues `job` behind the other jobs of its document; a recorded failure of that document joins it. */
   enqueue(job: ReferenceJob): Promise<void> {
-    const queued: QueuedJob = { ...job, candidates: new Set(job.candidates), attempts: 0, queuedAt: Date.now(), waiters: [] };
+    const queued: QueuedJob = { ...job, candidates: new Set(job.candidates), intents: [...(job.intents ?? [])], attempts: 0, queuedAt: Date.now(), waiters: [] };
     const failure = this.#failed.get(job.id);
     if (failure) {
       this.#failed.delete(job.id);
       toReconcile(queued);
       for (const key of failure.keys) queued.candidates.add(key);
+      queued.intents.push(...(this.#failedIntents.get(job.id) ?? []));
+      this.#failedIntents.delete(job.id);
     }
     const done = new Promise<void>((resolve, reject) => queued.waiters.push({ resolve, reject }));
     let lane = this.#lanes.get(job.id);
@@ -127,9 +159,9 @@ export class PartitionQueue {
     return done;
   }
 
-  /** Queues a reconcile pass of `id` over `keys` (plus whatever its document wants). */
-  repair(id: string, keys: Iterable<string>, priority?: number): Promise<void> {
-    return this.enqueue({ id, mode: 'reconcile', deletes: [], puts: [], candidates: new Set(keys), expected: [], observed: true, priority });
+  /** Queues a reconcile pass of `id` over `keys` (plus whatever its document wants), then deletes `intents`. */
+  repair(id: string, keys: Iterable<string>, priority?: number, intents: string[] = []): Promise<void> {
+    return this.enqueue({ id, mode: 'reconcile', deletes: [], puts: [], candidates: new Set(keys), expected: [], observed: true, priority, intents });
   }
 
   /** Whether queued work of `id` will already remove `key`. */
@@ -158,15 +190,15 @@ export class PartitionQueue {
 
   /** Requeues every recorded failure as a reconcile pass. */
   retryFailed(): Promise<void[]> {
-    const failures = [...this.#failed.values()];
+    const failures = [...this.#failed.values()].map((f) => ({ ...f, intents: this.#failedIntents.get(f.id) ?? [] }));
     this.#failed.clear();
-    return Promise.all(failures.map((f) => this.repair(f.id, f.keys)));
+    this.#failedIntents.clear();
+    return Promise.all(failures.map((f) => this.repair(f.id, f.keys, undefined, f.intents)));
   }
 
   /** Resolves when no job is queued, running or waiting for a retry. */
-  async flush(): Promise<PartitionStats> {
+  async flush(): Promise<void> {
     while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
-    return this.stats();
   }
 
   #concurrency(): number {
@@ -199,6 +231,9 @@ export class PartitionQueue {
     };
     try {
       await (job.observed ? this.#host.call('syncPartitionRefs', [id, { keys: [...job.deletes, ...job.puts, ...job.candidates] }], work) : work());
+      // The references are written: the intents may go (before the write resolves, so a write leaves nothing behind).
+      // One that cannot be deleted only costs a needless recovery later.
+      await Promise.all(job.intents.map((key) => this.#intents.remove(key, options).catch(() => this.#intents.release(key))));
       this.#finish(id);
       for (const w of job.waiters) w.resolve();
     } catch (err) {
@@ -240,9 +275,11 @@ export class PartitionQueue {
       // The document's next job takes this work over: it re-reads the document and covers these keys.
       toReconcile(next);
       for (const key of keys) next.candidates.add(key);
+      next.intents.push(...job.intents);
     } else {
       const failure: PartitionFailure = { id, error, attempts: job.attempts, since: new Date(), keys: [...keys] };
       this.#failed.set(id, failure);
+      if (job.intents.length > 0) this.#failedIntents.set(id, [...job.intents]);
       this.#host.emit('partitionError', { id, error, attempts: job.attempts, keys: [...keys] });
     }
     this.#finish(id);

@@ -7,7 +7,8 @@
  * must be exactly the key the document has now), so a stale reference never
  * lists a document under a value it no longer has; the stale reference is
  * queued for repair. References this process has queued but not yet written
- * are read too, so a write is visible to this process's reads at once.
+ * are read too, so a write is visible to this process's reads at once,
+ * and so are the keys named by intents that crash recovery has not settled.
  */
 import { NotFoundError, invalidOption } from '../../core/errors.js';
 import { compareKeys } from '../../storage/key-order.js';
@@ -16,6 +17,7 @@ import type { CallOptions, ListOptions, Page, PageOptions } from '../resource-ty
 import type { PartitionHost } from './partition-host.js';
 import { idOfKey, type Partition, type PartitionSet } from './partition-keys.js';
 import type { PartitionQueue } from './partition-queue.js';
+import type { PartitionRecovery } from './partition-recovery.js';
 
 const LIST_PAGE = 1000;
 const CURSOR_PREFIX = 'p1.';
@@ -44,16 +46,21 @@ export class PartitionReader {
   readonly #host: PartitionHost;
   readonly #partitions: PartitionSet;
   readonly #queue: PartitionQueue;
+  readonly #recovery: PartitionRecovery;
 
-  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue) {
+  constructor(host: PartitionHost, partitions: PartitionSet, queue: PartitionQueue, recovery: PartitionRecovery) {
     this.#host = host;
     this.#partitions = partitions;
     this.#queue = queue;
+    this.#recovery = recovery;
   }
 
   /** Reference keys under `prefix` after `startAfter`, in key order: the stored ones merged with those queued work expects. */
   async *keys(prefix: string, startAfter: string | undefined, options: CallOptions): AsyncGenerator<Candidate> {
-    const expected = this.#queue.expectedKeys(prefix).filter((key) => startAfter === undefined || compareKeys(key, startAfter) > 0);
+    await this.#recovery.ready();
+    const expected = [...new Set([...this.#queue.expectedKeys(prefix), ...this.#recovery.expectedKeys(prefix)])]
+      .filter((key) => startAfter === undefined || compareKeys(key, startAfter) > 0)
+      .sort(compareKeys);
     let next = 0;
     let token: string | undefined;
     do {

@@ -10,6 +10,11 @@ const definition = {
   partitionQueue: { retries: 2, retryDelay: 5 },
 };
 const ref = (status: string, id: string) => `resource=orders/partition=byStatus/status=${status}/id=${id}`;
+const intentKeys = async (store: FaultyStore) => {
+  const keys: string[] = [];
+  for await (const object of store.inner.listAll({ prefix: 'resource=orders/partition-intent/' })) keys.push(object.key);
+  return keys;
+};
 
 describe('the partition queue', () => {
   let t: { db: S3db; store: FaultyStore; cleanup: () => Promise<void> };
@@ -27,18 +32,21 @@ describe('the partition queue', () => {
     t.store.fault = (method, key) => method === 'putObject' && key.includes('/partition=');
     await orders.insert({ id: 'a', status: 'open', amount: 1 });
     const stats = await orders.flushPartitions();
-    expect(stats).toEqual({ pending: 0, failed: 1, retried: 2 });
+    expect(stats).toEqual({ pending: 0, failed: 1, retried: 2, intents: 0, recovered: 0 });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ id: 'a', attempts: 3 });
     expect(errors[0]?.error).toBeInstanceOf(StorageError);
     expect(orders.partitionFailures()).toEqual([expect.objectContaining({ id: 'a', attempts: 3, keys: [ref('open', 'a')] })]);
     expect(await referenceKeys(t.store, 'orders')).toEqual([]);
+    // The intent stays in storage while the work fails: a crash now would not hide it.
+    expect(await intentKeys(t.store)).toHaveLength(1);
     // Still listed by this process while it awaits repair: the queue knows the key it owes.
     expect(await orders.listIds({ partition: 'byStatus', partitionValues: { status: 'open' } })).toEqual(['a']);
     // Storage heals; the failure is repaired on demand.
     t.store.fault = () => false;
     expect(await orders.retryPartitions()).toMatchObject({ pending: 0, failed: 0 });
     expect(await referenceKeys(t.store, 'orders')).toEqual([ref('open', 'a')]);
+    expect(await intentKeys(t.store)).toEqual([]);
     expect(orders.partitionFailures()).toEqual([]);
     expect(orders.partitionQueue.stats()).toEqual(orders.partitionStats());
   });
@@ -48,7 +56,7 @@ describe('the partition queue', () => {
     let failuresLeft = 2;
     t.store.fault = (method, key) => method === 'putObject' && key.includes('/partition=') && failuresLeft-- > 0;
     await orders.insert({ id: 'a', status: 'open', amount: 1 });
-    expect(await orders.flushPartitions()).toEqual({ pending: 0, failed: 0, retried: 2 });
+    expect(await orders.flushPartitions()).toEqual({ pending: 0, failed: 0, retried: 2, intents: 0, recovered: 0 });
     expect(await referenceKeys(t.store, 'orders')).toEqual([ref('open', 'a')]);
   });
 

@@ -10,6 +10,7 @@ const partitions = {
   byRegionAndStatus: { fields: { region: 'string', status: 'string' } },
 };
 const key = (p: string, rest: string, id: string) => `resource=orders/partition=${p}/${rest}/id=${id}`;
+const INTENT = /^resource=orders\/partition-intent\/[0-9a-z]{9}-[0-9a-f]{12}\/id=/;
 
 for (const asyncPartitions of [false, true]) {
   describe(`partition writes (asyncPartitions: ${asyncPartitions})`, () => {
@@ -23,13 +24,17 @@ for (const asyncPartitions of [false, true]) {
     });
     afterAll(() => t.cleanup());
 
-    it('s3db.js defect: insert wrote every reference twice; here insert is 1 + one PUT per partition, each reference once', async () => {
+    it('s3db.js defect: insert wrote every reference twice; here insert is 1 + one PUT per partition, each reference once, plus the crash intent (PUT before, DELETE after)', async () => {
       t.store.reset();
       await orders.insert({ id: 'o1', status: 'open', region: 'eu', amount: 1, createdAt: '2024-05-01T10:00:00Z' });
       await settle();
       const puts = t.store.log.filter((e) => e.method === 'putObject').map((e) => e.key);
-      expect(t.store.counts).toEqual({ putObject: 4 });
-      expect(new Set(puts).size).toBe(4);
+      expect(t.store.counts).toEqual({ putObject: 5, deleteObject: 1 });
+      expect(new Set(puts).size).toBe(5);
+      // The intent is stored before the document and deleted after the references.
+      expect(t.store.log[0]?.key).toMatch(INTENT);
+      expect(t.store.log[1]?.key).toBe('resource=orders/data/id=o1');
+      expect(t.store.log.at(-1)).toEqual({ method: 'deleteObject', key: t.store.log[0]?.key });
       expect(await referenceKeys(t.store, 'orders')).toEqual([
         key('byDate', 'createdAt=2024-05-01', 'o1'),
         key('byRegionAndStatus', 'region=eu/status=open', 'o1'),
@@ -41,21 +46,22 @@ for (const asyncPartitions of [false, true]) {
       t.store.reset();
       await orders.insert({ id: 'o2', status: 'open', amount: 2 });
       await settle();
-      expect(t.store.counts).toEqual({ putObject: 2 });
+      expect(t.store.counts).toEqual({ putObject: 3, deleteObject: 1 });
       expect((await referenceKeys(t.store, 'orders')).filter((k) => k.endsWith('/id=o2'))).toEqual([key('byStatus', 'status=open', 'o2')]);
     });
 
-    it('s3db.js defect: update scanned the partition prefix and cost 6 requests; here it is GET + PUT + 2 per changed partition, no LIST', async () => {
+    it('s3db.js defect: update scanned the partition prefix and cost 6 requests; here it is GET + PUT + 2 per changed partition (+ 2 for the intent), no LIST', async () => {
       t.store.reset();
       await orders.update('o1', { status: 'closed' });
       await settle();
       // status changes byStatus and byRegionAndStatus; byDate is untouched.
-      expect(t.store.counts).toEqual({ getObject: 1, putObject: 3, deleteObject: 2 });
-      expect(t.store.log.filter((e) => e.method === 'deleteObject').map((e) => e.key).sort()).toEqual([
+      expect(t.store.counts).toEqual({ getObject: 1, putObject: 4, deleteObject: 3 });
+      expect(t.store.log.filter((e) => e.method === 'deleteObject' && !INTENT.test(e.key as string)).map((e) => e.key).sort()).toEqual([
         key('byRegionAndStatus', 'region=eu/status=open', 'o1'),
         key('byStatus', 'status=open', 'o1'),
       ]);
       t.store.reset();
+      // An update that moves no reference stores no intent either.
       await orders.update('o1', { amount: 10 });
       await settle();
       expect(t.store.counts).toEqual({ getObject: 1, putObject: 1 });
@@ -77,11 +83,11 @@ for (const asyncPartitions of [false, true]) {
       expect(await refsOf('o9')).toEqual([key('byStatus', 'status=new', 'o9')]);
     });
 
-    it('s3db.js defect: delete deleted every reference twice; here delete is GET + DELETE + one DELETE per reference', async () => {
+    it('s3db.js defect: delete deleted every reference twice; here delete is GET + DELETE + one DELETE per reference (+ the intent PUT and DELETE)', async () => {
       t.store.reset();
       await orders.delete('o1');
       await settle();
-      expect(t.store.counts).toEqual({ getObject: 1, deleteObject: 3 });
+      expect(t.store.counts).toEqual({ getObject: 1, putObject: 1, deleteObject: 4 });
       expect((await referenceKeys(t.store, 'orders')).filter((k) => k.endsWith('/id=o1'))).toEqual([]);
     });
 
@@ -109,7 +115,7 @@ for (const asyncPartitions of [false, true]) {
       await plain.update('a', { status: 'y' });
       await plain.delete('a');
       expect(t.store.counts).toEqual({ putObject: 2, getObject: 2, deleteObject: 1 });
-      expect(plain.partitionStats()).toEqual({ pending: 0, failed: 0, retried: 0 });
+      expect(plain.partitionStats()).toEqual({ pending: 0, failed: 0, retried: 0, intents: 0, recovered: 0 });
     });
   });
 }
@@ -122,15 +128,15 @@ describe('async partitions return before the references are written', () => {
       t.store.hold();
       t.store.reset();
       await orders.insert({ id: 'a1', status: 'open', amount: 1 });
-      // Only the document PUT has reached the store (the gate holds reference requests before they are counted).
-      expect(t.store.log.map((e) => e.key)).toEqual(['resource=orders/data/id=a1']);
+      // Only the intent and the document PUT have reached the store (the gate holds reference requests before they are counted).
+      expect(t.store.log.map((e) => e.key)).toEqual([expect.stringMatching(INTENT), 'resource=orders/data/id=a1']);
       expect(orders.partitionStats().pending).toBe(1);
       expect(await referenceKeys(t.store, 'orders')).toEqual([]);
       // The reference is not written yet, but this process already lists the document.
       expect(await orders.listIds({ partition: 'byStatus', partitionValues: { status: 'open' } })).toEqual(['a1']);
       const flushed = orders.flushPartitions();
       t.store.release();
-      expect(await flushed).toEqual({ pending: 0, failed: 0, retried: 0 });
+      expect(await flushed).toEqual({ pending: 0, failed: 0, retried: 0, intents: 0, recovered: 0 });
       expect(await referenceKeys(t.store, 'orders')).toEqual([key('byStatus', 'status=open', 'a1')]);
     } finally {
       t.store.release();
