@@ -6,7 +6,7 @@ export type { QueueOptions, QueueCacheOptions, IndexName, IndexOptions, Durabili
 export { rowToEvent, eventToRow, EVENT_COLUMNS } from './event-row.js';
 export type { EventRow, RawEventRow } from './event-row.js';
 export type { EventInput } from './event-input.js';
-export { EventRejectedError } from './event-errors.js';
+export { EventRejectedError, EventConstraintError, isEventRejection } from './event-errors.js';
 export { newCorrelationId } from './correlation-id.js';
 export { modelSetup } from './model-setup.js';
 export type { ModelSetupOptions } from './model-setup.js';
