@@ -131,11 +131,20 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
       _error: options.error ?? (() => {}),
       _migrations: migrations,
       ...methods,
+      // A write statement (eventlite's query pass-through) runs and gives null / [] as under bun.
       get(cmd: string, data?: unknown) {
-        return data === undefined ? lookup(cmd).get() : lookup(cmd).get(data);
+        const statement = lookup(cmd);
+        const args = data === undefined ? [] : [data];
+        if (statement.reader) return statement.get(...args);
+        statement.run(...args);
+        return null;
       },
       all(cmd: string, data?: unknown) {
-        return data === undefined ? lookup(cmd).all() : lookup(cmd).all(data);
+        const statement = lookup(cmd);
+        const args = data === undefined ? [] : [data];
+        if (statement.reader) return statement.all(...args);
+        statement.run(...args);
+        return [];
       },
       _close() {
         releaseConnection(db);
