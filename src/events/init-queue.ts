@@ -8,6 +8,7 @@ import { ValidationError } from '../core/errors.js';
 import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
 import type { EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
+import { eventliteQueries, type EventliteQueries } from './eventlite-queries.js';
 import { GroupCommit } from './group-commit.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
@@ -88,6 +89,7 @@ export class EventQueue {
   _cb: Callbacks | undefined;
   /** Deletes every event (only with `risky: true`). */
   readonly reset?: () => void;
+  #queries: EventliteQueries | undefined;
 
   constructor(options: QueueOptions = {}) {
     const resolved = resolveQueueOptions(options);
@@ -137,6 +139,17 @@ export class EventQueue {
         this.clearCache();
       };
     }
+  }
+
+  /**
+   * eventlite's prepared statements by its names (`_queries.getLastRow.get().id`),
+   * on this queue's schema; see eventlite-queries.ts. Writes through them bypass
+   * hooks and the cache.
+   */
+  get _queries(): EventliteQueries {
+    assertOpen(this.#ctx);
+    this.#queries ??= eventliteQueries(this.#ctx.db, this.#ctx.options.risky ? { drop: 'DROP TABLE IF EXISTS queue' } : {});
+    return this.#queries;
   }
 
   /** The better-sqlite3 connection every write goes through. */

@@ -1,0 +1,48 @@
+/**
+ * `queue._queries`: the prepared statements eventlite exposes under its names
+ * and `$name` parameters, on s3lite's schema (rows carry `stream` and
+ * `stream_version` too; `data` and `metadata` are the stored JSON text, as in
+ * eventlite). They are bun-style statements (`_queries.getRowByID.get(5)` works).
+ * Writes through them bypass hooks, the outbox and the query cache: call
+ * `queue.clearCache()` after one.
+ */
+import type Database from 'better-sqlite3';
+import type { CompatDatabase } from './connection.js';
+import { EVENT_COLUMNS } from './event-row.js';
+import { CREATE_QUEUE_TABLE } from './schema.js';
+
+export type EventliteQueries = Record<string, Database.Statement>;
+
+/** The statements, prepared on first use of each (a read-only queue never prepares its writes). */
+export function eventliteQueries(db: CompatDatabase, extra: Record<string, string> = {}): EventliteQueries {
+  const select = `SELECT ${EVENT_COLUMNS} FROM queue`;
+  const insertColumns = 'version, datetime, user, ip, cmd, data, correlation_id, causation_id, metadata';
+  const insertValues = '$version, $datetime, $user, $ip, $cmd, $data, $correlation_id, $causation_id, $metadata';
+  const sql: Record<string, string> = {
+    create: CREATE_QUEUE_TABLE,
+    cycle: `${select} WHERE id >= $start ORDER BY id LIMIT 1000 OFFSET $offset`,
+    cycleStop: `${select} WHERE id >= $start AND id < $stop ORDER BY id LIMIT 1000 OFFSET $offset`,
+    getRowByID: `${select} WHERE id = $id`,
+    storeRow: `INSERT INTO queue (${insertColumns}) VALUES (${insertValues}) RETURNING ${EVENT_COLUMNS}`,
+    getLastRow: `${select} ORDER BY id DESC LIMIT 1`,
+    getByCorrelationId: `${select} WHERE correlation_id = $correlationId ORDER BY id`,
+    getChildEvents: `${select} WHERE causation_id = $causationId ORDER BY id`,
+    getByCorrelationIdPaginated: `${select} WHERE correlation_id = $correlationId ORDER BY id LIMIT $limit OFFSET $offset`,
+    getChildEventsPaginated: `${select} WHERE causation_id = $causationId ORDER BY id LIMIT $limit OFFSET $offset`,
+    getEventsByUserPaginated: `${select} WHERE user = $user ORDER BY datetime DESC, id DESC LIMIT $limit OFFSET $offset`,
+    getEventsByCmdPaginated: `${select} WHERE cmd = $cmd ORDER BY datetime DESC, id DESC LIMIT $limit OFFSET $offset`,
+    getEventsInTimeRangePaginated: `${select} WHERE datetime >= $start AND datetime <= $end ORDER BY datetime DESC, id DESC LIMIT $limit OFFSET $offset`,
+    countByCorrelationId: 'SELECT COUNT(*) AS count FROM queue WHERE correlation_id = $correlationId',
+    countChildEvents: 'SELECT COUNT(*) AS count FROM queue WHERE causation_id = $causationId',
+    countEventsByUser: 'SELECT COUNT(*) AS count FROM queue WHERE user = $user',
+    countEventsByCmd: 'SELECT COUNT(*) AS count FROM queue WHERE cmd = $cmd',
+    countEventsInTimeRange: 'SELECT COUNT(*) AS count FROM queue WHERE datetime >= $start AND datetime <= $end',
+    bulkInsert: `INSERT INTO queue (${insertColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ...extra,
+  };
+  const queries: EventliteQueries = {};
+  for (const [name, text] of Object.entries(sql)) {
+    Object.defineProperty(queries, name, { enumerable: true, configurable: true, get: () => db.query(text) });
+  }
+  return queries;
+}
