@@ -6,12 +6,12 @@
  * Writes through them bypass hooks, the outbox and the query cache: call
  * `queue.clearCache()` after one.
  */
-import type Database from 'better-sqlite3';
 import type { CompatDatabase } from './connection.js';
 import { EVENT_COLUMNS } from './event-row.js';
 import { CREATE_QUEUE_TABLE } from './schema.js';
 
-export type EventliteQueries = Record<string, Database.Statement>;
+/** eventlite types `_queries` as `Record<string, any>`: bun-style statements by name. */
+export type EventliteQueries = Record<string, any>;
 
 /** The statements, prepared on first use of each (a read-only queue never prepares its writes). */
 export function eventliteQueries(db: CompatDatabase, extra: Record<string, string> = {}): EventliteQueries {

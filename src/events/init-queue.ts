@@ -10,6 +10,7 @@ import type { EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { eventliteQueries, type EventliteQueries } from './eventlite-queries.js';
 import { GroupCommit } from './group-commit.js';
+import { withHashedPassword } from './password-hash.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
 import { resolveQueueOptions, type Durability, type IndexName, type QueueOptions, type QueueProfile } from './options.js';
@@ -195,7 +196,7 @@ export class EventQueue {
   store<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): R {
     assertOpen(this.#ctx);
     this.#group.flush();
-    return storeOne(this.#ctx, event, model ?? this._model, callbacks ?? this._cb) as R;
+    return storeOne(this.#ctx, withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb) as R;
   }
 
   /**
@@ -207,7 +208,7 @@ export class EventQueue {
    * await Promise.all(orders.map((data) => queue.storeAsync({ cmd: 'placeOrder', data }, model)));
    */
   storeAsync<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): Promise<R> {
-    return this.#group.enqueue<R>(event, model ?? this._model, callbacks ?? this._cb);
+    return this.#group.enqueue<R>(withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb);
   }
 
   /**
@@ -223,7 +224,9 @@ export class EventQueue {
   storeBulk<R = any>(events: readonly EventInput[], model?: Model, callbacks?: Callbacks): Array<BulkResult<R>> {
     assertOpen(this.#ctx);
     this.#group.flush();
-    return storeMany(this.#ctx, events, model ?? this._model, callbacks ?? this._cb) as Array<BulkResult<R>>;
+    const hash = this.#ctx.options.hash;
+    const inputs = hash === null || !Array.isArray(events) ? events : events.map((event) => withHashedPassword(event, hash));
+    return storeMany(this.#ctx, inputs, model ?? this._model, callbacks ?? this._cb) as Array<BulkResult<R>>;
   }
 
   /** `store` with correlation, causation (`causationId` or `parentEventId`) and metadata taken from `context`. */

@@ -48,7 +48,7 @@ describe('bun-style statements from db.query()', () => {
     expect(model._queries.lookup.get('x')).toEqual({ value: 5 });
     expect(model._queries.lookup.get('nope')).toBeNull();
     expect(model._queries.lookup.all('x')).toEqual([{ value: 5 }]);
-    expect(model._queries.lookup.values('x')).toEqual([[5]]);
+    expect((model._queries.lookup as any).values('x')).toEqual([[5]]);
     model._close();
   });
 
