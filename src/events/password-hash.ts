@@ -88,5 +88,7 @@ export function withHashedPassword<T extends EventInput>(input: T, options: Reso
   if (options === null || typeof input !== 'object' || input === null) return input;
   const data = input.data as Record<string, unknown> | undefined;
   if (typeof data !== 'object' || data === null || typeof data.user_password !== 'string') return input;
+  // Already a hash (an event stored again, e.g. by migrateEvents): hashing it twice would lose the password.
+  if (/^\$(argon2(id|i|d)\$|2[abxy]\$\d\d\$)/.test(data.user_password)) return input;
   return { ...input, data: { ...data, user_password: hashPassword(data.user_password, options) } };
 }
