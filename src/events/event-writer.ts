@@ -127,5 +127,6 @@ export function writeEvent(
     }
     tx.positions.set(model, id);
   }
+  ctx.afterInsert?.(tx, row);
   return { row, result };
 }

@@ -13,6 +13,24 @@ import { CREATE_QUEUE_TABLE } from './schema.js';
 /** eventlite types `_queries` as `Record<string, any>`: bun-style statements by name. */
 export type EventliteQueries = Record<string, any>;
 
+/** eventlite's statements on the wait-condition tables (`_queries.getWaitConditions.all({ pending_event_id })`). */
+export const PENDING_QUERIES: Record<string, string> = {
+  storePendingEvent:
+    'INSERT INTO pending_events (event_data, wait_conditions, created_at, expires_at, correlation_id, status) VALUES ($event_data, $wait_conditions, $created_at, $expires_at, $correlation_id, $status) RETURNING *',
+  getPendingEventsByStatus: 'SELECT * FROM pending_events WHERE status = $status ORDER BY created_at',
+  getPendingEventById: 'SELECT * FROM pending_events WHERE id = $id',
+  updatePendingEventStatus: 'UPDATE pending_events SET status = $status WHERE id = $id',
+  deletePendingEvent: 'DELETE FROM pending_events WHERE id = $id',
+  getExpiredPendingEvents: "SELECT * FROM pending_events WHERE expires_at IS NOT NULL AND expires_at < $now AND status = 'pending'",
+  storeWaitCondition:
+    'INSERT INTO wait_conditions (pending_event_id, condition_type, condition_data, satisfied) VALUES ($pending_event_id, $condition_type, $condition_data, $satisfied)',
+  getWaitConditions: 'SELECT * FROM wait_conditions WHERE pending_event_id = $pending_event_id',
+  updateWaitConditionSatisfied: 'UPDATE wait_conditions SET satisfied = $satisfied WHERE id = $id',
+  getUnsatisfiedConditions: 'SELECT * FROM wait_conditions WHERE pending_event_id = $pending_event_id AND satisfied = FALSE',
+  getReadyPendingEvents:
+    "SELECT pe.* FROM pending_events pe WHERE pe.status = 'pending' AND NOT EXISTS (SELECT 1 FROM wait_conditions wc WHERE wc.pending_event_id = pe.id AND wc.satisfied = FALSE)",
+};
+
 /** The statements, prepared on first use of each (a read-only queue never prepares its writes). */
 export function eventliteQueries(db: CompatDatabase, extra: Record<string, string> = {}): EventliteQueries {
   const select = `SELECT ${EVENT_COLUMNS} FROM queue`;

@@ -8,8 +8,10 @@ import { ValidationError } from '../core/errors.js';
 import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
 import type { EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
-import { eventliteQueries, type EventliteQueries } from './eventlite-queries.js';
+import { eventliteQueries, PENDING_QUERIES, type EventliteQueries } from './eventlite-queries.js';
 import { GroupCommit } from './group-commit.js';
+import { PendingEvents, type PendingEventInput, type StoreWhenResult } from './pending-events.js';
+import { DROP_WAIT_TABLES, WAIT_SCHEMA, type PendingEventRow } from './wait-conditions.js';
 import { withHashedPassword } from './password-hash.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
@@ -91,6 +93,7 @@ export class EventQueue {
   /** Deletes every event (only with `risky: true`). */
   readonly reset?: () => void;
   #queries: EventliteQueries | undefined;
+  readonly #pending: PendingEvents;
 
   constructor(options: QueueOptions = {}) {
     const resolved = resolveQueueOptions(options);
@@ -108,8 +111,10 @@ export class EventQueue {
       // A 64 MiB page cache (grown only as used, default is 2 MiB) keeps index pages of large
       // bulk writes in memory instead of spilling and re-reading them mid-transaction.
       db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
-      if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
+      if (resolved.reset) db.exec(`DROP TABLE IF EXISTS queue; ${DROP_WAIT_TABLES}`);
       ensureQueueSchema(db, resolved.readonly);
+      // Created once; an initialised file is only read here (opening takes no write lock).
+      if (!resolved.readonly && !db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'wait_conditions'`).get()) db.exec(WAIT_SCHEMA);
       if (!resolved.readonly) applyIndexes(db, resolved.indexes);
     } catch (err) {
       releaseConnection(db);
@@ -123,8 +128,11 @@ export class EventQueue {
       cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
       hooks: new Set(),
       current: null,
+      afterInsert: null,
       closed: false,
     };
+    this.#pending = new PendingEvents(this.#ctx, () => ({ model: this._model, callbacks: this._cb }));
+    if (!resolved.readonly) this.#ctx.afterInsert = (tx, row) => this.#pending.afterInsert(tx, row);
     this.#group = new GroupCommit(this.#ctx);
     this.#paged = preparePagedQueries(db);
     if (resolved.risky) {
@@ -149,7 +157,10 @@ export class EventQueue {
    */
   get _queries(): EventliteQueries {
     assertOpen(this.#ctx);
-    this.#queries ??= eventliteQueries(this.#ctx.db, this.#ctx.options.risky ? { drop: 'DROP TABLE IF EXISTS queue' } : {});
+    this.#queries ??= eventliteQueries(this.#ctx.db, {
+      ...PENDING_QUERIES,
+      ...(this.#ctx.options.risky ? { drop: 'DROP TABLE IF EXISTS queue' } : {}),
+    });
     return this.#queries;
   }
 
@@ -378,6 +389,62 @@ export class EventQueue {
   /** Empties the query cache (needed after writing to `queue` with SQL directly). */
   clearCache(): void {
     this.#ctx.cache?.clear();
+  }
+
+  /**
+   * eventlite's `storeWhen`: keeps the event pending (durably, in this file) until
+   * `waitFor` holds, then stores it in the same transaction as the event that
+   * satisfied it. Without `waitFor` it is `store`. See wait-conditions.ts.
+   * @example
+   * queue.storeWhen({ cmd: 'shipOrder', data: { orderId: 7 }, correlationId: 'order-7',
+   *   waitFor: { all: [{ pattern: 'paymentReceived', correlationId: 'order-7' }] }, timeout: 300_000 }, model, callbacks);
+   */
+  storeWhen(event: PendingEventInput, model?: Model, callbacks?: Callbacks): StoreWhenResult | any {
+    if (event === null || typeof event !== 'object' || event.waitFor === undefined || event.waitFor === null) {
+      return this.store(event as EventInput, model, callbacks);
+    }
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    const { waitFor: _waitFor, timeout: _timeout, ...plain } = event;
+    return this.#pending.storeWhen(event, model ?? this._model, callbacks ?? this._cb, withHashedPassword(plain, this.#ctx.options.hash));
+  }
+
+  /** Evaluates every pending event; marks those whose conditions hold `ready` and returns them (eventlite). */
+  checkAllPendingEvents(): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return this.#pending.checkAllPendingEvents();
+  }
+
+  /** Stores every `ready` pending event with `model` and `callbacks`; returns `[{ pendingEvent, result }]`. */
+  executeReadyEvents(model?: Model, callbacks?: Callbacks): Array<{ pendingEvent: PendingEventRow; result: unknown }> {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return this.#pending.executeReadyEvents(model ?? this._model, callbacks ?? this._cb);
+  }
+
+  /** Marks pending events past their `timeout` as expired (calling `callbacks._timeout` given to storeWhen) and returns them. */
+  expirePendingEvents(): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.expirePendingEvents();
+  }
+
+  /** Cancels a pending (or ready) event; true if it had not run. */
+  cancelPendingEvent(pendingEventId: number): boolean {
+    assertOpen(this.#ctx);
+    return this.#pending.cancelPendingEvent(pendingEventId);
+  }
+
+  /** Pending events (status `pending`) whose own correlation id is `correlationId`. */
+  getPendingEventsByCorrelation(correlationId: string): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.byCorrelation(correlationId);
+  }
+
+  /** Pending events with `status` (`pending`, `ready`, `executed`, `expired`, `cancelled`). */
+  getPendingEventsByStatus(status: PendingEventRow['status']): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.byStatus(status);
   }
 
   /** Commits pending `storeAsync` events, then releases the file. Idempotent. */
