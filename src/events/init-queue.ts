@@ -164,6 +164,23 @@ export class EventQueue {
     return this.#queries;
   }
 
+  /** eventlite's docs spell the queue's methods `eventQueue.methods.x()`: the queue itself. */
+  get methods(): this {
+    return this;
+  }
+
+  /** eventlite's docs' name of {@link _queries}. */
+  get queries(): EventliteQueries {
+    return this._queries;
+  }
+
+  /** The newest event, or undefined when the log is empty (eventlite's docs: `methods.getLastRow().id`). */
+  getLastRow(): EventRow | undefined {
+    assertOpen(this.#ctx);
+    const id = this.#ctx.statements.lastId.get() as number | null;
+    return id === null ? undefined : this.retrieveByID(id);
+  }
+
   /** The better-sqlite3 connection every write goes through. */
   get db(): CompatDatabase {
     return this.#ctx.db;
@@ -273,12 +290,13 @@ export class EventQueue {
     };
   }
 
-  retrieveByID(id: number): EventRow | null {
+  /** The event with this id, or undefined (as eventlite documents). */
+  retrieveByID(id: number): EventRow | undefined {
     return reads.retrieveByID(this.#ctx, id);
   }
 
   /** Cached `retrieveByID`; the value is deep-frozen (shared, read-only). */
-  retrieveByIDCached(id: number): EventRow | null {
+  retrieveByIDCached(id: number): EventRow | undefined {
     return reads.retrieveByIDCached(this.#ctx, id);
   }
 

@@ -165,6 +165,9 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
         releaseConnection(db);
       },
     };
+    // eventlite's docs describe a model as `{ queries, methods }`: aliases, unless a method has that name.
+    if (!Object.hasOwn(model, 'queries')) Object.defineProperty(model, 'queries', { enumerable: false, value: queries });
+    if (!Object.hasOwn(model, 'methods')) Object.defineProperty(model, 'methods', { enumerable: false, value: methods });
     Object.defineProperty(model, MODEL_INTERNALS, {
       enumerable: false,
       value: {

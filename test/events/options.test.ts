@@ -111,7 +111,7 @@ describe('initQueue options', () => {
     const queue = initQueue({ dbName: tmp.file(), risky: true });
     queue.store({ cmd: 'x' });
     queue.reset!();
-    expect(queue.retrieveByID(1)).toBeNull();
+    expect(queue.retrieveByID(1)).toBeUndefined();
     expect(initQueue({ dbName: tmp.file() }).reset).toBeUndefined();
     queue.close();
   });

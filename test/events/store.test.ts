@@ -52,7 +52,7 @@ describe('store', () => {
     expect(callbacks._error.mock.calls[0]![0].error).toMatchObject({ message: 'model refused boom' });
     // The insert the method made before throwing is gone too.
     expect(userNames(model)).toEqual(['ann']);
-    expect(queue.retrieveByID(2)).toBeNull();
+    expect(queue.retrieveByID(2)).toBeUndefined();
     expect(callbacks._error).toHaveBeenCalledTimes(1);
     expect(callbacks._error.mock.calls[0]![0]).toMatchObject({ cmd: 'addUser', rolledBack: true, id: null });
     // Callbacks never run for a rolled-back event.
@@ -133,7 +133,7 @@ describe('store', () => {
     expect(() => queue.store({ cmd: 'add', stream: 'order-7', expectedVersion: 2 })).toThrow(ConflictError);
     expect(() => queue.store({ cmd: 'open', stream: 'order-7', expectedVersion: 0 })).toThrow(/at version 0, but it is at 3/);
     expect(queue.retrieveByID(3)).toMatchObject({ stream: 'order-7', stream_version: 3 });
-    expect(queue.retrieveByID(4)).toBeNull();
+    expect(queue.retrieveByID(4)).toBeUndefined();
     queue.close();
   });
 

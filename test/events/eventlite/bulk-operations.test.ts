@@ -57,11 +57,11 @@ describe('BulkOperations batch helpers', () => {
     const bulk = new BulkOperations(queue);
     const upgrade = (event: EventRow) => (event.cmd === 'orderPlaced' ? { ...event, data: { ...event.data, currency: 'USD' } } : null);
     expect(await bulk.migrateEvents(upgrade, { targetVersion: 2, dryRun: true })).toEqual({ totalProcessed: 4, totalMigrated: 1, errors: [], dryRun: true });
-    expect(queue.retrieveByID(5)).toBeNull();
+    expect(queue.retrieveByID(5)).toBeUndefined();
     const result = await bulk.migrateEvents(upgrade, { targetVersion: 2 });
     expect(result).toMatchObject({ totalProcessed: 4, totalMigrated: 1, dryRun: false });
     expect(queue.retrieveByID(5)).toMatchObject({ cmd: 'orderPlaced', version: 2, correlation_id: 'o1', data: { total: 5, currency: 'USD' } });
-    expect(queue.retrieveByID(6)).toBeNull();
+    expect(queue.retrieveByID(6)).toBeUndefined();
     const failing = await bulk.migrateEvents(() => {
       throw new Error('bad');
     }, { targetVersion: 3 });

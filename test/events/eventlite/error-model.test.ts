@@ -41,7 +41,7 @@ describe('store() error model (eventlite: report to callbacks._error, return und
     expect(report).toMatchObject({ user: 'ann', ip: '10.0.0.1', data: { a: 1 }, priority: 2, code: 'VALIDATION' });
     expect(report.msg).toMatch(/No command given/);
     expect(report.error).toBeInstanceOf(ValidationError);
-    expect(queue.retrieveByID(1)).toBeNull();
+    expect(queue.retrieveByID(1)).toBeUndefined();
     queue.close();
   });
 
@@ -64,7 +64,7 @@ describe('store() error model (eventlite: report to callbacks._error, return und
     expect(modelError).toHaveBeenCalledTimes(1);
     expect(callbacks._default).toHaveBeenCalledTimes(1);
     expect(userNames(model)).toEqual(['ann']);
-    expect(queue.retrieveByID(2)).toBeNull();
+    expect(queue.retrieveByID(2)).toBeUndefined();
     // The next event takes the id the rolled-back one would have had.
     queue.store({ cmd: 'addUser', data: { name: 'cy' } }, model, callbacks);
     expect(queue.retrieveByID(2)!.data).toEqual({ name: 'cy' });
@@ -80,7 +80,7 @@ describe('store() error model (eventlite: report to callbacks._error, return und
     queue.store({ cmd: 'open', data: { name: 'a' } }, model, { _error });
     expect(queue.store({ cmd: 'open', data: { name: 'a' } }, model, { _error })).toBeUndefined();
     expect(_error.mock.calls[0]![0]).toMatchObject({ cmd: 'open', code: 'SQLITE_CONSTRAINT_UNIQUE', rolledBack: true });
-    expect(queue.retrieveByID(2)).toBeNull();
+    expect(queue.retrieveByID(2)).toBeUndefined();
 
     let thrown: unknown;
     try {
@@ -93,7 +93,7 @@ describe('store() error model (eventlite: report to callbacks._error, return und
     expect((thrown as EventConstraintError).sqliteCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
     expect(thrown).not.toBeInstanceOf(ValidationError);
     await expect(queue.storeAsync({ cmd: 'open', data: { name: 'a' } }, model)).rejects.toMatchObject({ code: 'CONSTRAINT' });
-    expect(queue.retrieveByID(2)).toBeNull();
+    expect(queue.retrieveByID(2)).toBeUndefined();
     queue.close();
     model._close();
   });
@@ -105,7 +105,7 @@ describe('store() error model (eventlite: report to callbacks._error, return und
     expect(() => queue.store({ cmd: 'addUser', data: { name: 'boom' } }, model, { _default() {} })).toThrow(EventRejectedError);
     expect(() => queue.store({ data: {} } as never)).toThrow(ValidationError);
     await expect(queue.storeAsync({ cmd: 'addUser', data: { name: 'boom' } }, model, { _error() {} })).rejects.toBeInstanceOf(EventRejectedError);
-    expect(queue.retrieveByID(1)).toBeNull();
+    expect(queue.retrieveByID(1)).toBeUndefined();
     queue.close();
     model._close();
   });

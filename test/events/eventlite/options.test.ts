@@ -14,7 +14,7 @@ describe('eventlite options', () => {
     first.store({ cmd: 'a' });
     first.close();
     const again = initQueue({ dbName, reset: true });
-    expect(again.retrieveByID(1)).toBeNull();
+    expect(again.retrieveByID(1)).toBeUndefined();
     expect(again.reset).toBeUndefined();
     again.store({ cmd: 'b' });
     expect(again.retrieveByID(1)!.cmd).toBe('b');

@@ -73,7 +73,7 @@ describe('storeWhen', () => {
     const model = ordersModel(dbName);
     queue.storeWhen({ cmd: 'shipOrder', correlationId: 'o', waitFor: { any: [{ pattern: 'paymentReceived', correlationId: 'o' }] } }, model, {});
     expect(() => queue.store({ cmd: 'paymentReceived', data: { fail: true }, correlationId: 'o' }, model)).toThrow(/paymentReceived failed/);
-    expect(queue.retrieveByID(1)).toBeNull();
+    expect(queue.retrieveByID(1)).toBeUndefined();
     expect(queue.getPendingEventsByStatus('pending')).toHaveLength(1);
     expect(logged(model)).toEqual([]);
     queue.store({ cmd: 'paymentReceived', correlationId: 'o' }, model);
