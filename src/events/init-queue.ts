@@ -227,6 +227,11 @@ export class EventQueue {
     return reads.getTransaction(this.#ctx, correlationId);
   }
 
+  /** The name eventlite's performance guide uses for {@link getTransaction}. */
+  getByCorrelationId(correlationId: string): EventRow[] {
+    return this.getTransaction(correlationId);
+  }
+
   /** Cached `getTransaction` (invalidated by every write to that correlation); deep-frozen. */
   getTransactionCached(correlationId: string): readonly EventRow[] {
     return reads.getTransactionCached(this.#ctx, correlationId);

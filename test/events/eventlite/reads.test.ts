@@ -26,6 +26,8 @@ describe('eventlite reads and names', () => {
     queue.store({ cmd: 'addUser', data: { name: 'bob' } }, model);
     expect(queue.methods.getLastRow()!.id).toBe(2);
     expect(queue.queries.getLastRow.get().id).toBe(2);
+    const correlation = queue.retrieveByID(1)!.correlation_id!;
+    expect(queue.getByCorrelationId(correlation).map((e) => e.id)).toEqual([1]);
     const m = model as typeof model & { queries: typeof model._queries; methods: Record<string, unknown> };
     expect(m.queries.count.get()).toEqual({ n: 2 });
     expect(typeof m.methods.addUser).toBe('function');
