@@ -11,6 +11,7 @@ export type S3liteErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'CONSTRAINT'
   | 'METADATA_LIMIT'
   | 'TIMEOUT'
   | 'CONNECTION_STRING'
@@ -69,6 +70,13 @@ export class NotFoundError extends S3liteError {
 export class ConflictError extends S3liteError {
   constructor(message: string, options: S3liteErrorOptions = {}) {
     super('CONFLICT', message, options);
+  }
+}
+
+/** A database constraint (UNIQUE, NOT NULL, CHECK, FOREIGN KEY) refused a write; nothing of it was kept. */
+export class ConstraintError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CONSTRAINT', message, options);
   }
 }
 

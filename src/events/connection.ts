@@ -8,11 +8,15 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { bunStatement } from './bun-statement.js';
 import { sqliteError } from './sqlite-errors.js';
 
 export type SqliteDatabase = Database.Database;
 
-/** eventlite (bun:sqlite) model code calls `db.query(sql)`; here it is `db.prepare` with a per-connection statement cache. */
+/**
+ * eventlite (bun:sqlite) model code calls `db.query(sql)`; here it is `db.prepare`
+ * with a per-connection statement cache, and the statement behaves as bun's (see bun-statement.ts).
+ */
 export interface CompatDatabase extends SqliteDatabase {
   query(sql: string): Database.Statement;
 }
@@ -44,7 +48,7 @@ function addQueryAlias(db: SqliteDatabase): CompatDatabase {
     value(sql: string): Database.Statement {
       let statement = statements.get(sql);
       if (!statement) {
-        statement = db.prepare(sql);
+        statement = bunStatement(db.prepare(sql), sql);
         statements.set(sql, statement);
       }
       return statement;

@@ -4,6 +4,7 @@
  * `indexes: { cmd: true }` adds an index without turning the two core ones off.
  */
 import { invalidOption, ValidationError } from '../core/errors.js';
+import { resolveHashOptions, type HashOptions, type ResolvedHashOptions } from './password-hash.js';
 
 /** The eight configurable indexes of the seed, each mapped to one SQLite index. */
 export const INDEX_NAMES = [
@@ -53,8 +54,10 @@ export interface QueueOptions {
   cache?: QueueCacheOptions;
   /** Adds `reset()`, which empties the log. For tests only. @default false */
   risky?: boolean;
-  /** Drop the event table when opening (eventlite's `reset`); requires `risky: true`. @default false */
+  /** Drop the event table (and pending wait-condition events) when opening, as eventlite's `reset` does. @default false */
   reset?: boolean;
+  /** Hash `data.user_password` before storing (eventlite's Bun.password options). @default undefined (no hashing) */
+  hash?: HashOptions;
   /** A preset of the seed; explicit options override it. */
   profile?: QueueProfile;
   /** Clock of the `datetime` column, in ms since the epoch. @default Date.now */
@@ -72,6 +75,7 @@ export interface ResolvedQueueOptions {
   cache: Required<QueueCacheOptions>;
   risky: boolean;
   reset: boolean;
+  hash: ResolvedHashOptions | null;
   profile: QueueProfile | null;
   datetime: () => number;
   readonly: boolean;
@@ -121,7 +125,7 @@ const DEFAULTS: Preset = {
 };
 
 const KNOWN_OPTIONS = new Set([
-  'dbName', 'WAL', 'noWAL', 'durability', 'busyTimeout', 'indexes', 'cache', 'risky', 'reset', 'profile', 'datetime', 'init',
+  'dbName', 'WAL', 'noWAL', 'durability', 'busyTimeout', 'indexes', 'cache', 'risky', 'reset', 'hash', 'profile', 'datetime', 'init',
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -199,7 +203,6 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
 
   const risky = optionalBoolean('risky', options.risky) ?? false;
   const reset = optionalBoolean('reset', options.reset) ?? false;
-  if (reset && !risky) throw invalidOption('reset', '`false` unless `risky: true` is also set (it deletes every event)', reset);
 
   if (options.datetime !== undefined && typeof options.datetime !== 'function') {
     throw invalidOption('datetime', 'a function returning milliseconds since the epoch', options.datetime);
@@ -224,6 +227,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
     cache,
     risky,
     reset,
+    hash: resolveHashOptions(options.hash),
     profile: options.profile ?? null,
     datetime: options.datetime ?? Date.now,
     readonly,

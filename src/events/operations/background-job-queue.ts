@@ -22,7 +22,8 @@ import {
   type ResolvedQueueOptions,
   type ResolvedWorkerOptions,
 } from './job-queue-options.js';
-import { JobTable, type ClaimedJob, type JobOutcome } from './job-table.js';
+import { eventliteAddOptions, eventliteJobStats, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
+import { JOB_TABLE, JobTable, SCHEDULE_TABLE, type ClaimedJob, type JobOutcome } from './job-table.js';
 import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
 import { nextOccurrence, retryBackoff } from './job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
@@ -109,6 +110,7 @@ export class BackgroundJobQueue extends EventEmitter {
    * @internal
    */
   linkEventQueue(queue: EventQueueConnection): JobTable {
+    this.#leaveIdleDefaultFile();
     const current = this.#options.queue ?? this.#linked;
     if (current ? current.db !== queue.db : this.#options.dbName !== undefined || this.#ownDb !== null) {
       throw new ConfigurationError(
@@ -161,7 +163,20 @@ export class BackgroundJobQueue extends EventEmitter {
    * @example
    * jobs.scheduleRecurringJob('cleanup', {}, { cron: '0 3 * * *' });
    */
-  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions): string {
+  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions): string;
+  /**
+   * eventlite's form: adds the job now and again every `intervalMs` (a stored
+   * schedule keyed by the job name; remove it with `unscheduleRecurringJob(name)`).
+   * Returns the id of the job added now.
+   */
+  scheduleRecurringJob(name: string, data: unknown, intervalMs: number, options?: EventliteAddJobOptions): number;
+  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions | number, extra?: EventliteAddJobOptions): string | number {
+    if (typeof options === 'number') {
+      const addOptions = eventliteAddOptions(extra);
+      const id = this.add(name, data ?? {}, addOptions);
+      this.scheduleRecurringJob(name, data ?? {}, { every: options, priority: addOptions.priority });
+      return id;
+    }
     assertJobName(name);
     const { key, every, cron, priority } = resolveRecurringOptions(name, options);
     const next = nextOccurrence({ every, cron }, Date.now());
@@ -182,7 +197,7 @@ export class BackgroundJobQueue extends EventEmitter {
     return this.#tableOrOpen().get(id);
   }
 
-  getQueueStats(): JobQueueStats {
+  getQueueStats(): JobQueueStats & EventliteJobStats {
     this.#commit();
     const table = this.#tableOrOpen();
     const counts = table.countByStatus();
@@ -199,6 +214,7 @@ export class BackgroundJobQueue extends EventEmitter {
       concurrency: this.#options.concurrency,
       workers: [...this.#workers.keys()],
       recurring: table.countSchedules(),
+      ...eventliteJobStats(table.db),
     };
   }
 
@@ -214,6 +230,16 @@ export class BackgroundJobQueue extends EventEmitter {
       this.#schedulePump();
     }
     return cancelled;
+  }
+
+  /** eventlite's name of {@link add}: `addJob(type, data, { delay, priority, maxAttempts, timeout })`. */
+  addJob(name: string, data: unknown = {}, options?: EventliteAddJobOptions): number {
+    return this.add(name, data, eventliteAddOptions(options));
+  }
+
+  /** eventlite's `scheduleJob(type, data, time)`: the job becomes due at `time` (a Date or ms). */
+  scheduleJob(name: string, data: unknown, time: Date | number, options?: EventliteAddJobOptions): number {
+    return this.add(name, data ?? {}, { ...eventliteAddOptions(options), runAt: time });
   }
 
   /** Starts running due jobs, up to `concurrency` at once. */
@@ -256,6 +282,23 @@ export class BackgroundJobQueue extends EventEmitter {
     await this.stop(options);
     this.#closed = true;
     this.#ownDb?.close();
+    this.#ownDb = null;
+    this.#table = null;
+  }
+
+  /**
+   * eventlite's docs start the job queue before creating the EventJobProcessor;
+   * `start()` then opened the default jobs file. While that file holds no open job
+   * or schedule and nothing runs, drop it so the queue can move to the event
+   * queue's database.
+   */
+  #leaveIdleDefaultFile(): void {
+    const db = this.#ownDb;
+    if (!db || this.#options.dbName !== undefined || this.#active.size > 0 || this.#ready.length > 0) return;
+    const open = db.prepare(`SELECT (SELECT count(*) FROM ${JOB_TABLE} WHERE status IN ('pending', 'running')) + (SELECT count(*) FROM ${SCHEDULE_TABLE})`).pluck().get() as number;
+    if (open > 0) return;
+    if (this.#table) this.#commit();
+    db.close();
     this.#ownDb = null;
     this.#table = null;
   }

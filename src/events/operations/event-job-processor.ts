@@ -78,6 +78,40 @@ export class EventJobProcessor {
     return this;
   }
 
+  /**
+   * eventlite's `processEvent(eventData, eventRow)`: the ids of the jobs the rules
+   * for the event's cmd give. For a stored event the outbox has already added them
+   * (same idempotency key), so this returns their ids and adds nothing; for an
+   * event that was never stored (no `id`), it adds the jobs.
+   */
+  processEvent(eventData: unknown, eventRow?: Partial<EventRow>): number[] {
+    const cmd = eventRow?.cmd ?? (eventData as { cmd?: unknown } | null)?.cmd;
+    if (typeof cmd !== 'string') return [];
+    const rules = this.#rules.get(cmd);
+    if (!rules) return [];
+    const row = { ...eventRow, cmd, data: eventRow?.data ?? eventData } as EventRow;
+    return rules.map((rule) =>
+      this.#jobs.add(rule.jobName, rule.map(row), {
+        ...rule.options,
+        ...(typeof row.id === 'number' ? { idempotencyKey: `event:${row.id}:${rule.jobName}` } : {}),
+      }),
+    );
+  }
+
+  /**
+   * eventlite's `createEventCallback()`: a callback set for `store`. Jobs are
+   * already enqueued by the outbox inside the event's transaction, so its
+   * `_default` only looks them up (never a second job); `_error` ignores failures.
+   */
+  createEventCallback(): { _default: (result: unknown, row: EventRow) => void; _error: () => void } {
+    return {
+      _default: (_result, row) => {
+        this.processEvent(row.data, row);
+      },
+      _error: () => {},
+    };
+  }
+
   /** Stops enqueuing jobs for new events. */
   close(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
