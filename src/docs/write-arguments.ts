@@ -3,6 +3,7 @@
  * methods, plus the backoff between conflicting update attempts.
  */
 import { NotFoundError, ValidationError, invalidOption } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import { isPlainObject } from './codec.js';
 import { assertValidId } from './document-keys.js';
 
@@ -32,11 +33,7 @@ export function checkChanges(id: string, changes: unknown): asserts changes is R
   }
 }
 
-/** Jittered exponential backoff between conflicting attempts (1, 2, 4… up to 50 ms). */
+/** Jittered exponential backoff between conflicting attempts (1, 2, 4… up to 50 ms); an abort ends it with AbortError. */
 export function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 ** (attempt - 1));
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    setTimeout(resolve, ms);
-  });
+  return sleep(Math.random() * Math.min(50, 2 ** (attempt - 1)), signal);
 }
