@@ -44,6 +44,7 @@ import type {
 import { probeCapabilities } from './probe.js';
 import { throwIfAborted } from './request-signal.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
+import { installCredentialScrub } from './credential-scrub.js';
 
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
@@ -92,6 +93,7 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.httpClientOptions.timeout,
       }),
     });
+    installCredentialScrub(this.client, [options.credentials?.accessKeyId, options.credentials?.secretAccessKey]);
     this.description = options.endpoint === undefined
       ? `s3://${this.#bucket}/${this.#prefix}`
       : `${options.endpoint}/${this.#bucket}/${this.#prefix}`;
