@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError, invalidOption } from '../core/errors.js
 import { sleep } from '../core/sleep.js';
 import { isPlainObject } from './codec.js';
 import { assertValidId } from './document-keys.js';
+import { rejectProtoKey } from './input-guard.js';
 
 export function nullIfMissing(err: unknown): null {
   if (err instanceof NotFoundError) return null;
@@ -26,6 +27,7 @@ export function withoutUndefined(data: Record<string, unknown>): Record<string, 
 export function checkChanges(id: string, changes: unknown): asserts changes is Record<string, unknown> {
   assertValidId(id);
   if (!isPlainObject(changes)) throw invalidOption('changes', 'a plain object of fields', changes);
+  rejectProtoKey(changes);
   if (changes.id !== undefined && changes.id !== id) {
     throw new ValidationError(`Cannot change the id of ${JSON.stringify(id)} to ${JSON.stringify(changes.id)}: insert a new document and delete the old one`, [
       { field: 'id', message: 'id cannot change', actual: changes.id },
