@@ -4,8 +4,7 @@
  * nothing is written; prototype keys in nested objects are dropped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3db, ValidationError, type Resource } from '../../src/index.js';
-import { MAX_NESTING_DEPTH } from '../../src/docs/input-guard.js';
+import { MAX_NESTING_DEPTH, S3db, ValidationError, type Resource } from '../../src/index.js';
 
 let db: S3db;
 let things: Resource;
