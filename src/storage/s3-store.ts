@@ -23,6 +23,7 @@ import { createAgent, type ResolvedHttpClientOptions } from './http-client-optio
 import { checkDelimiter, checkMaxKeys } from './list-page.js';
 import { listAllPages } from './list-all.js';
 import { checkContentType, checkKey, normalizeMetadata, toBuffer } from './metadata-rules.js';
+import { installCredentialScrub } from './credential-scrub.js';
 import type {
   CopyObjectInput,
   DeleteObjectsInput,
@@ -44,7 +45,6 @@ import type {
 import { probeCapabilities } from './probe.js';
 import { throwIfAborted } from './request-signal.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
-import { installCredentialScrub } from './credential-scrub.js';
 
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
