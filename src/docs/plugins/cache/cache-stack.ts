@@ -58,6 +58,8 @@ const NO_STORE: Lookup = { hit: false, tokens: undefined };
 class Slot {
   readonly name: string;
   readonly driver: CacheDriver;
+  /** The driver keeps entries outside this process (no readNow): secret fields go in sealed (see secret-sealer.ts). */
+  readonly seals: boolean;
   hits = 0;
   misses = 0;
   sets = 0;
@@ -72,6 +74,7 @@ class Slot {
   constructor(name: string, driver: CacheDriver) {
     this.name = name;
     this.driver = driver;
+    this.seals = typeof driver.readNow !== 'function';
   }
 }
 
@@ -142,7 +145,7 @@ export class CacheStack {
       this.#ok(authority);
       entry ??= read.entry;
       if (!entry || !valid(entry, plan.args, read.versions)) return NOT_NOW;
-      return this.#hit(index, plan.key, entry, read.versions);
+      return this.#hit(index, plan, entry, read.versions);
     } catch {
       return NOT_NOW;
     }
@@ -181,7 +184,10 @@ export class CacheStack {
       this.#countMisses(consulted, true);
       return this.#miss(tokens);
     }
-    if (upper && valid(upper.entry, args, versions)) return { hit: true, value: this.#hit(upper.index, key, upper.entry, versions) };
+    if (upper && valid(upper.entry, args, versions)) {
+      const opened = this.#open(upper.index, plan, upper.entry);
+      if (opened) return { hit: true, value: this.#hit(upper.index, plan, opened, versions) };
+    }
     let entry = read.entry;
     if (upper) {
       // The upper copy is stale: the shared driver may hold a fresh one.
@@ -192,7 +198,10 @@ export class CacheStack {
         return this.#miss();
       }
     }
-    if (entry && valid(entry, args, versions)) return { hit: true, value: this.#hit(this.#slots.length - 1, key, entry, versions) };
+    if (entry && valid(entry, args, versions)) {
+      const opened = this.#open(this.#slots.length - 1, plan, entry);
+      if (opened) return { hit: true, value: this.#hit(this.#slots.length - 1, plan, opened, versions) };
+    }
     this.#countMisses(consulted, true);
     return this.#miss(versions);
   }
@@ -204,12 +213,7 @@ export class CacheStack {
    */
   store(plan: ReadPlan, tokens: readonly string[], value: unknown): void {
     const entry: CacheEntry = { version: tokens.join('.'), tokens, args: plan.args, value };
-    const { key } = plan;
-    for (const slot of this.#slots) {
-      if (!this.#usable(slot)) continue;
-      slot.sets++;
-      this.#track(slot.driver.write(key, entry, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
-    }
+    this.#writeTo(this.#slots.length, plan, entry);
   }
 
   /**
@@ -343,22 +347,44 @@ export class CacheStack {
     return key.startsWith('v/d/') ? this.#docVersionTtl : 0;
   }
 
-  /** Counts a hit in driver `index`, promotes the entry to the drivers above it, and returns its value. */
-  #hit(index: number, key: string, entry: CacheEntry, tokens: readonly string[]): unknown {
+  /** Counts a hit in driver `index`, promotes the (opened) entry to the drivers above it, and returns its value. */
+  #hit(index: number, plan: ReadPlan, entry: CacheEntry, tokens: readonly string[]): unknown {
     this.#hits++;
     (this.#slots[index] as Slot).hits++;
     this.#countMisses(index, false);
-    if (index > 0) {
-      // Promote to the faster drivers above (they copy what they keep).
-      const promoted: CacheEntry = { version: entry.version, tokens, args: entry.args, value: entry.value };
-      for (let i = 0; i < index; i++) {
-        const slot = this.#slots[i] as Slot;
-        if (!this.#usable(slot)) continue;
-        slot.sets++;
-        this.#track(slot.driver.write(key, promoted, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
-      }
-    }
+    // Promote to the faster drivers above (they copy what they keep).
+    if (index > 0) this.#writeTo(index, plan, { version: entry.version, tokens, args: entry.args, value: entry.value });
     return entry.value;
+  }
+
+  /** Writes `entry` (secret fields open) to the first `upTo` usable drivers, sealed for those outside the process. */
+  #writeTo(upTo: number, plan: ReadPlan, entry: CacheEntry): void {
+    let sealed: CacheEntry | undefined;
+    for (let i = 0; i < upTo; i++) {
+      const slot = this.#slots[i] as Slot;
+      if (!this.#usable(slot)) continue;
+      let own = entry;
+      if (slot.seals && plan.sealer) own = sealed ??= { version: entry.version, args: entry.args, value: plan.sealer.seal(plan.method, entry.value) };
+      slot.sets++;
+      this.#track(slot.driver.write(plan.key, own, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
+    }
+  }
+
+  /**
+   * The entry read from driver `index` with its secret fields decrypted, or
+   * undefined when one does not decrypt (tampered, another passphrase): it
+   * is then not served, counted as an error, and replaced by the fresh read.
+   */
+  #open(index: number, plan: ReadPlan, entry: CacheEntry): CacheEntry | undefined {
+    const slot = this.#slots[index] as Slot;
+    if (!slot.seals || !plan.sealer) return entry;
+    try {
+      return { version: entry.version, args: entry.args, value: plan.sealer.open(plan.method, entry.value) };
+    } catch (err) {
+      slot.errors++;
+      this.#logger().warn(`cache driver ${slot.name} holds an entry of ${plan.resource} whose secret fields do not decrypt (${(err as Error).message}); it is read from storage instead`);
+      return undefined;
+    }
   }
 
   #miss(tokens?: readonly string[]): Lookup {
