@@ -14,6 +14,14 @@
  * that could not reach a driver is kept and replayed before that driver is
  * used again, so it cannot serve what the lost invalidation should have
  * removed.
+ *
+ * Outages across processes: the kept invalidation lives in this process
+ * only, and its writer may exit before the shared driver is back. So the
+ * global version token doubles as the cache epoch (every entry depends on
+ * it, every hit checks it): it is replaced before a shared driver is used
+ * again after it failed in this process, after it reports a disruption
+ * (connection lost, server restarted), and when a writer's marker of a
+ * missed invalidation is found in the store (see cache-epoch.ts).
  */
 import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
@@ -70,6 +78,8 @@ class Slot {
   pendingEntries: string[] = [];
   lastRetry = 0;
   retrying: Promise<void> | undefined;
+  /** The driver's disruptions() count already answered by an epoch change (from 0: those seen while opening count). */
+  seenDisruptions = 0;
 
   constructor(name: string, driver: CacheDriver) {
     this.name = name;
@@ -91,6 +101,8 @@ export class CacheStack {
   readonly #docVersionTtl: number;
   readonly #logger: () => Logger;
   readonly #background = new Set<Promise<unknown>>();
+  /** The last driver's disruptions(), when it is shared and counts them. */
+  readonly #disruptions: (() => number) | undefined;
   #hits = 0;
   #misses = 0;
 
@@ -103,6 +115,8 @@ export class CacheStack {
     });
     this.#authority = this.#slots[this.#slots.length - 1] as Slot;
     this.synchronous = drivers.every((driver) => typeof driver.readNow === 'function');
+    const last = this.#authority.driver;
+    this.#disruptions = last.shared && typeof last.disruptions === 'function' ? last.disruptions : undefined;
     this.#ttl = ttl;
     // A document's token must outlive every entry read under the previous one; expiring sooner only costs misses.
     this.#docVersionTtl = ttl > 0 ? 2 * ttl + 60_000 : 0;
@@ -116,6 +130,16 @@ export class CacheStack {
       } catch (err) {
         this.#fail(slot, 'connect', err);
       }
+    }
+    // A disruption seen while opening (the server restarted since it was last used): the new epoch goes in before the first read.
+    const authority = this.#authority;
+    const seen = this.#disruptions?.call(authority.driver) ?? 0;
+    if (seen === 0 || authority.pending.length > 0) return;
+    authority.seenDisruptions = seen;
+    try {
+      await authority.driver.invalidate([{ key: versionKeys.global, token: freshToken(), ttl: 0 }], []);
+    } catch (err) {
+      this.#fail(authority, 'start a new epoch', err);
     }
   }
 
@@ -300,8 +324,20 @@ export class CacheStack {
     }
   }
 
+  /** Queues a new cache epoch (a fresh global token) to be in place before `slot` is read again. */
+  #newEpoch(slot: Slot): void {
+    if (!slot.pending.some((v) => v.key === versionKeys.global)) slot.pending.push({ key: versionKeys.global, token: freshToken(), ttl: 0 });
+  }
+
   /** Whether `slot` may be read and written now; starts a replay of missed invalidations when due. */
   #usable(slot: Slot): boolean {
+    if (slot === this.#authority && this.#disruptions !== undefined) {
+      const seen = this.#disruptions.call(slot.driver);
+      if (seen !== slot.seenDisruptions) {
+        slot.seenDisruptions = seen;
+        this.#newEpoch(slot);
+      }
+    }
     if (slot.pending.length === 0 && slot.pendingEntries.length === 0 && !slot.retrying) return true;
     const now = Date.now();
     if (!slot.retrying && now - slot.lastRetry >= RETRY_MS) {
@@ -411,6 +447,8 @@ export class CacheStack {
 
   #fail(slot: Slot, operation: string, err: unknown): void {
     slot.errors++;
+    // Other processes may have lost invalidations in the same outage: no entry from before it is served after it.
+    if (slot === this.#authority && slot.driver.shared && operation !== 'close') this.#newEpoch(slot);
     if (slot.broken) return;
     slot.broken = true;
     const reason = err instanceof Error ? err.message : String(err);
