@@ -27,6 +27,7 @@ import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
 import { complete, valid } from './entry-version.js';
+import { MissedInvalidations } from './missed-invalidations.js';
 
 export interface DriverStats {
   driver: string;
@@ -60,6 +61,8 @@ export const NOT_NOW: unique symbol = Symbol('not served synchronously');
 const MAX_PENDING = 1000;
 /** How often a driver with pending invalidations is retried. */
 const RETRY_MS = 250;
+/** How often a process with a shared cache looks for another writer's note of a missed invalidation (one HEAD). */
+const MISSED_CHECK_MS = 5000;
 const NO_KEYS: readonly string[] = [];
 const NO_STORE: Lookup = { hit: false, tokens: undefined };
 
@@ -103,6 +106,12 @@ export class CacheStack {
   readonly #background = new Set<Promise<unknown>>();
   /** The last driver's disruptions(), when it is shared and counts them. */
   readonly #disruptions: (() => number) | undefined;
+  /** Notes of missed invalidations, with a shared last driver. */
+  #missed: MissedInvalidations | undefined;
+  /** This process left a note for the current outage already. */
+  #noted = false;
+  #missedTimer: NodeJS.Timeout | undefined;
+  #checkingMissed: Promise<void> | undefined;
   #hits = 0;
   #misses = 0;
 
@@ -134,13 +143,15 @@ export class CacheStack {
     // A disruption seen while opening (the server restarted since it was last used): the new epoch goes in before the first read.
     const authority = this.#authority;
     const seen = this.#disruptions?.call(authority.driver) ?? 0;
-    if (seen === 0 || authority.pending.length > 0) return;
-    authority.seenDisruptions = seen;
-    try {
-      await authority.driver.invalidate([{ key: versionKeys.global, token: freshToken(), ttl: 0 }], []);
-    } catch (err) {
-      this.#fail(authority, 'start a new epoch', err);
+    if (seen > 0 && authority.pending.length === 0) {
+      authority.seenDisruptions = seen;
+      await this.#startEpoch();
     }
+    if (!authority.driver.shared) return;
+    this.#missed = new MissedInvalidations(context.store, context.namespace);
+    await this.#checkMissed();
+    this.#missedTimer = setInterval(() => this.#track(this.#checkMissed()), MISSED_CHECK_MS);
+    this.#missedTimer.unref();
   }
 
   /**
@@ -282,6 +293,7 @@ export class CacheStack {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#missedTimer);
     await this.settle();
     for (const slot of this.#slots) {
       try {
@@ -299,15 +311,20 @@ export class CacheStack {
       this.#slots.map(async (slot) => {
         // Only the last driver keeps versions; the others just drop the stale entries.
         const own = slot === this.#authority ? versions : [];
-        if (slot.pending.length > 0 || slot.retrying) return this.#queue(slot, own, stale);
-
-        try {
-          await slot.driver.invalidate(own, stale);
-          this.#ok(slot);
-        } catch (err) {
-          this.#fail(slot, 'invalidate', err);
+        if (slot.pending.length > 0 || slot.retrying) {
           this.#queue(slot, own, stale);
+        } else {
+          try {
+            await slot.driver.invalidate(own, stale);
+            this.#ok(slot);
+            return;
+          } catch (err) {
+            this.#fail(slot, 'invalidate', err);
+            this.#queue(slot, own, stale);
+          }
         }
+        // Kept only in this process so far: leave a note in the store before the write resolves, in case it exits first.
+        if (slot === this.#authority) await this.#noteMissed();
       }),
     );
   }
@@ -322,6 +339,50 @@ export class CacheStack {
       slot.pending = [{ key: versionKeys.global, token: freshToken(), ttl: 0 }];
       slot.pendingEntries = [];
     }
+  }
+
+  /** Replaces the cache epoch now; a failure queues it (see #fail). */
+  async #startEpoch(): Promise<boolean> {
+    const authority = this.#authority;
+    try {
+      await authority.driver.invalidate([{ key: versionKeys.global, token: freshToken(), ttl: 0 }], []);
+      this.#ok(authority);
+      return true;
+    } catch (err) {
+      this.#fail(authority, 'start a new cache epoch', err);
+      return false;
+    }
+  }
+
+  async #noteMissed(): Promise<void> {
+    if (this.#noted || !this.#missed) return;
+    this.#noted = true;
+    try {
+      await this.#missed.note();
+    } catch (err) {
+      this.#noted = false;
+      this.#logger().warn(
+        `cache: could not note a missed invalidation in the store (${err instanceof Error ? err.message : String(err)}); if this process exits before the cache driver is back, other processes may serve entries older than its writes until their TTL`,
+      );
+    }
+  }
+
+  /** Starts a new epoch if a writer noted a missed invalidation (it may have exited without replaying it), then removes the note. */
+  #checkMissed(): Promise<void> {
+    this.#checkingMissed ??= (async () => {
+      const missed = this.#missed;
+      if (!missed) return;
+      let etag: string | undefined;
+      try {
+        etag = await missed.find();
+      } catch {
+        return; // the store is unreachable: looked for again next time
+      }
+      if (etag !== undefined && (await this.#startEpoch())) await missed.remove(etag).catch(() => undefined);
+    })().finally(() => {
+      this.#checkingMissed = undefined;
+    });
+    return this.#checkingMissed;
   }
 
   /** Queues a new cache epoch (a fresh global token) to be in place before `slot` is read again. */
@@ -349,6 +410,7 @@ export class CacheStack {
       slot.retrying = slot.driver.invalidate(versions, entries).then(
         () => {
           slot.retrying = undefined;
+          if (slot === this.#authority && slot.pending.length === 0) this.#noted = false;
           this.#ok(slot);
         },
         (err: unknown) => {
