@@ -19,37 +19,17 @@
  * only, and its writer may exit before the shared driver is back. So the
  * global version token doubles as the cache epoch (every entry depends on
  * it, every hit checks it): it is replaced before a shared driver is used
- * again after it failed in this process, after it reports a disruption
- * (connection lost, server restarted), and when a writer's marker of a
- * missed invalidation is found in the store (see cache-epoch.ts).
+ * again after it failed in this process, and on the signals of failures
+ * elsewhere that epoch-watch.ts collects.
  */
 import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
 import { complete, valid } from './entry-version.js';
-import { MissedInvalidations } from './missed-invalidations.js';
+import { EpochWatch } from './epoch-watch.js';
+import { Slot, type CacheStats, type DriverStats } from './cache-slot.js';
 
-export interface DriverStats {
-  driver: string;
-  hits: number;
-  misses: number;
-  sets: number;
-  evictions: number;
-  errors: number;
-}
-
-export interface CacheStats {
-  /** Reads served from the cache (any driver). */
-  hits: number;
-  /** Reads that went to storage. */
-  misses: number;
-  sets: number;
-  evictions: number;
-  errors: number;
-  hitRate: number;
-  /** The same counters per driver, by name (`memory`, `redis`…; `memory#2` for a second one). */
-  drivers: Record<string, DriverStats>;
-}
+export type { CacheStats, DriverStats } from './cache-slot.js';
 
 /** A hit, or a miss with the version tokens a fresh read may be stored under (none when it must not be stored). */
 export type Lookup = { hit: true; value: unknown } | { hit: false; tokens: readonly string[] | undefined };
@@ -61,35 +41,8 @@ export const NOT_NOW: unique symbol = Symbol('not served synchronously');
 const MAX_PENDING = 1000;
 /** How often a driver with pending invalidations is retried. */
 const RETRY_MS = 250;
-/** How often a process with a shared cache looks for another writer's note of a missed invalidation (one HEAD). */
-const MISSED_CHECK_MS = 5000;
 const NO_KEYS: readonly string[] = [];
 const NO_STORE: Lookup = { hit: false, tokens: undefined };
-
-class Slot {
-  readonly name: string;
-  readonly driver: CacheDriver;
-  /** The driver keeps entries outside this process (no readNow): secret fields go in sealed (see secret-sealer.ts). */
-  readonly seals: boolean;
-  hits = 0;
-  misses = 0;
-  sets = 0;
-  errors = 0;
-  broken = false;
-  /** Invalidations this driver missed: it is not read until they are replayed. */
-  pending: VersionWrite[] = [];
-  pendingEntries: string[] = [];
-  lastRetry = 0;
-  retrying: Promise<void> | undefined;
-  /** The driver's disruptions() count already answered by an epoch change (from 0: those seen while opening count). */
-  seenDisruptions = 0;
-
-  constructor(name: string, driver: CacheDriver) {
-    this.name = name;
-    this.driver = driver;
-    this.seals = typeof driver.readNow !== 'function';
-  }
-}
 
 export class CacheStack {
   /**
@@ -104,14 +57,8 @@ export class CacheStack {
   readonly #docVersionTtl: number;
   readonly #logger: () => Logger;
   readonly #background = new Set<Promise<unknown>>();
-  /** The last driver's disruptions(), when it is shared and counts them. */
-  readonly #disruptions: (() => number) | undefined;
-  /** Notes of missed invalidations, with a shared last driver. */
-  #missed: MissedInvalidations | undefined;
-  /** This process left a note for the current outage already. */
-  #noted = false;
-  #missedTimer: NodeJS.Timeout | undefined;
-  #checkingMissed: Promise<void> | undefined;
+  /** With a shared last driver: when its epoch must change because of failures elsewhere. */
+  readonly #epoch: EpochWatch | undefined;
   #hits = 0;
   #misses = 0;
 
@@ -125,7 +72,7 @@ export class CacheStack {
     this.#authority = this.#slots[this.#slots.length - 1] as Slot;
     this.synchronous = drivers.every((driver) => typeof driver.readNow === 'function');
     const last = this.#authority.driver;
-    this.#disruptions = last.shared && typeof last.disruptions === 'function' ? last.disruptions : undefined;
+    this.#epoch = last.shared ? new EpochWatch(last, logger, () => this.#startEpoch()) : undefined;
     this.#ttl = ttl;
     // A document's token must outlive every entry read under the previous one; expiring sooner only costs misses.
     this.#docVersionTtl = ttl > 0 ? 2 * ttl + 60_000 : 0;
@@ -140,18 +87,7 @@ export class CacheStack {
         this.#fail(slot, 'connect', err);
       }
     }
-    // A disruption seen while opening (the server restarted since it was last used): the new epoch goes in before the first read.
-    const authority = this.#authority;
-    const seen = this.#disruptions?.call(authority.driver) ?? 0;
-    if (seen > 0 && authority.pending.length === 0) {
-      authority.seenDisruptions = seen;
-      await this.#startEpoch();
-    }
-    if (!authority.driver.shared) return;
-    this.#missed = new MissedInvalidations(context.store, context.namespace);
-    await this.#checkMissed();
-    this.#missedTimer = setInterval(() => this.#track(this.#checkMissed()), MISSED_CHECK_MS);
-    this.#missedTimer.unref();
+    await this.#epoch?.start(context, (work) => this.#track(work));
   }
 
   /**
@@ -293,7 +229,7 @@ export class CacheStack {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#missedTimer);
+    this.#epoch?.stop();
     await this.settle();
     for (const slot of this.#slots) {
       try {
@@ -324,7 +260,7 @@ export class CacheStack {
           }
         }
         // Kept only in this process so far: leave a note in the store before the write resolves, in case it exits first.
-        if (slot === this.#authority) await this.#noteMissed();
+        if (slot === this.#authority) await this.#epoch?.noteMissed();
       }),
     );
   }
@@ -354,37 +290,6 @@ export class CacheStack {
     }
   }
 
-  async #noteMissed(): Promise<void> {
-    if (this.#noted || !this.#missed) return;
-    this.#noted = true;
-    try {
-      await this.#missed.note();
-    } catch (err) {
-      this.#noted = false;
-      this.#logger().warn(
-        `cache: could not note a missed invalidation in the store (${err instanceof Error ? err.message : String(err)}); if this process exits before the cache driver is back, other processes may serve entries older than its writes until their TTL`,
-      );
-    }
-  }
-
-  /** Starts a new epoch if a writer noted a missed invalidation (it may have exited without replaying it), then removes the note. */
-  #checkMissed(): Promise<void> {
-    this.#checkingMissed ??= (async () => {
-      const missed = this.#missed;
-      if (!missed) return;
-      let etag: string | undefined;
-      try {
-        etag = await missed.find();
-      } catch {
-        return; // the store is unreachable: looked for again next time
-      }
-      if (etag !== undefined && (await this.#startEpoch())) await missed.remove(etag).catch(() => undefined);
-    })().finally(() => {
-      this.#checkingMissed = undefined;
-    });
-    return this.#checkingMissed;
-  }
-
   /** Queues a new cache epoch (a fresh global token) to be in place before `slot` is read again. */
   #newEpoch(slot: Slot): void {
     if (!slot.pending.some((v) => v.key === versionKeys.global)) slot.pending.push({ key: versionKeys.global, token: freshToken(), ttl: 0 });
@@ -392,13 +297,7 @@ export class CacheStack {
 
   /** Whether `slot` may be read and written now; starts a replay of missed invalidations when due. */
   #usable(slot: Slot): boolean {
-    if (slot === this.#authority && this.#disruptions !== undefined) {
-      const seen = this.#disruptions.call(slot.driver);
-      if (seen !== slot.seenDisruptions) {
-        slot.seenDisruptions = seen;
-        this.#newEpoch(slot);
-      }
-    }
+    if (slot === this.#authority && this.#epoch?.disrupted()) this.#newEpoch(slot);
     if (slot.pending.length === 0 && slot.pendingEntries.length === 0 && !slot.retrying) return true;
     const now = Date.now();
     if (!slot.retrying && now - slot.lastRetry >= RETRY_MS) {
@@ -410,7 +309,7 @@ export class CacheStack {
       slot.retrying = slot.driver.invalidate(versions, entries).then(
         () => {
           slot.retrying = undefined;
-          if (slot === this.#authority && slot.pending.length === 0) this.#noted = false;
+          if (slot === this.#authority && slot.pending.length === 0) this.#epoch?.replayed();
           this.#ok(slot);
         },
         (err: unknown) => {
@@ -510,7 +409,7 @@ export class CacheStack {
   #fail(slot: Slot, operation: string, err: unknown): void {
     slot.errors++;
     // Other processes may have lost invalidations in the same outage: no entry from before it is served after it.
-    if (slot === this.#authority && slot.driver.shared && operation !== 'close') this.#newEpoch(slot);
+    if (slot === this.#authority && this.#epoch && operation !== 'close') this.#newEpoch(slot);
     if (slot.broken) return;
     slot.broken = true;
     const reason = err instanceof Error ? err.message : String(err);
