@@ -31,6 +31,9 @@ const SHAPES: Readonly<Record<string, Shape>> = {
 
 type Transform = (value: string, context: string) => string;
 
+/** Opened values remembered (per resource): a repeated hit on the same entry decrypts nothing. */
+const MAX_OPENED = 4096;
+
 export class SecretSealer {
   readonly #secrets: ResourceSecrets;
   readonly #fields: readonly FieldSpec[];
@@ -39,6 +42,13 @@ export class SecretSealer {
   readonly #argsContext: string;
   readonly #seal: Transform;
   readonly #open: Transform;
+  /**
+   * Plaintext by context and ciphertext, most recent last. It lives in the
+   * heap of the process that holds the key, like the memory driver's
+   * entries; a ciphertext that was changed is a different key, so it is
+   * decrypted (and rejected) as usual.
+   */
+  readonly #opened = new Map<string, string>();
 
   constructor(resource: string, secrets: ResourceSecrets) {
     this.#secrets = secrets;
@@ -47,7 +57,16 @@ export class SecretSealer {
     this.#argsContext = `cache query ${resource}`;
     const { cipher } = secrets;
     this.#seal = (value, context) => cipher.encrypt(value, context);
-    this.#open = (value, context) => cipher.decrypt(value, context);
+    this.#open = (value, context) => {
+      const id = `${context}\0${value}`;
+      let plain = this.#opened.get(id);
+      if (plain === undefined) {
+        plain = cipher.decrypt(value, context);
+        if (this.#opened.size >= MAX_OPENED) this.#opened.delete(this.#opened.keys().next().value as string);
+        this.#opened.set(id, plain);
+      }
+      return plain;
+    };
   }
 
   /** Whether this sealer was made for `secrets` (a redefined resource brings new ones). */

@@ -5,7 +5,7 @@
  * cached read method ran, and hits still return the decrypted documents.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -138,5 +138,40 @@ describe.each(setups())('secret fields at rest in the $name cache', (setup) => {
       expect(text).not.toContain(password);
       expect(text).not.toContain(token);
     }
+  });
+});
+
+describe('a sealed secret that was changed in the cache', () => {
+  it('does not decrypt: the entry is not served, the error is counted, and the document comes from storage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3lite-secret-tamper-'));
+    dirs.push(dir);
+    const warnings: string[] = [];
+    const opened = await openCachedDb(memoryConnectionString('tamper'), { driver: 'filesystem', directory: dir }, {
+      passphrase: PASSPHRASE,
+      logLevel: 'warn',
+      logger: { warn: (m: string) => warnings.push(m) },
+    });
+    dbs.push(opened.db);
+    const users = await opened.db.createResource({ name: 'users', attributes: { password: 'secret' } });
+    await users.insert({ id: 'u1', password: 'the real one' });
+    await users.get('u1');
+    await opened.plugin.flush();
+    // Change one character inside each sealed value (`e` + base64url) of every entry file.
+    let changed = 0;
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = join(entry.parentPath, entry.name);
+      const text = readFileSync(file, 'utf8');
+      const tampered = text.replace(/(e[A-Za-z0-9_-]{30})([A-Za-z0-9_-])/g, (_m, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'));
+      if (tampered !== text) {
+        writeFileSync(file, tampered);
+        changed++;
+      }
+    }
+    expect(changed).toBeGreaterThan(0);
+    const errors = opened.plugin.stats().errors;
+    expect((await users.get('u1')).password).toBe('the real one');
+    expect(opened.plugin.stats().errors).toBeGreaterThan(errors);
+    expect(warnings.some((w) => w.includes('do not decrypt'))).toBe(true);
   });
 });
