@@ -91,4 +91,34 @@ describe('missed invalidations across processes', () => {
     expect((await readerDocs.get('d1')).v).toBe('v1');
     expect(reader.plugin.stats().hits).toBe(hits + 1);
   });
+
+  it('a process that saw no failure and does not reopen finds the note on its periodic check', async () => {
+    const server = new MemoryDriver();
+    const connectionString = memoryConnectionString('missed-idle');
+    const open = async (driver: SharedCache) => {
+      const opened = await openCachedDb(connectionString, { drivers: [driver], ttl: 600_000 });
+      dbs.push(opened.db);
+      return opened;
+    };
+    const writerCache = new SharedCache(server);
+    const writer = await open(writerCache);
+    const docs = await writer.db.createResource({ name: 'docs', attributes: { v: 'string' } });
+    await docs.insert({ id: 'd1', v: 'v0' });
+    const reader = await open(new SharedCache(server));
+    const readerDocs = reader.db.resources.docs as typeof docs;
+    await readerDocs.get('d1');
+    await reader.plugin.flush();
+
+    writerCache.failing = true;
+    await docs.update('d1', { v: 'v1' });
+    // Until its next check (every few seconds) the reader may still serve v0; after it, never again.
+    let seen = (await readerDocs.get('d1')).v;
+    for (let i = 0; i < 300 && seen !== 'v1'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = (await readerDocs.get('d1')).v;
+    }
+    expect(seen).toBe('v1');
+    expect(await notes(reader.db)).toHaveLength(0);
+    for (let i = 0; i < 5; i++) expect((await readerDocs.get('d1')).v).toBe('v1');
+  }, 60_000);
 });
