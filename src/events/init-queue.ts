@@ -5,13 +5,13 @@
  */
 import { Cache } from '../core/cache.js';
 import { ValidationError } from '../core/errors.js';
-import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
+import { acquireConnection, configureConnection, releaseConnection, type CompatDatabase, type ConnectionSettings } from './connection.js';
 import type { EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { GroupCommit } from './group-commit.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
-import { resolveQueueOptions, type Durability, type IndexName, type QueueOptions, type QueueProfile } from './options.js';
+import { resolveQueueOptions, type Durability, type ResolvedQueueOptions, type IndexName, type QueueOptions, type QueueProfile } from './options.js';
 import { preparePagedQueries, readPage, toMillis, type Page, type PagedQueries, type PageOptions } from './pagination.js';
 import { prepareStatements, type QueueContext } from './queue-context.js';
 import * as reads from './reads.js';
@@ -62,8 +62,15 @@ export interface StoreContext {
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
-/** Page cache of a queue's connection, as SQLite's negative cache_size (KiB). */
-export const PAGE_CACHE_KIB = -65536;
+export { PAGE_CACHE_KIB } from './connection.js';
+
+/** The options that set pragmas, as a conflict message shows them: `initQueue({ durability: 'full', ... })`. */
+function describeOptions(resolved: ResolvedQueueOptions): string {
+  const shown = resolved.readonly
+    ? `durability: '${resolved.durability}', busyTimeout: ${resolved.busyTimeout}, init: { readonly: true }`
+    : `durability: '${resolved.durability}', WAL: ${resolved.WAL}, busyTimeout: ${resolved.busyTimeout}`;
+  return `initQueue({ ${shown} })`;
+}
 
 /**
  * The event queue. Made by {@link initQueue}.
@@ -97,14 +104,12 @@ export class EventQueue {
       busyTimeout: resolved.busyTimeout,
     });
     try {
-      db.pragma(`busy_timeout = ${resolved.busyTimeout}`);
-      if (!resolved.readonly) db.pragma(`journal_mode = ${resolved.WAL ? 'WAL' : 'DELETE'}`);
-      db.pragma(`synchronous = ${resolved.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      // Savepoint journals of group commits stay in memory instead of a temp file per transaction.
-      db.pragma('temp_store = MEMORY');
-      // A 64 MiB page cache (grown only as used, default is 2 MiB) keeps index pages of large
-      // bulk writes in memory instead of spilling and re-reading them mid-transaction.
-      db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
+      const settings: ConnectionSettings = {
+        synchronous: resolved.durability === 'full' ? 'FULL' : 'NORMAL',
+        busyTimeout: resolved.busyTimeout,
+        ...(resolved.readonly ? {} : { journalMode: resolved.WAL ? 'WAL' : 'DELETE' }),
+      };
+      configureConnection(db, settings, describeOptions(resolved));
       if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
       ensureQueueSchema(db, resolved.readonly);
       if (!resolved.readonly) applyIndexes(db, resolved.indexes);

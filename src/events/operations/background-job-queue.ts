@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AbortError, ClosedError, ConfigurationError } from '../../core/errors.js';
+import { acquireConnection, configureConnection, releaseConnection } from '../connection.js';
 import { encodeResult, errorMessage, runAttempt, type AttemptResult } from './job-attempt.js';
 import {
   assertJobName,
@@ -255,7 +254,7 @@ export class BackgroundJobQueue extends EventEmitter {
     if (this.#closed) return;
     await this.stop(options);
     this.#closed = true;
-    this.#ownDb?.close();
+    if (this.#ownDb) releaseConnection(this.#ownDb);
     this.#ownDb = null;
     this.#table = null;
   }
@@ -268,13 +267,21 @@ export class BackgroundJobQueue extends EventEmitter {
       this.#table = new JobTable(shared.db);
     } else {
       const file = this.#options.dbName ?? DEFAULT_JOBS_DB;
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      const db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${this.#options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('busy_timeout = 5000');
+      // The same registry as initQueue: an event queue on this file in this process shares the connection.
+      const db = acquireConnection(file, { busyTimeout: 5000 });
+      try {
+        const { durability } = this.#options;
+        configureConnection(
+          db,
+          { journalMode: 'WAL', synchronous: durability === 'full' ? 'FULL' : 'NORMAL', busyTimeout: 5000 },
+          `BackgroundJobQueue({ durability: '${durability}' })`,
+        );
+        this.#table = new JobTable(db);
+      } catch (err) {
+        releaseConnection(db);
+        throw err;
+      }
       this.#ownDb = db;
-      this.#table = new JobTable(db);
     }
     return this.#table;
   }
