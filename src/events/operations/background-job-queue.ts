@@ -28,6 +28,11 @@ import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOpti
 
 export const DEFAULT_JOBS_DB = 'data/jobs.sqlite';
 
+/** Most urgent first: priority, then due time, then id. */
+function byUrgency(jobs: ClaimedJob[]): ClaimedJob[] {
+  return jobs.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+}
+
 interface Execution {
   controller: AbortController;
   done: Promise<void>;
@@ -47,6 +52,8 @@ type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unkn
  * Delivery is at least once: a job whose process dies mid-run is run again once
  * its lease expires (`leaseDuration` after the last heartbeat), and that counts
  * as a failed attempt so a job that crashes its process cannot loop forever.
+ * Only started attempts count: a job claimed ahead (`prefetch`) by a process that
+ * died before starting it goes back to pending uncharged.
  *
  * Events: `completed` `{ id, name, attempt, result }`, `retrying`
  * `{ id, name, attempt, error, runAt }`, `failed` `{ id, name, attempt, error }`,
@@ -322,28 +329,57 @@ export class BackgroundJobQueue extends EventEmitter {
     }, every);
   }
 
-  /** One transaction: write finished attempts, run maintenance when due, claim free slots. */
+  /**
+   * One transaction: write finished attempts, run maintenance when due, claim free
+   * slots, and mark the jobs about to start as started. Only a started job counts
+   * an attempt, so the mark commits before its worker runs: a process that dies
+   * after claiming a job but before starting it costs the job nothing.
+   */
   #pump(): void {
     this.#pumpScheduled = false;
     if (this.#closed || !this.#table) return;
     const table = this.#table;
     const now = Date.now();
     let claimed: ClaimedJob[] = [];
+    let started = new Map<number, number>();
+    let starting: number[] = [];
     const { concurrency, prefetch } = this.#options;
-    const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
     const ok = this.#commit(() => {
       if (!this.#running) return;
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) this.#maintain(table, now);
+      const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
       if (slots > 0 && this.#workers.size > 0) {
         claimed = table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       }
+      const free = concurrency - this.#active.size;
+      if (free > 0) {
+        starting = byUrgency(this.#ready.concat(claimed)).slice(0, free).map((job) => job.id);
+        if (starting.length > 0) started = table.start(this.#owner, starting, now);
+      }
     });
-    if (!this.#running) return;
-    if (claimed.length > 0) {
-      this.#ready = this.#ready.concat(claimed).sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+    if (!ok || !this.#running) {
+      if (!ok) this.#wakeAt(now + this.#options.pollInterval);
+      return;
     }
-    this.#startReady();
-    this.#wakeAt(ok ? Math.min(now + this.#options.pollInterval, this.#nextScheduleAt) : now + this.#options.pollInterval);
+    if (claimed.length > 0) this.#ready = byUrgency(this.#ready.concat(claimed));
+    this.#startMarked(starting, started);
+    this.#wakeAt(Math.min(now + this.#options.pollInterval, this.#nextScheduleAt));
+  }
+
+  /**
+   * Runs the jobs whose start was committed. A job in `starting` that the start
+   * did not mark lost its lease to another process, and is no longer ours.
+   */
+  #startMarked(starting: readonly number[], started: ReadonlyMap<number, number>): void {
+    if (starting.length === 0) return;
+    const ids = new Set(starting);
+    const ready: ClaimedJob[] = [];
+    for (const job of this.#ready) {
+      const attempt = ids.has(job.id) ? started.get(job.id) : undefined;
+      if (attempt !== undefined) this.#execute({ ...job, attempts: attempt });
+      else if (!ids.has(job.id)) ready.push(job);
+    }
+    this.#ready = ready;
   }
 
   /** Writes buffered outcomes (plus `extra`) in one transaction, then emits their events. */
@@ -388,14 +424,6 @@ export class BackgroundJobQueue extends EventEmitter {
     this.#nextScheduleAt = Math.min(nextSchedule ?? Infinity, this.#nextMaintenanceAt);
   }
 
-  #startReady(): void {
-    while (this.#running && this.#active.size < this.#options.concurrency) {
-      const job = this.#ready.shift();
-      if (!job) return;
-      this.#execute(job);
-    }
-  }
-
   #execute(job: ClaimedJob): void {
     const worker = this.#workers.get(job.name);
     if (!worker) return; // cannot happen: only registered names are claimed
@@ -420,8 +448,7 @@ export class BackgroundJobQueue extends EventEmitter {
     } else {
       this.#outcomes.push({ ...base, kind: 'failed', error: errorMessage(result.error), cause: result.error });
     }
-    this.#startReady();
-    this.#schedulePump();
+    this.#schedulePump(); // writes this outcome and starts the next job in one transaction
   }
 
   #report(err: unknown): void {

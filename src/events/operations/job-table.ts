@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
   priority INTEGER NOT NULL DEFAULT 0,
   run_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER,
   idempotency_key TEXT UNIQUE,
   lease_owner TEXT,
   lease_until INTEGER,
@@ -43,6 +44,7 @@ export interface ClaimedJob {
   id: number;
   name: string;
   data: string;
+  /** Attempts started before this claim; the attempt's number once {@link JobTable.start} marked it started. */
   attempts: number;
   priority: number;
   run_at: number;
@@ -66,12 +68,38 @@ interface JobRow {
   priority: number;
   run_at: number;
   attempts: number;
+  started_at: number | null;
   idempotency_key: string | null;
   last_error: string | null;
   result: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+}
+
+export interface ExpiredLease {
+  id: number;
+  name: string;
+  attempts: number;
+  /** False when the process holding the lease died before starting the job. */
+  started: boolean;
+}
+
+/**
+ * Creates the tables, or adds `started_at` to a table of an earlier version. The
+ * schema is read first, so opening an initialised file takes no write lock.
+ */
+function ensureJobSchema(db: Database.Database): void {
+  const columns = () => new Set((db.prepare(`PRAGMA table_info(${JOB_TABLE})`).all() as { name: string }[]).map((c) => c.name));
+  const schedules = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEDULE_TABLE);
+  if (schedules !== undefined && columns().has('started_at')) return;
+  const apply = () => {
+    const existing = columns();
+    db.exec(SCHEMA);
+    if (existing.size > 0 && !existing.has('started_at')) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN started_at INTEGER`);
+  };
+  if (db.inTransaction) apply();
+  else db.transaction(apply).immediate();
 }
 
 export interface NewJob {
@@ -94,6 +122,7 @@ export class JobTable {
   readonly #insert: Database.Statement;
   readonly #idByKey: Database.Statement;
   readonly #claim: Database.Statement;
+  readonly #start: Database.Statement;
   readonly #complete: Database.Statement;
   readonly #retry: Database.Statement;
   readonly #fail: Database.Statement;
@@ -102,6 +131,7 @@ export class JobTable {
   readonly #expired: Database.Statement;
   readonly #recoverRetry: Database.Statement;
   readonly #recoverFail: Database.Statement;
+  readonly #recoverUnstarted: Database.Statement;
   readonly #cancel: Database.Statement;
   readonly #get: Database.Statement;
   readonly #countByStatus: Database.Statement;
@@ -115,7 +145,7 @@ export class JobTable {
 
   constructor(db: Database.Database) {
     this.db = db;
-    db.exec(SCHEMA);
+    ensureJobSchema(db);
     const t = JOB_TABLE;
     const names = `name IN (SELECT value FROM json_each(@names))`;
     this.#insert = db.prepare(
@@ -124,12 +154,18 @@ export class JobTable {
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
+    // A claim is a lease, not an attempt: the attempt is counted when the job starts (#start).
     this.#claim = db.prepare(
-      `UPDATE ${t} SET status = 'running', attempts = attempts + 1, lease_owner = @owner,
+      `UPDATE ${t} SET status = 'running', started_at = NULL, lease_owner = @owner,
          lease_until = @leaseUntil, updated_at = @now
        WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
                     ORDER BY priority DESC, run_at, id LIMIT @limit)
        RETURNING id, name, data, attempts, priority, run_at`,
+    );
+    this.#start = db.prepare(
+      `UPDATE ${t} SET attempts = attempts + 1, started_at = @now, updated_at = @now
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'running' AND lease_owner = @owner AND started_at IS NULL
+       RETURNING id, attempts`,
     );
     const mine = `WHERE id = @id AND status = 'running' AND lease_owner = @owner`;
     this.#complete = db.prepare(
@@ -144,16 +180,17 @@ export class JobTable {
       `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
          finished_at = @now, updated_at = @now ${mine}`,
     );
-    // A run interrupted by stop({ drain: false }) was not a failure: give the attempt back.
+    // A run interrupted by stop({ drain: false }) was not a failure: give a started attempt back.
     this.#release = db.prepare(
-      `UPDATE ${t} SET status = 'pending', attempts = attempts - 1, run_at = @now, lease_owner = NULL,
-         lease_until = NULL, updated_at = @now ${mine}`,
+      `UPDATE ${t} SET status = 'pending', attempts = attempts - (started_at IS NOT NULL), started_at = NULL,
+         run_at = @now, lease_owner = NULL, lease_until = NULL, updated_at = @now ${mine}`,
     );
     this.#heartbeat = db.prepare(
       `UPDATE ${t} SET lease_until = @leaseUntil WHERE lease_owner = @owner AND status = 'running'`,
     );
     this.#expired = db.prepare(
-      `SELECT id, name, attempts FROM ${t} WHERE status = 'running' AND lease_until < @now AND ${names}`,
+      `SELECT id, name, attempts, started_at IS NOT NULL AS started FROM ${t}
+       WHERE status = 'running' AND lease_until < @now AND ${names}`,
     );
     const expired = `WHERE id = @id AND status = 'running' AND lease_until < @now`;
     this.#recoverRetry = db.prepare(
@@ -163,6 +200,10 @@ export class JobTable {
     this.#recoverFail = db.prepare(
       `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
          finished_at = @now, updated_at = @now ${expired}`,
+    );
+    this.#recoverUnstarted = db.prepare(
+      `UPDATE ${t} SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = @now
+       ${expired} AND started_at IS NULL`,
     );
     this.#cancel = db.prepare(
       `UPDATE ${t} SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = @now,
@@ -225,17 +266,36 @@ export class JobTable {
     }
   }
 
+  /**
+   * Marks claimed jobs as started, counting their attempt; call it in the transaction
+   * that precedes running them. Returns each started job's attempt number; a job
+   * missing from it lost its lease meanwhile and must not run.
+   */
+  start(owner: string, ids: readonly number[], now: number): Map<number, number> {
+    const rows = this.#start.all({ owner, ids: JSON.stringify(ids), now }) as { id: number; attempts: number }[];
+    return new Map(rows.map((row) => [row.id, row.attempts]));
+  }
+
   heartbeat(owner: string, leaseUntil: number): void {
     this.#heartbeat.run({ owner, leaseUntil });
   }
 
-  expiredLeases(names: string, now: number): { id: number; name: string; attempts: number }[] {
-    return this.#expired.all({ names, now }) as { id: number; name: string; attempts: number }[];
+  expiredLeases(names: string, now: number): ExpiredLease[] {
+    return (this.#expired.all({ names, now }) as Array<Omit<ExpiredLease, 'started'> & { started: number }>).map((row) => ({
+      ...row,
+      started: row.started === 1,
+    }));
   }
 
+  /** A started job whose lease expired: retried (its attempt counted) or failed. */
   recoverExpired(id: number, retry: boolean, error: string, now: number): boolean {
     const stmt = retry ? this.#recoverRetry : this.#recoverFail;
     return stmt.run({ id, error, now }).changes > 0;
+  }
+
+  /** A job claimed but never started whose lease expired: pending again, no attempt charged. */
+  recoverUnstarted(id: number, now: number): boolean {
+    return this.#recoverUnstarted.run({ id, now }).changes > 0;
   }
 
   cancel(id: number, now: number): boolean {
@@ -252,6 +312,7 @@ export class JobTable {
       status: row.status,
       priority: row.priority,
       attempts: row.attempts,
+      startedAt: row.started_at === null ? null : new Date(row.started_at),
       runAt: new Date(row.run_at),
       idempotencyKey: row.idempotency_key,
       lastError: row.last_error,

@@ -77,8 +77,10 @@ export interface JobInfo<TData = unknown> {
   data: TData;
   status: JobState;
   priority: number;
-  /** Attempts started so far. */
+  /** Attempts started so far (a claim by a process that died before starting the job is not one). */
   attempts: number;
+  /** When the latest attempt started, or null before the first. */
+  startedAt: Date | null;
   /** When the job is (or was) due. */
   runAt: Date;
   idempotencyKey: string | null;

@@ -8,6 +8,7 @@ import { BackgroundJobQueue, retryBackoff, type JobContext } from '../../../src/
 import { makeTempDir, waitFor } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/job-crash-child.ts', import.meta.url));
+const CLAIM_CHILD = fileURLToPath(new URL('./fixtures/job-claim-child.ts', import.meta.url));
 
 let dir: string;
 let cleanup: () => void;
@@ -340,6 +341,42 @@ describe('BackgroundJobQueue', () => {
     expect(job.status).toBe('completed');
     expect(attempts).toEqual([2]);
   });
+
+  it('does not charge an attempt to jobs claimed by a process killed (kill -9) before starting them', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const seed = jobQueue();
+    const ids = Array.from({ length: 36 }, (_, i) => seed.add('report', { i }));
+    await seed.close();
+
+    // 3 processes each lease 12 jobs (concurrency 2 + prefetch 10) and start 2 of them.
+    const children = Array.from({ length: 3 }, () =>
+      fork(CLAIM_CHILD, [file, '2', '10'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    const startedInChild = new Set<number>();
+    for (const child of children) child.on('message', (message) => startedInChild.add((message as { started: number }).started));
+    const observer = jobQueue();
+    await waitFor(() => startedInChild.size === 6 && observer.getQueueStats().running === 36, 'all 36 jobs leased and 6 started', 60_000);
+    await Promise.all(
+      children.map((child) => {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
+
+    const restarted = jobQueue({ leaseDuration: 400 });
+    const ranHere = new Set<number>();
+    restarted.registerWorker('report', (_data, { jobId }) => {
+      ranHere.add(jobId);
+    }, { retryAttempts: 0 });
+    restarted.start();
+    const jobs = [];
+    for (const id of ids) jobs.push(await settledStatus(restarted, id));
+    const failedWithoutRunning = jobs.filter((job) => job.status === 'failed' && !startedInChild.has(job.id) && !ranHere.has(job.id));
+    expect(failedWithoutRunning.map((job) => job.id)).toEqual([]);
+    // Every job that never started in a child ran here, as its first attempt.
+    for (const job of jobs.filter((j) => !startedInChild.has(j.id))) expect(job).toMatchObject({ status: 'completed', attempts: 1 });
+  }, 120_000);
 
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
     const previous = process.cwd();
