@@ -53,7 +53,7 @@ type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unkn
  * its lease expires (`leaseDuration` after the last heartbeat), and that counts
  * as a failed attempt so a job that crashes its process cannot loop forever.
  * Only started attempts count: a job claimed ahead (`prefetch`) by a process that
- * died before starting it goes back to pending uncharged.
+ * died before starting it goes back to pending uncharged (see `#startReady`).
  *
  * Events: `completed` `{ id, name, attempt, result }`, `retrying`
  * `{ id, name, attempt, error, runAt }`, `failed` `{ id, name, attempt, error }`,
@@ -78,6 +78,8 @@ export class BackgroundJobQueue extends EventEmitter {
   #table: JobTable | null = null;
   #ownDb: Database.Database | null = null;
   #outcomes: PendingOutcome[] = [];
+  /** Jobs started here whose start is not written yet (the next transaction writes it). */
+  #unrecorded: number[] = [];
   #running = false;
   #closed = false;
   #pumpScheduled = false;
@@ -330,10 +332,9 @@ export class BackgroundJobQueue extends EventEmitter {
   }
 
   /**
-   * One transaction: write finished attempts, run maintenance when due, claim free
-   * slots, and mark the jobs about to start as started. Only a started job counts
-   * an attempt, so the mark commits before its worker runs: a process that dies
-   * after claiming a job but before starting it costs the job nothing.
+   * One transaction: record starts, write finished attempts, run maintenance when
+   * due, claim free slots, and record in advance the starts of the jobs about to
+   * run that lost a lease before (see {@link #startReady}).
    */
   #pump(): void {
     this.#pumpScheduled = false;
@@ -341,8 +342,7 @@ export class BackgroundJobQueue extends EventEmitter {
     const table = this.#table;
     const now = Date.now();
     let claimed: ClaimedJob[] = [];
-    let started = new Map<number, number>();
-    let starting: number[] = [];
+    let marked: ReadonlyMap<number, number> = new Map();
     const { concurrency, prefetch } = this.#options;
     const ok = this.#commit(() => {
       if (!this.#running) return;
@@ -351,35 +351,57 @@ export class BackgroundJobQueue extends EventEmitter {
       if (slots > 0 && this.#workers.size > 0) {
         claimed = table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       }
-      const free = concurrency - this.#active.size;
-      if (free > 0) {
-        starting = byUrgency(this.#ready.concat(claimed)).slice(0, free).map((job) => job.id);
-        if (starting.length > 0) started = table.start(this.#owner, starting, now);
-      }
+      const next = byUrgency(this.#ready.concat(claimed)).slice(0, concurrency - this.#active.size);
+      const careful = next.filter((job) => job.lost_leases > 0).map((job) => job.id);
+      if (careful.length > 0) marked = table.start(this.#owner, careful, now);
     });
-    if (!ok || !this.#running) {
-      if (!ok) this.#wakeAt(now + this.#options.pollInterval);
+    if (!ok) {
+      this.#wakeAt(now + this.#options.pollInterval);
+      return;
+    }
+    if (!this.#running) {
+      // Stopped by an event listener during the commit: hand back what this round claimed.
+      for (const job of claimed) this.#outcomes.push({ kind: 'released', id: job.id, name: job.name, attempt: 0 });
+      if (claimed.length > 0) this.#commit();
       return;
     }
     if (claimed.length > 0) this.#ready = byUrgency(this.#ready.concat(claimed));
-    this.#startMarked(starting, started);
+    this.#startReady(marked);
     this.#wakeAt(Math.min(now + this.#options.pollInterval, this.#nextScheduleAt));
   }
 
   /**
-   * Runs the jobs whose start was committed. A job in `starting` that the start
-   * did not mark lost its lease to another process, and is no longer ours.
+   * Starts ready jobs into free slots. Only a started attempt counts, and the start
+   * is recorded in the next grouped transaction (within one event-loop turn), so a
+   * process that dies holding jobs it claimed but never started costs them nothing.
+   * A job whose lease expired with no start recorded may have died in that turn: its
+   * next start is recorded before it runs (`marked`, by {@link #pump}), so a job that
+   * kills its process at once runs uncharged at most once and cannot loop forever.
    */
-  #startMarked(starting: readonly number[], started: ReadonlyMap<number, number>): void {
-    if (starting.length === 0) return;
-    const ids = new Set(starting);
+  #startReady(marked: ReadonlyMap<number, number> = new Map()): void {
+    if (!this.#running) return;
+    let free = this.#options.concurrency - this.#active.size;
+    let waiting = false;
     const ready: ClaimedJob[] = [];
     for (const job of this.#ready) {
-      const attempt = ids.has(job.id) ? started.get(job.id) : undefined;
-      if (attempt !== undefined) this.#execute({ ...job, attempts: attempt });
-      else if (!ids.has(job.id)) ready.push(job);
+      if (free <= 0) {
+        // A start recorded for a job that can no longer start now (a listener took the slot) is handed back.
+        if (marked.has(job.id)) this.#outcomes.push({ kind: 'released', id: job.id, name: job.name, attempt: 0 });
+        else ready.push(job);
+      } else if (job.lost_leases === 0) {
+        this.#unrecorded.push(job.id);
+        this.#execute({ ...job, attempts: job.attempts + 1 });
+        free -= 1;
+      } else if (marked.has(job.id)) {
+        this.#execute({ ...job, attempts: marked.get(job.id) as number });
+        free -= 1;
+      } else {
+        ready.push(job);
+        waiting = true;
+      }
     }
     this.#ready = ready;
+    if (waiting || this.#unrecorded.length > 0 || this.#outcomes.length > 0) this.#schedulePump();
   }
 
   /** Writes buffered outcomes (plus `extra`) in one transaction, then emits their events. */
@@ -387,16 +409,22 @@ export class BackgroundJobQueue extends EventEmitter {
     const table = this.#table;
     if (!table) return true;
     const outcomes = this.#outcomes;
+    const unrecorded = this.#unrecorded;
     this.#outcomes = [];
+    this.#unrecorded = [];
     const now = Date.now();
     let applied: PendingOutcome[] = [];
     try {
       table.write(() => {
+        // Starts before outcomes: an outcome releases the lease a start is recorded under.
+        if (unrecorded.length > 0) table.start(this.#owner, unrecorded, now);
         applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now));
         extra?.();
       });
     } catch (err) {
-      this.#outcomes = outcomes.concat(this.#outcomes); // rolled back: keep them for the next try
+      // Rolled back: keep them for the next try.
+      this.#outcomes = outcomes.concat(this.#outcomes);
+      this.#unrecorded = unrecorded.concat(this.#unrecorded);
       this.#report(err);
       return false;
     }
@@ -448,7 +476,8 @@ export class BackgroundJobQueue extends EventEmitter {
     } else {
       this.#outcomes.push({ ...base, kind: 'failed', error: errorMessage(result.error), cause: result.error });
     }
-    this.#schedulePump(); // writes this outcome and starts the next job in one transaction
+    this.#startReady();
+    this.#schedulePump();
   }
 
   #report(err: unknown): void {

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
   run_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER,
+  lost_leases INTEGER NOT NULL DEFAULT 0,
   idempotency_key TEXT UNIQUE,
   lease_owner TEXT,
   lease_until INTEGER,
@@ -44,10 +45,12 @@ export interface ClaimedJob {
   id: number;
   name: string;
   data: string;
-  /** Attempts started before this claim; the attempt's number once {@link JobTable.start} marked it started. */
+  /** Attempts started before this claim. */
   attempts: number;
   priority: number;
   run_at: number;
+  /** Leases of this job that expired with no start recorded: from 1 on, its start is written before it runs. */
+  lost_leases: number;
 }
 
 export interface ScheduleRow {
@@ -69,6 +72,7 @@ interface JobRow {
   run_at: number;
   attempts: number;
   started_at: number | null;
+  lost_leases: number;
   idempotency_key: string | null;
   last_error: string | null;
   result: string | null;
@@ -81,22 +85,31 @@ export interface ExpiredLease {
   id: number;
   name: string;
   attempts: number;
-  /** False when the process holding the lease died before starting the job. */
+  /** False when no start was recorded under the lease. */
   started: boolean;
 }
 
+/** Columns added after the first version, with their definitions. */
+const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
+  ['started_at', 'INTEGER'],
+  ['lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
 /**
- * Creates the tables, or adds `started_at` to a table of an earlier version. The
- * schema is read first, so opening an initialised file takes no write lock.
+ * Creates the tables, or adds the columns of later versions. The schema is read
+ * first, so opening an initialised file takes no write lock.
  */
 function ensureJobSchema(db: Database.Database): void {
   const columns = () => new Set((db.prepare(`PRAGMA table_info(${JOB_TABLE})`).all() as { name: string }[]).map((c) => c.name));
   const schedules = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEDULE_TABLE);
-  if (schedules !== undefined && columns().has('started_at')) return;
+  const present = columns();
+  if (schedules !== undefined && ADDED_COLUMNS.every(([name]) => present.has(name))) return;
   const apply = () => {
-    const existing = columns();
+    const existing = columns(); // again under the write lock: another process may have migrated meanwhile
     db.exec(SCHEMA);
-    if (existing.size > 0 && !existing.has('started_at')) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN started_at INTEGER`);
+    for (const [name, definition] of ADDED_COLUMNS) {
+      if (existing.size > 0 && !existing.has(name)) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN ${name} ${definition}`);
+    }
   };
   if (db.inTransaction) apply();
   else db.transaction(apply).immediate();
@@ -154,13 +167,13 @@ export class JobTable {
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
-    // A claim is a lease, not an attempt: the attempt is counted when the job starts (#start).
+    // A claim is a lease, not an attempt: the attempt is counted when the job starts (start()).
     this.#claim = db.prepare(
       `UPDATE ${t} SET status = 'running', started_at = NULL, lease_owner = @owner,
          lease_until = @leaseUntil, updated_at = @now
        WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
                     ORDER BY priority DESC, run_at, id LIMIT @limit)
-       RETURNING id, name, data, attempts, priority, run_at`,
+       RETURNING id, name, data, attempts, priority, run_at, lost_leases`,
     );
     this.#start = db.prepare(
       `UPDATE ${t} SET attempts = attempts + 1, started_at = @now, updated_at = @now
@@ -202,7 +215,7 @@ export class JobTable {
          finished_at = @now, updated_at = @now ${expired}`,
     );
     this.#recoverUnstarted = db.prepare(
-      `UPDATE ${t} SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = @now
+      `UPDATE ${t} SET status = 'pending', lost_leases = lost_leases + 1, lease_owner = NULL, lease_until = NULL, updated_at = @now
        ${expired} AND started_at IS NULL`,
     );
     this.#cancel = db.prepare(
@@ -267,9 +280,8 @@ export class JobTable {
   }
 
   /**
-   * Marks claimed jobs as started, counting their attempt; call it in the transaction
-   * that precedes running them. Returns each started job's attempt number; a job
-   * missing from it lost its lease meanwhile and must not run.
+   * Records that claimed jobs started, counting their attempt. Returns each marked
+   * job's attempt number; a job missing from it is no longer leased to `owner`.
    */
   start(owner: string, ids: readonly number[], now: number): Map<number, number> {
     const rows = this.#start.all({ owner, ids: JSON.stringify(ids), now }) as { id: number; attempts: number }[];
@@ -293,7 +305,7 @@ export class JobTable {
     return stmt.run({ id, error, now }).changes > 0;
   }
 
-  /** A job claimed but never started whose lease expired: pending again, no attempt charged. */
+  /** A job whose lease expired with no start recorded: pending again, no attempt charged, `lost_leases` + 1. */
   recoverUnstarted(id: number, now: number): boolean {
     return this.#recoverUnstarted.run({ id, now }).changes > 0;
   }

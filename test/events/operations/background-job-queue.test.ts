@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { makeTempDir, waitFor } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/job-crash-child.ts', import.meta.url));
 const CLAIM_CHILD = fileURLToPath(new URL('./fixtures/job-claim-child.ts', import.meta.url));
+const SUICIDE_CHILD = fileURLToPath(new URL('./fixtures/job-suicide-child.ts', import.meta.url));
 
 let dir: string;
 let cleanup: () => void;
@@ -328,6 +329,9 @@ describe('BackgroundJobQueue', () => {
       child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
     });
     expect(started).toEqual({ started: id, attempt: 1 });
+    // The start is recorded in the child's next transaction; kill it after that (mid-job).
+    const observer = jobQueue();
+    await waitFor(() => observer.getJobStatus(id)?.startedAt, 'the start to be recorded');
     child.kill('SIGKILL');
     await exited;
 
@@ -376,6 +380,30 @@ describe('BackgroundJobQueue', () => {
     expect(failedWithoutRunning.map((job) => job.id)).toEqual([]);
     // Every job that never started in a child ran here, as its first attempt.
     for (const job of jobs.filter((j) => !startedInChild.has(j.id))) expect(job).toMatchObject({ status: 'completed', attempts: 1 });
+  }, 120_000);
+
+  it('a job that kills its process the moment it starts cannot loop: with retryAttempts: 0 it runs at most twice, then fails', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const log = join(dir, 'runs.log');
+    const seed = jobQueue();
+    const id = seed.add('poison', {});
+    await seed.close();
+    const observer = jobQueue();
+    for (let n = 0; n < 5; n++) {
+      const child = fork(SUICIDE_CHILD, [file, log], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const failed = await Promise.race([exited.then(() => false), waitFor(() => observer.getJobStatus(id)?.status === 'failed', 'the job to fail', 60_000)]);
+      if (failed) {
+        child.kill('SIGKILL');
+        await exited;
+        break;
+      }
+    }
+    const job = observer.getJobStatus(id);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(job?.lastError).toMatch(/Lease expired/);
+    const runs = readFileSync(log, 'utf8').trim().split('\n');
+    expect(runs.length).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
