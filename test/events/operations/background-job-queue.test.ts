@@ -435,4 +435,26 @@ describe('BackgroundJobQueue', () => {
     jobs.registerWorker('x', () => undefined);
     expect(() => jobs.registerWorker('x', () => undefined)).toThrow(ConfigurationError);
   });
+
+  it('rejects unknown options of the constructor, registerWorker, add and scheduleRecurringJob (a misspelling never means the default)', () => {
+    expect(() => new BackgroundJobQueue({ concurency: 8 } as never)).toThrow(
+      /Unknown BackgroundJobQueue option `concurency`; did you mean `concurrency`\?/,
+    );
+    const jobs = jobQueue();
+    let caught: unknown;
+    try {
+      jobs.registerWorker('y', () => undefined, { retryAtempts: 0 } as never);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).errors).toEqual([expect.objectContaining({ field: 'retryAtempts', message: 'unknown option' })]);
+    expect((caught as Error).message).toMatch(/did you mean `retryAttempts`/);
+    expect(jobs.getQueueStats().workers).toEqual([]); // nothing registered
+    jobs.registerWorker('y', () => undefined, { retryAttempts: 0 });
+    expect(() => jobs.add('y', {}, { prority: 5 } as never)).toThrow(/Unknown add option `prority`/);
+    expect(jobs.getQueueStats().total).toBe(0); // nothing added
+    expect(() => jobs.scheduleRecurringJob('y', {}, { every: 1000, cronn: '* * * * *' } as never)).toThrow(ValidationError);
+    expect(jobs.getQueueStats().recurring).toBe(0);
+  });
 });
