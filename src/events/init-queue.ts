@@ -17,6 +17,7 @@ import { prepareStatements, type QueueContext } from './queue-context.js';
 import * as reads from './reads.js';
 import { cycleThrough, type ReplayRange, type ReplaySummary } from './replay.js';
 import { applyIndexes, CREATE_QUEUE_TABLE, ensureQueueSchema, presentIndexes } from './schema.js';
+import { removeStaleScratch } from './scratch-files.js';
 import { sqliteError } from './sqlite-errors.js';
 import { storeMany, storeOne, type BulkResult } from './store.js';
 import { streamEvents, type StreamOptions } from './stream.js';
@@ -110,6 +111,8 @@ export class EventQueue {
         ...(resolved.readonly ? {} : { journalMode: resolved.WAL ? 'WAL' : 'DELETE' }),
       };
       configureConnection(db, settings, describeOptions(resolved));
+      // Staging files of JSONL imports killed mid-way (their process gone) are removed.
+      if (!resolved.readonly && db.name !== ':memory:' && db.name !== '') removeStaleScratch(db.name);
       if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
       ensureQueueSchema(db, resolved.readonly);
       if (!resolved.readonly) applyIndexes(db, resolved.indexes);
