@@ -417,7 +417,7 @@ export class BackgroundJobQueue extends EventEmitter {
     try {
       table.write(() => {
         // Starts before outcomes: an outcome releases the lease a start is recorded under.
-        if (unrecorded.length > 0) table.start(this.#owner, unrecorded, now);
+        if (unrecorded.length > 0) table.recordStarts(this.#owner, unrecorded, now);
         applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now));
         extra?.();
       });

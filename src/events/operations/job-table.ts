@@ -283,6 +283,11 @@ export class JobTable {
    * Records that claimed jobs started, counting their attempt. Returns each marked
    * job's attempt number; a job missing from it is no longer leased to `owner`.
    */
+  /** {@link start} without reading the attempt numbers back (the caller knows them). */
+  recordStarts(owner: string, ids: readonly number[], now: number): void {
+    this.#start.run({ owner, ids: JSON.stringify(ids), now });
+  }
+
   start(owner: string, ids: readonly number[], now: number): Map<number, number> {
     const rows = this.#start.all({ owner, ids: JSON.stringify(ids), now }) as { id: number; attempts: number }[];
     return new Map(rows.map((row) => [row.id, row.attempts]));
