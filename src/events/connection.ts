@@ -84,7 +84,7 @@ function fileKey(path: string, readonly: boolean): string | undefined {
 }
 
 function isShareable(path: string): boolean {
-  return path !== ':memory:' && path !== '' && !path.startsWith('file:');
+  return path !== ':memory:' && path !== '';
 }
 
 /**

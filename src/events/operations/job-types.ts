@@ -10,7 +10,7 @@ export type JobState = 'pending' | 'running' | 'completed' | 'failed' | 'cancell
 export interface JobContext {
   /** Aborted when the attempt times out, the job is cancelled, or the queue stops without draining. */
   signal: AbortSignal;
-  /** 1 for the first run; counts runs cut short by a crash too (at-least-once delivery). */
+  /** 1 for the first run; counts runs cut short by a crash too (at-least-once delivery) once their start was written (within one event-loop turn). */
   attempt: number;
   jobId: number;
   name: string;
