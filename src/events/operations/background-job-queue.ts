@@ -351,9 +351,12 @@ export class BackgroundJobQueue extends EventEmitter {
       if (slots > 0 && this.#workers.size > 0) {
         claimed = table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       }
-      const next = byUrgency(this.#ready.concat(claimed)).slice(0, concurrency - this.#active.size);
-      const careful = next.filter((job) => job.lost_leases > 0).map((job) => job.id);
-      if (careful.length > 0) marked = table.start(this.#owner, careful, now);
+      const candidates = this.#ready.concat(claimed);
+      if (candidates.some((job) => job.lost_leases > 0)) {
+        const next = byUrgency(candidates).slice(0, concurrency - this.#active.size);
+        const careful = next.filter((job) => job.lost_leases > 0).map((job) => job.id);
+        if (careful.length > 0) marked = table.start(this.#owner, careful, now);
+      }
     });
     if (!ok) {
       this.#wakeAt(now + this.#options.pollInterval);
@@ -416,9 +419,13 @@ export class BackgroundJobQueue extends EventEmitter {
     let applied: PendingOutcome[] = [];
     try {
       table.write(() => {
-        // Starts before outcomes: an outcome releases the lease a start is recorded under.
-        if (unrecorded.length > 0) table.recordStarts(this.#owner, unrecorded, now);
-        applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now));
+        // A job that started and finished since the last commit gets its start written with
+        // its outcome; the others' starts first (an outcome ends the lease a start needs).
+        const pending = new Set(unrecorded);
+        const finished = outcomes.filter((outcome) => outcome.kind !== 'released' && pending.delete(outcome.id));
+        if (pending.size > 0) table.recordStarts(this.#owner, [...pending], now);
+        const withStart = new Set(finished);
+        applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now, withStart.has(outcome)));
         extra?.();
       });
     } catch (err) {

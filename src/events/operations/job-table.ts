@@ -181,17 +181,19 @@ export class JobTable {
        RETURNING id, attempts`,
     );
     const mine = `WHERE id = @id AND status = 'running' AND lease_owner = @owner`;
+    // @started = 1: the attempt's start is not written yet and is recorded with its outcome (one statement, not two).
+    const started = `attempts = attempts + @started, started_at = CASE WHEN @started = 1 THEN @now ELSE started_at END`;
     this.#complete = db.prepare(
       `UPDATE ${t} SET status = 'completed', result = @result, last_error = NULL, lease_owner = NULL,
-         lease_until = NULL, finished_at = @now, updated_at = @now ${mine}`,
+         lease_until = NULL, finished_at = @now, updated_at = @now, ${started} ${mine}`,
     );
     this.#retry = db.prepare(
       `UPDATE ${t} SET status = 'pending', run_at = @runAt, last_error = @error, lease_owner = NULL,
-         lease_until = NULL, updated_at = @now ${mine}`,
+         lease_until = NULL, updated_at = @now, ${started} ${mine}`,
     );
     this.#fail = db.prepare(
       `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
-         finished_at = @now, updated_at = @now ${mine}`,
+         finished_at = @now, updated_at = @now, ${started} ${mine}`,
     );
     // A run interrupted by stop({ drain: false }) was not a failure: give a started attempt back.
     this.#release = db.prepare(
@@ -264,17 +266,22 @@ export class JobTable {
     return rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
   }
 
-  /** Applies one outcome; false when the lease was lost meanwhile (another process took the job). */
-  apply(outcome: JobOutcome, owner: string, now: number): boolean {
+  /**
+   * Applies one outcome; false when the lease was lost meanwhile (another process took the job).
+   * `startUnrecorded`: the attempt's start was not written yet; it is counted here.
+   */
+  apply(outcome: JobOutcome, owner: string, now: number, startUnrecorded = false): boolean {
     const base = { id: outcome.id, owner, now };
+    const started = startUnrecorded ? 1 : 0;
     switch (outcome.kind) {
       case 'completed':
-        return this.#complete.run({ ...base, result: outcome.result }).changes > 0;
+        return this.#complete.run({ ...base, started, result: outcome.result }).changes > 0;
       case 'retry':
-        return this.#retry.run({ ...base, runAt: outcome.runAt, error: outcome.error }).changes > 0;
+        return this.#retry.run({ ...base, started, runAt: outcome.runAt, error: outcome.error }).changes > 0;
       case 'failed':
-        return this.#fail.run({ ...base, error: outcome.error }).changes > 0;
+        return this.#fail.run({ ...base, started, error: outcome.error }).changes > 0;
       case 'released':
+        // Released with its start unwritten: the start and its refund cancel out.
         return this.#release.run(base).changes > 0;
     }
   }
