@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -405,6 +406,21 @@ describe('BackgroundJobQueue', () => {
     const runs = readFileSync(log, 'utf8').trim().split('\n');
     expect(runs.length).toBeLessThanOrEqual(2);
   }, 120_000);
+
+  it('opens a job table of the previous version (no started_at, lost_leases) and runs its pending jobs', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE s3lite_jobs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
+      priority INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT UNIQUE,
+      lease_owner TEXT, lease_until INTEGER, last_error TEXT, result TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      finished_at INTEGER)`);
+    old.prepare(`INSERT INTO s3lite_jobs (name, data, status, run_at, created_at, updated_at) VALUES ('legacy', '{"n":1}', 'pending', 0, 0, 0)`).run();
+    old.close();
+    const jobs = jobQueue();
+    jobs.registerWorker('legacy', (data: { n: number }) => data.n + 1);
+    jobs.start();
+    expect(await settledStatus(jobs, 1)).toMatchObject({ status: 'completed', attempts: 1, result: 2, startedAt: expect.any(Date) });
+  });
 
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
     const previous = process.cwd();
