@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
 import { acquireConnection, connectionUsers, releaseConnection, type CompatDatabase } from './connection.js';
 import { modelPosition } from './model-position.js';
 import { MODEL_INTERNALS, type EventErrorReport, type Migrations, type Model, type ModelMethod } from './model-types.js';
@@ -97,11 +97,7 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
   options: ModelSetupOptions<Q, M> = {},
 ): Model & M & { _db: CompatDatabase; _queries: Q; _close(): void; get(cmd: string, data?: unknown): unknown; all(cmd: string, data?: unknown): unknown[] } {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) {
-      throw new ValidationError(`Unknown modelSetup option \`${key}\`. Known options: ${KNOWN.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-    }
-  }
+  assertKnownOptions('modelSetup', options, KNOWN);
   for (const name of ['tables', 'queries', 'methods', 'done', 'error', 'default'] as const) checkFunction(name, options[name]);
   const fallback = options.default ?? defaultHandler;
 

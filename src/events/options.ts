@@ -3,7 +3,7 @@
  * validation. Options merge key by key over a profile over the defaults, so
  * `indexes: { cmd: true }` adds an index without turning the two core ones off.
  */
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
 import { resolveHashOptions, type HashOptions, type ResolvedHashOptions } from './password-hash.js';
 
 /** The eight configurable indexes of the seed, each mapped to one SQLite index. */
@@ -132,17 +132,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkKeys(name: string, value: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new ValidationError(
-        `Unknown option \`${name}${name ? '.' : ''}${key}\`. Known options: ${known.join(', ')}. Check the spelling or remove it.`,
-        [{ field: name ? `${name}.${key}` : key, message: 'unknown option', actual: value[key] }],
-      );
-    }
-  }
-}
-
 function optionalBoolean(name: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw invalidOption(name, 'a boolean', value);
@@ -160,7 +149,7 @@ function optionalInteger(name: string, value: unknown, min: number): number | un
 /** Validates `options` and merges them over the profile and the defaults. Throws `ValidationError` naming the option. */
 export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOptions {
   if (!isPlainObject(options as unknown)) throw invalidOption('options', 'an object', options);
-  checkKeys('', options as unknown as Record<string, unknown>, [...KNOWN_OPTIONS]);
+  assertKnownOptions('initQueue', options, [...KNOWN_OPTIONS]);
 
   let preset = DEFAULTS;
   if (options.profile !== undefined) {
@@ -186,7 +175,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   const indexes = { ...preset.indexes };
   if (options.indexes !== undefined) {
     if (!isPlainObject(options.indexes)) throw invalidOption('indexes', 'an object of index names to booleans', options.indexes);
-    checkKeys('indexes', options.indexes, INDEX_NAMES);
+    assertKnownOptions('initQueue', options.indexes, INDEX_NAMES, 'indexes.');
     for (const [key, value] of Object.entries(options.indexes)) {
       indexes[key as IndexName] = optionalBoolean(`indexes.${key}`, value) ?? indexes[key as IndexName];
     }
@@ -195,7 +184,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   const cache = { ...preset.cache };
   if (options.cache !== undefined) {
     if (!isPlainObject(options.cache)) throw invalidOption('cache', 'an object { enabled, maxSize, ttl }', options.cache);
-    checkKeys('cache', options.cache, ['enabled', 'maxSize', 'ttl']);
+    assertKnownOptions('initQueue', options.cache, ['enabled', 'maxSize', 'ttl'], 'cache.');
     cache.enabled = optionalBoolean('cache.enabled', options.cache.enabled) ?? cache.enabled;
     cache.maxSize = optionalInteger('cache.maxSize', options.cache.maxSize, 1) ?? cache.maxSize;
     cache.ttl = optionalInteger('cache.ttl', options.cache.ttl, 0) ?? cache.ttl;
@@ -212,7 +201,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   let fileMustExist = false;
   if (options.init !== undefined) {
     if (!isPlainObject(options.init)) throw invalidOption('init', 'an object { create, readonly, strict }', options.init);
-    checkKeys('init', options.init, ['create', 'readonly', 'strict']);
+    assertKnownOptions('initQueue', options.init, ['create', 'readonly', 'strict'], 'init.');
     fileMustExist = optionalBoolean('init.create', options.init.create) === false;
     readonly = optionalBoolean('init.readonly', options.init.readonly) ?? false;
     optionalBoolean('init.strict', options.init.strict);

@@ -4,11 +4,12 @@
  * the context back: `settings()` and `getCacheStats()`.
  */
 import { Cache } from '../core/cache.js';
-import { acquireConnection, releaseConnection } from './connection.js';
+import { acquireConnection, configureConnection, releaseConnection, type ConnectionSettings } from './connection.js';
 import type { EventRow } from './event-row.js';
 import type { Durability, IndexName, QueueProfile, ResolvedQueueOptions } from './options.js';
 import { prepareStatements, type QueueContext } from './queue-context.js';
 import { applyIndexes, ensureQueueSchema, presentIndexes } from './schema.js';
+import { removeStaleScratch } from './scratch-files.js';
 import { sqliteError } from './sqlite-errors.js';
 import { DROP_WAIT_TABLES, WAIT_SCHEMA } from './wait-conditions.js';
 
@@ -44,9 +45,15 @@ export interface CacheStatsReport {
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
-/** Page cache of a queue's connection, as SQLite's negative cache_size (KiB). */
-export const PAGE_CACHE_KIB = -65536;
+export { PAGE_CACHE_KIB } from './connection.js';
 
+/** The options that set pragmas, as a conflict message shows them: `initQueue({ durability: 'full', ... })`. */
+function describeOptions(resolved: ResolvedQueueOptions): string {
+  const shown = resolved.readonly
+    ? `durability: '${resolved.durability}', busyTimeout: ${resolved.busyTimeout}, init: { readonly: true }`
+    : `durability: '${resolved.durability}', WAL: ${resolved.WAL}, busyTimeout: ${resolved.busyTimeout}`;
+  return `initQueue({ ${shown} })`;
+}
 
 /** Opens (creating or migrating) the queue's file and builds its context. */
 export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
@@ -56,14 +63,14 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     busyTimeout: resolved.busyTimeout,
   });
   try {
-    db.pragma(`busy_timeout = ${resolved.busyTimeout}`);
-    if (!resolved.readonly) db.pragma(`journal_mode = ${resolved.WAL ? 'WAL' : 'DELETE'}`);
-    db.pragma(`synchronous = ${resolved.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Savepoint journals of group commits stay in memory instead of a temp file per transaction.
-    db.pragma('temp_store = MEMORY');
-    // A 64 MiB page cache (grown only as used, default is 2 MiB) keeps index pages of large
-    // bulk writes in memory instead of spilling and re-reading them mid-transaction.
-    db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
+    const settings: ConnectionSettings = {
+      synchronous: resolved.durability === 'full' ? 'FULL' : 'NORMAL',
+      busyTimeout: resolved.busyTimeout,
+      ...(resolved.readonly ? {} : { journalMode: resolved.WAL ? 'WAL' : 'DELETE' }),
+    };
+    configureConnection(db, settings, describeOptions(resolved));
+    // Staging files of JSONL imports killed mid-way (their process gone) are removed.
+    if (!resolved.readonly && db.name !== ':memory:' && db.name !== '') removeStaleScratch(db.name);
     if (resolved.reset) db.exec(`DROP TABLE IF EXISTS queue; ${DROP_WAIT_TABLES}`);
     ensureQueueSchema(db, resolved.readonly);
     // Created once; an initialised file is only read here (opening takes no write lock).

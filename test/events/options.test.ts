@@ -87,7 +87,7 @@ describe('initQueue options', () => {
 
   it('rejects unknown and malformed options with a ValidationError naming them', () => {
     const dbName = tmp.file();
-    expect(() => initQueue({ dbName, walMode: true } as never)).toThrow(/Unknown option `walMode`/);
+    expect(() => initQueue({ dbName, walMode: true } as never)).toThrow(/Unknown initQueue option `walMode`/);
     expect(() => initQueue({ dbName, indexes: { cmdd: true } } as never)).toThrow(/indexes\.cmdd/);
     expect(() => initQueue({ dbName, cache: { maxSize: 0 } })).toThrow(ValidationError);
     expect(() => initQueue({ dbName, durability: 'eventual' as never })).toThrow(/durability/);

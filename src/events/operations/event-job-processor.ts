@@ -7,6 +7,7 @@ import type { EventRow } from '../event-row.js';
 import type { BackgroundJobQueue } from './background-job-queue.js';
 import type { HookableEventStore } from './event-store-handle.js';
 import { addImportHook } from './import-hooks.js';
+import { checkOptions, ON_EVENT_OPTION_NAMES, resolveAddOptions } from './job-queue-options.js';
 
 export interface OnEventOptions {
   /** Priority of the jobs this rule adds. @default 0 */
@@ -69,6 +70,9 @@ export class EventJobProcessor {
     if (typeof cmd !== 'string' || cmd === '') throw invalidOption('cmd', 'a non-empty command name', cmd);
     if (typeof jobName !== 'string' || jobName === '') throw invalidOption('jobName', 'a non-empty job name', jobName);
     if (typeof map !== 'function') throw invalidOption('map', 'a function (eventRow) => job data', map);
+    // Checked now: a bad option found when an event is stored would roll that event back.
+    checkOptions('onEvent', options, ON_EVENT_OPTION_NAMES);
+    resolveAddOptions(options, 0);
     const rules = this.#rules.get(cmd) ?? [];
     if (rules.some((rule) => rule.jobName === jobName)) {
       throw new ConfigurationError(`A rule for cmd "${cmd}" already enqueues "${jobName}"`);

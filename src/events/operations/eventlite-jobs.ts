@@ -5,7 +5,7 @@
  * mechanism (one table, leases, retries); nothing runs jobs by itself.
  */
 import type Database from 'better-sqlite3';
-import { invalidOption, ValidationError } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/errors.js';
 import { JOB_TABLE } from './job-table.js';
 import type { AddJobOptions } from './job-types.js';
 
@@ -37,11 +37,7 @@ export interface EventliteJobStats {
 export function eventliteAddOptions(options: EventliteAddJobOptions | undefined): AddJobOptions {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object') throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!(EVENTLITE_ADD_JOB_OPTIONS as readonly string[]).includes(key)) {
-      throw new ValidationError(`Unknown job option \`${key}\`. Known options: ${EVENTLITE_ADD_JOB_OPTIONS.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-    }
-  }
+  assertKnownOptions('addJob', options, EVENTLITE_ADD_JOB_OPTIONS);
   for (const key of ['maxAttempts', 'timeout'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) throw invalidOption(key, 'an integer from 0 and up', value);
