@@ -35,7 +35,7 @@ describe('BackgroundJobQueue with eventlite names', () => {
     const a = jobs.addJob('mail', { to: 'a' }, { priority: 1, maxAttempts: 5, timeout: 1000 });
     const b = jobs.scheduleJob('mail', { to: 'b' }, Date.now() + 50);
     const c = jobs.addJob('mail', { to: 'c' }, { delay: 30 });
-    expect(() => jobs.addJob('mail', {}, { retries: 3 } as never)).toThrow(/Unknown job option `retries`.*maxAttempts/);
+    expect(() => jobs.addJob('mail', {}, { retries: 3 } as never)).toThrow(/Unknown addJob option `retries`.*maxAttempts/);
     jobs.start();
     for (const id of [a, b, c]) await waitFor(() => jobs.getJobStatus(id)?.status === 'completed', `job ${id}`);
     expect(ran.sort()).toEqual(['a', 'b', 'c']);
