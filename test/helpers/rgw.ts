@@ -21,6 +21,10 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export const RGW_ACCESS_KEY = 'S3LITETESTKEY';
 export const RGW_SECRET_KEY = 'S3liteTestSecretS3liteTestSecret';
+/** A second user that owns nothing: tests grant it read access with a bucket policy (read-only credentials). */
+export const RGW_READER_USER = 's3lite-reader';
+export const RGW_READER_ACCESS_KEY = 'S3LITEREADERKEY';
+export const RGW_READER_SECRET_KEY = 'S3liteReaderSecretS3liteReader00';
 const BINARIES = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'monmaptool', 'ceph-authtool'];
 const SEARCH_PATH = (process.env.PATH ?? '') + ':/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -171,6 +175,7 @@ export async function startRgw(): Promise<RunningRgw> {
     const endpoint = `http://127.0.0.1:${rgwPort}`;
     await waitForHttp(endpoint, daemons, dir, 120_000);
     run('radosgw-admin', [...c, 'user', 'create', '--uid', 's3lite', '--display-name', 's3lite tests', '--access-key', RGW_ACCESS_KEY, '--secret-key', RGW_SECRET_KEY]);
+    run('radosgw-admin', [...c, 'user', 'create', '--uid', RGW_READER_USER, '--display-name', 's3lite reader', '--access-key', RGW_READER_ACCESS_KEY, '--secret-key', RGW_READER_SECRET_KEY]);
     return { endpoint, startMs: Date.now() - started, stop };
   } catch (err) {
     const logs = tailLogs(dir);
