@@ -49,8 +49,13 @@ export function quoteEtag(etag: string): string {
   return `"${etag}"`;
 }
 
-/** The If-Match value in the form this server enforces. */
-export function ifMatchValue(dialect: S3Dialect, etag: string): string {
+/**
+ * The If-Match value in the form this server enforces; undefined where it
+ * refuses the current ETag in every form (sending it would fail every write;
+ * the warning says writes are unconditional there).
+ */
+export function ifMatchValue(dialect: S3Dialect, etag: string): string | undefined {
+  if (dialect.ifMatch === 'unusable') return undefined;
   return dialect.ifMatch === 'unquoted' ? etag.replace(/^"(.*)"$/, '$1') : quoteEtag(etag);
 }
 
