@@ -190,7 +190,11 @@ function spawnDaemon(binary: string, args: string[], dir: string): ChildProcess 
   child.stderr?.on('data', (chunk: Buffer) => {
     errors = (errors + chunk.toString()).slice(-4000);
   });
+  // If the runner exits without calling stop() (a crash, Ctrl-C), take the daemon with it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   child.once('exit', (code, signal) => {
+    process.off('exit', reap);
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') writeFileSync(join(dir, 'log', `${binary}.exit`), `exit ${code} ${signal}\n${errors}`);
   });
   return child;
