@@ -121,7 +121,7 @@ mon_data = ${dir}/mon/a
 osd_data = ${dir}/osd/0
 
 [client.rgw]
-rgw_frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw_frontends = beast endpoint=127.0.0.1:${rgwPort} tcp_nodelay=1
 rgw_data = ${dir}/rgw
 rgw_dns_name = 127.0.0.1
 `;
