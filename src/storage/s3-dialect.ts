@@ -27,7 +27,12 @@ export interface S3Dialect {
   metadataLimit: boolean;
   /** CopyObject answers its ETag in quotes (AWS); RGW answers bare hex. S3Store quotes it either way. */
   copyEtagQuoted: boolean;
-  /** Some losers of a conditional-write race are answered `500` instead of `412` (RGW): S3Store counts those as conflicts. */
+  /**
+   * The probe's race sample saw losers of a conditional-write race answered
+   * `500` instead of `412` (RGW, most of the time). S3Store does not rely on
+   * the sample: any 500 to a conditional PUT is checked with a HEAD and is a
+   * conflict when the object changed.
+   */
   raceAnswers500: boolean;
 }
 

@@ -143,13 +143,29 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  /** A 500 answered to a conditional write on a server whose race losers get 500 (RGW): a conflict, retried by re-reading. */
-  #raceLoss(err: unknown, dialect: S3Dialect | undefined, key: string): ConflictError | undefined {
+  /**
+   * RGW answers many losers of a conditional-write race 500 instead of 412.
+   * Whether the probe's race sample saw that or not, a 500 to a conditional
+   * PUT is checked with a HEAD: if the object changed (or now exists, for
+   * If-None-Match) the write lost a race and is a conflict (the caller
+   * re-reads); otherwise it stays a retryable server error.
+   */
+  async #lostRace(err: unknown, input: PutObjectInput, Key: string): Promise<ConflictError | undefined> {
     const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-    if (dialect?.raceAnswers500 !== true || status !== 500) return undefined;
-    return new ConflictError(`Object ${JSON.stringify(key)} changed while it was written (the server answered 500 to a conditional write that lost a race)`, {
+    if (status !== 500 || input.signal?.aborted) return undefined;
+    let current: string | undefined;
+    try {
+      current = quoteEtag((await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: input.signal })).ETag ?? '');
+    } catch (headErr) {
+      // Missing: decided below. The HEAD failed too: the server is in trouble, keep the retryable error.
+      if ((headErr as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) return undefined;
+    }
+    const changed = input.ifNoneMatch !== undefined ? current !== undefined : current !== undefined && current !== quoteEtag(input.ifMatch ?? '');
+    const gone = input.ifMatch !== undefined && current === undefined;
+    if (!changed && !gone) return undefined;
+    return new ConflictError(`Object ${JSON.stringify(input.key)} changed while it was written (the server answered 500 to a conditional write that lost a race)`, {
       cause: err,
-      details: { key, statusCode: status },
+      details: { key: input.key, statusCode: status },
     });
   }
 
@@ -179,8 +195,8 @@ export class S3Store implements ObjectStore {
       );
       return { etag: quoteEtag(output.ETag ?? '') };
     } catch (err) {
-      const raceLoss = conditional ? this.#raceLoss(err, dialect, input.key) : undefined;
-      if (raceLoss && !input.signal?.aborted) throw raceLoss;
+      const raceLoss = conditional ? await this.#lostRace(err, input, Key) : undefined;
+      if (raceLoss) throw raceLoss;
       const mapped = mapS3Error(err, { ...this.#context('PUT', input.key, input.signal), metadata });
       // S3 answers 404 to If-Match on a missing key; the other stores (and callers) treat that as a conflict.
       if (mapped instanceof NotFoundError && input.ifMatch !== undefined) {
@@ -245,8 +261,6 @@ export class S3Store implements ObjectStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key, IfMatch }), { abortSignal: input.signal });
     } catch (err) {
       if (err instanceof ConflictError) throw err;
-      const raceLoss = this.#raceLoss(err, dialect, input.key);
-      if (raceLoss && !input.signal?.aborted) throw raceLoss;
       const mapped = mapS3Error(err, this.#context('DELETE', input.key, input.signal));
       if (mapped instanceof NotFoundError && input.ifMatch !== undefined) {
         throw new ConflictError(`Object ${JSON.stringify(input.key)} no longer exists (ifMatch ${input.ifMatch} failed)`, { cause: err, details: { key: input.key } });
