@@ -1,18 +1,20 @@
 /**
- * Storage bench: PutObject and HeadObject throughput against a real s3rver on
- * loopback, through our S3Store and through the bare @aws-sdk/client-s3 client
- * with the same agent settings, side by side at each concurrency; then
+ * Storage bench: PutObject and HeadObject throughput against a real s3rver and
+ * a real Ceph radosgw (where installed) on loopback, through our S3Store and
+ * through the bare @aws-sdk/client-s3 client with the same agent settings,
+ * side by side at each concurrency; on RGW also PutObject with
+ * If-None-Match: * (a conditional write the server really checks); then
  * memory:// and file:// put/get ops/s.
  *
- * s3rver is single-threaded and shares the machine with this process, so the
- * absolute figures measure s3rver; the ratio column is what matters (goal >= 95%).
+ * The servers share the machine with this process, so the absolute figures
+ * measure the server; the ratio column is what matters (goal >= 95%).
  */
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ObjectStore } from '../../src/storage/index.js';
-import { s3rverConnectionStringFor, startS3rver } from '../../test/helpers/s3rver.js';
+import { startRgwServer, startS3rverServer, type BenchServer } from '../lib/servers.js';
 import { opsPerSecond, type SuiteReport } from '../lib/report.js';
 import { bareS3Client } from '../lib/bare-s3-client.js';
 
@@ -44,15 +46,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function s3rverTables(report: SuiteReport): Promise<void> {
-  const server = await startS3rver();
+async function serverTables(report: SuiteReport, server: BenchServer): Promise<void> {
   try {
     const rows: (string | number)[][] = [];
     for (const concurrency of CONCURRENCY) {
-      const connectionString = await s3rverConnectionStringFor(server.endpoint);
+      const connectionString = await server.connectionString();
       const bucket = new URL(connectionString).pathname.split('/')[1]!;
       const ours: ObjectStore = createClient(connectionString, { concurrency });
-      const bare = bareS3Client(server.endpoint, concurrency);
+      const bare = bareS3Client(server.endpoint, concurrency, server.credentials);
       for (let i = 0; i < HEAD_KEYS; i++) await ours.putObject({ key: `head/${i}`, body: BODY, metadata: METADATA });
 
       const put = {
@@ -64,7 +65,21 @@ async function s3rverTables(report: SuiteReport): Promise<void> {
         ours: (i: number) => ours.headObject({ key: `head/${i % HEAD_KEYS}` }),
         bare: (i: number) => bare.send(new HeadObjectCommand({ Bucket: bucket, Key: `head/${i % HEAD_KEYS}` })),
       };
-      for (const [name, ops] of [['PutObject', put], ['HeadObject', head]] as const) {
+      // Fresh keys every time (a counter per side), so If-None-Match: * always passes and the server always checks it.
+      let created = 0;
+      const putIfNoneMatch = {
+        ours: () => ours.putObject({ key: `create/ours/${created++}`, body: BODY, metadata: METADATA, contentType: 'application/json', ifNoneMatch: '*' }),
+        bare: () =>
+          bare.send(
+            new PutObjectCommand({ Bucket: bucket, Key: `create/bare/${created++}`, Body: BODY, Metadata: METADATA, ContentType: 'application/json', IfNoneMatch: '*' }),
+          ),
+      };
+      // The probe (on the first conditional write) is not part of the measurement.
+      if (server.conditionalWrites) await ours.putObject({ key: 'create/warm', body: BODY, ifNoneMatch: '*' });
+      const operations = server.conditionalWrites
+        ? ([['PutObject', put], ['PutObject If-None-Match', putIfNoneMatch], ['HeadObject', head]] as const)
+        : ([['PutObject', put], ['HeadObject', head]] as const);
+      for (const [name, ops] of operations) {
         await throughput(concurrency, 200, ops.ours); // warm up sockets and JIT
         await throughput(concurrency, 200, ops.bare);
         const oursRuns: number[] = [];
@@ -84,15 +99,15 @@ async function s3rverTables(report: SuiteReport): Promise<void> {
         // Adjacent runs see the same server state and machine load: compare them pairwise.
         const ratio = median(oursRuns.map((ops, round) => ops / bareRuns[round]!));
         rows.push([name, concurrency, oursOps, bareOps, `${(ratio * 100).toFixed(1)}%`]);
-        console.log(`  ${name} c=${concurrency}: ours ${oursOps.toFixed(0)}/s, bare ${bareOps.toFixed(0)}/s, paired ratio ${(ratio * 100).toFixed(1)}%`);
+        console.log(`  ${server.name} ${name} c=${concurrency}: ours ${oursOps.toFixed(0)}/s, bare ${bareOps.toFixed(0)}/s, paired ratio ${(ratio * 100).toFixed(1)}%`);
       }
       await ours.close();
       bare.destroy();
     }
     report.add({
-      title: 'S3Store vs bare @aws-sdk/client-s3 on s3rver (ops/s: median of alternating runs; ratio: median of paired runs)',
+      title: `S3Store vs bare @aws-sdk/client-s3 on ${server.name} (ops/s: median of alternating runs; ratio: median of paired runs)`,
       settings: {
-        backend: 's3rver 3.7.1, child process, 127.0.0.1',
+        backend: server.description,
         agent: 'keepAlive=true, keepAliveMsecs=1000, maxSockets=maxFreeSockets=concurrency, timeout=60000',
         sdk: 'maxAttempts=1, checksums WHEN_REQUIRED',
         body: `${BODY.length} B + 2 metadata entries`,
@@ -101,7 +116,7 @@ async function s3rverTables(report: SuiteReport): Promise<void> {
       },
       columns: ['operation', 'concurrency', 'S3Store ops/s', 'bare SDK ops/s', 'S3Store / bare'],
       rows,
-      notes: ['Goal: S3Store >= 95% of the bare SDK at every level. s3rver itself is the bottleneck; both share 2 cores with it.'],
+      notes: [`Goal: S3Store >= 95% of the bare SDK at every level. ${server.name} itself is the bottleneck; both share the machine's cores with it.`],
     });
   } finally {
     await server.stop();
@@ -146,5 +161,7 @@ async function localTables(report: SuiteReport): Promise<void> {
 
 export async function run(report: SuiteReport): Promise<void> {
   await localTables(report);
-  await s3rverTables(report);
+  await serverTables(report, await startS3rverServer());
+  const rgw = await startRgwServer();
+  if (rgw) await serverTables(report, rgw);
 }

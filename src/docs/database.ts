@@ -104,10 +104,20 @@ export class S3db extends EventEmitter {
     return this.#pool;
   }
 
-  /** What the store enforces, probed at connect. */
-  get capabilities(): StoreCapabilities {
-    if (!this.#capabilities) throw new ClosedError('Capabilities are probed at connect: await db.connect() first');
-    return this.#capabilities;
+  /**
+   * What the store enforces. Local stores are probed at connect; S3 stores on
+   * their first conditional write (read-only credentials connect without
+   * writing), so this is undefined until then: `probeCapabilities()` probes now.
+   */
+  get capabilities(): StoreCapabilities | undefined {
+    const store = this.client;
+    return this.#capabilities ?? store.knownCapabilities?.();
+  }
+
+  /** Probes the store now if it has not been yet (writes throw-away objects on S3). */
+  async probeCapabilities(): Promise<StoreCapabilities> {
+    const store = this.client;
+    return this.#capabilities ?? (await this.#pool.run((signal) => store.probeCapabilities({ signal })));
   }
 
   get isConnected(): boolean {
@@ -137,9 +147,12 @@ export class S3db extends EventEmitter {
         logger: this.logger,
       });
     try {
-      this.#capabilities = await this.#pool.run((signal) => store.probeCapabilities({ signal }));
-      if (!this.#capabilities.conditionalWrites) {
-        this.logger.warn(`${store.description} does not enforce conditional writes: concurrent writers may overwrite each other's updates`);
+      // Lazy stores (S3) probe on their first conditional write and warn themselves.
+      if (store.knownCapabilities === undefined) {
+        this.#capabilities = await this.#pool.run((signal) => store.probeCapabilities({ signal }));
+        if (!this.#capabilities.conditionalWrites) {
+          this.logger.warn(`${store.description} does not enforce conditional writes: concurrent writers may overwrite each other's updates`);
+        }
       }
       const catalogue = new Catalogue(store, this.#pool);
       let data = (await catalogue.load()).data;

@@ -53,6 +53,7 @@ export function createClient(connectionString: string, options: CreateClientOpti
         forcePathStyle: target.forcePathStyle,
         credentials: target.credentials,
         httpClientOptions: resolveHttpClientOptions({ ...target.httpClientOptions, ...httpClientOptions }, concurrency, logger),
+        logger,
       });
   }
 }

@@ -7,6 +7,7 @@
  * user metadata over the limit → MetadataLimitError, anything else →
  * StorageError (with `retryable`).
  */
+import type { S3Dialect } from './s3-dialect.js';
 
 /** User metadata: lowercase header-safe ASCII keys and values. */
 export type ObjectMetadata = Record<string, string>;
@@ -105,8 +106,12 @@ export interface ListAllInput extends RequestOptions {
 export interface StoreCapabilities {
   /** Whether the backend enforces If-Match / If-None-Match on writes. */
   conditionalWrites: boolean;
-  /** Whether the backend rejects user metadata over 2 KB (AWS S3 does; s3rver does not). */
+  /** Whether the backend refuses a DELETE whose If-Match is stale (AWS S3 does; Ceph RGW 16 and s3rver do not). */
+  conditionalDeletes: boolean;
+  /** Whether the backend rejects user metadata over 2 KB (AWS S3 does; RGW and s3rver do not). */
   metadataLimit: boolean;
+  /** s3:// and http(s):// only: the server's dialect as probed (which If-Match form it enforces, and so on). */
+  s3?: S3Dialect;
 }
 
 export interface ObjectStore {
@@ -123,7 +128,14 @@ export interface ObjectStore {
   copyObject(input: CopyObjectInput): Promise<PutObjectOutput>;
   listObjects(input?: ListObjectsInput): Promise<ListObjectsOutput>;
   listAll(input?: ListAllInput): AsyncIterable<ListedObject>;
+  /** Finds what the backend enforces by trying it on a throw-away key (this writes). */
   probeCapabilities(options?: RequestOptions): Promise<StoreCapabilities>;
+  /**
+   * Present on stores that probe lazily, on their first conditional write
+   * (S3: read-only credentials must connect): what is known so far, or
+   * undefined before that write. Stores without it are probed at connect.
+   */
+  knownCapabilities?(): StoreCapabilities | undefined;
   /** Removes every object under this store's prefix (and nothing outside it). */
   clear(options?: RequestOptions): Promise<void>;
   /** Releases sockets and file handles. */

@@ -1,7 +1,8 @@
 /**
- * The capability probe shared by every store: it tries the rules on a
- * throw-away key under the store's prefix instead of trusting the backend's
- * name (s3rver accepts every conditional write; AWS S3 and MinIO enforce them).
+ * The capability probe of the local stores (memory://, file://): it tries the
+ * rules on a throw-away key under the store's prefix instead of trusting the
+ * backend's name. S3 servers differ in more ways and have their own probe
+ * (s3-probe.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { ConflictError, MetadataLimitError } from '../core/errors.js';
@@ -27,7 +28,14 @@ export async function probeCapabilities(store: ObjectStore, options: RequestOpti
       if (!(err instanceof MetadataLimitError)) throw err;
       metadataLimit = true;
     }
-    return { conditionalWrites, metadataLimit };
+    let conditionalDeletes = false;
+    try {
+      await store.deleteObject({ key, ifMatch: '"00000000000000000000000000000000"', signal });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      conditionalDeletes = true;
+    }
+    return { conditionalWrites, conditionalDeletes, metadataLimit };
   } finally {
     await store.deleteObject({ key }).catch(() => undefined);
   }

@@ -3,6 +3,9 @@
  * The SDK's own retries are off (the executor pool is the only retry layer),
  * every request carries the caller's AbortSignal, and response bodies are
  * always read to the end or destroyed so no socket leaks.
+ *
+ * Conditional requests are sent in the server's dialect (s3-dialect.ts),
+ * probed on the first conditional write, never at construction or connect.
  */
 import {
   CopyObjectCommand,
@@ -19,7 +22,8 @@ import type { Agent as HttpAgent } from 'node:http';
 import { ConflictError, NotFoundError, StorageError } from '../core/errors.js';
 import type { Readable } from 'node:stream';
 import type { S3Credentials } from './connection-string.js';
-import { createAgent, type ResolvedHttpClientOptions } from './http-client-options.js';
+import { encodeCopySource } from './copy-source.js';
+import { createAgent, type ResolvedHttpClientOptions, type StorageLogger } from './http-client-options.js';
 import { checkDelimiter, checkMaxKeys } from './list-page.js';
 import { listAllPages } from './list-all.js';
 import { checkContentType, checkKey, normalizeMetadata, toBuffer } from './metadata-rules.js';
@@ -42,9 +46,10 @@ import type {
   StoreCapabilities,
   StoredObject,
 } from './object-store.js';
-import { probeCapabilities } from './probe.js';
-import { throwIfAborted } from './request-signal.js';
+import { abortError, throwIfAborted } from './request-signal.js';
+import { capabilitiesOf, dialectWarnings, ifMatchValue, quoteEtag, type S3Dialect } from './s3-dialect.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
+import { addHeader, cachedDialect, probeS3Dialect } from './s3-probe.js';
 
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
@@ -60,6 +65,8 @@ export interface S3StoreOptions {
   /** Omitted: the SDK's default provider chain. */
   credentials?: S3Credentials;
   httpClientOptions: ResolvedHttpClientOptions;
+  /** Told once per store what the server cannot guarantee (e.g. DELETE ignores If-Match). @default console */
+  logger?: StorageLogger;
 }
 
 /**
@@ -74,10 +81,16 @@ export class S3Store implements ObjectStore {
   readonly #bucket: string;
   readonly #prefix: string;
   readonly #agent: HttpAgent;
+  readonly #endpointKey: string;
+  readonly #logger: StorageLogger;
+  #dialect: S3Dialect | undefined;
+  #probing: Promise<S3Dialect> | undefined;
 
   constructor(options: S3StoreOptions) {
     this.#bucket = options.bucket;
     this.#prefix = options.prefix ?? '';
+    this.#endpointKey = options.endpoint ?? `aws:${options.region}`;
+    this.#logger = options.logger ?? console;
     const protocol = options.endpoint?.startsWith('http:') ? 'http:' : 'https:';
     this.#agent = createAgent(protocol, options.httpClientOptions);
     this.client = new S3Client({
@@ -105,6 +118,59 @@ export class S3Store implements ObjectStore {
     return full;
   }
 
+  /**
+   * The server's dialect, probed once per endpoint (shared by the stores of a
+   * process) on the first conditional write. The probe runs without the
+   * caller's signal so an aborted write does not fail other writers' probe.
+   */
+  async #dialectFor(signal: AbortSignal | undefined): Promise<S3Dialect> {
+    if (this.#dialect) return this.#dialect;
+    this.#probing ??= cachedDialect(this.#endpointKey, () => probeS3Dialect({ client: this.client, bucket: this.#bucket, prefix: this.#prefix })).then(
+      (dialect) => {
+        this.#dialect = dialect;
+        for (const warning of dialectWarnings(this.description, dialect)) this.#logger.warn(warning);
+        return dialect;
+      },
+      (err: unknown) => {
+        this.#probing = undefined;
+        throw err;
+      },
+    );
+    if (signal === undefined) return this.#probing;
+    throwIfAborted(signal);
+    return new Promise<S3Dialect>((resolve, reject) => {
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#probing!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /**
+   * RGW answers many losers of a conditional-write race 500 instead of 412.
+   * Whether the probe's race sample saw that or not, a 500 to a conditional
+   * PUT is checked with a HEAD: if the object changed (or now exists, for
+   * If-None-Match) the write lost a race and is a conflict (the caller
+   * re-reads); otherwise it stays a retryable server error.
+   */
+  async #lostRace(err: unknown, input: PutObjectInput, Key: string): Promise<ConflictError | undefined> {
+    const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+    if (status !== 500 || input.signal?.aborted) return undefined;
+    let current: string | undefined;
+    try {
+      current = quoteEtag((await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: input.signal })).ETag ?? '');
+    } catch (headErr) {
+      // Missing: decided below. The HEAD failed too: the server is in trouble, keep the retryable error.
+      if ((headErr as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) return undefined;
+    }
+    const changed = input.ifNoneMatch !== undefined ? current !== undefined : current !== undefined && current !== quoteEtag(input.ifMatch ?? '');
+    const gone = input.ifMatch !== undefined && current === undefined;
+    if (!changed && !gone) return undefined;
+    return new ConflictError(`Object ${JSON.stringify(input.key)} changed while it was written (the server answered 500 to a conditional write that lost a race)`, {
+      cause: err,
+      details: { key: input.key, statusCode: status },
+    });
+  }
+
   #context(operation: string, key: string, signal: AbortSignal | undefined): S3ErrorContext {
     return { operation, key, bucket: this.#bucket, signal };
   }
@@ -114,6 +180,8 @@ export class S3Store implements ObjectStore {
     const Key = this.#fullKey(input.key);
     const metadata = normalizeMetadata(input.metadata, false);
     const ContentType = checkContentType(input.contentType);
+    const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
+    const dialect = conditional ? await this.#dialectFor(input.signal) : undefined;
     try {
       const output = await this.client.send(
         new PutObjectCommand({
@@ -122,13 +190,15 @@ export class S3Store implements ObjectStore {
           Body: toBuffer(input.body),
           Metadata: metadata,
           ContentType,
-          IfMatch: input.ifMatch,
+          IfMatch: input.ifMatch === undefined ? undefined : ifMatchValue(dialect!, input.ifMatch),
           IfNoneMatch: input.ifNoneMatch,
         }),
         { abortSignal: input.signal },
       );
-      return { etag: output.ETag ?? '' };
+      return { etag: quoteEtag(output.ETag ?? '') };
     } catch (err) {
+      const raceLoss = conditional ? await this.#lostRace(err, input, Key) : undefined;
+      if (raceLoss) throw raceLoss;
       const mapped = mapS3Error(err, { ...this.#context('PUT', input.key, input.signal), metadata });
       // S3 answers 404 to If-Match on a missing key; the other stores (and callers) treat that as a conflict.
       if (mapped instanceof NotFoundError && input.ifMatch !== undefined) {
@@ -149,7 +219,7 @@ export class S3Store implements ObjectStore {
       return {
         body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         metadata: output.Metadata ?? {},
-        etag: output.ETag ?? '',
+        etag: quoteEtag(output.ETag ?? ''),
         contentType: output.ContentType ?? '',
         size: output.ContentLength ?? bytes.byteLength,
         lastModified: output.LastModified ?? new Date(0),
@@ -167,7 +237,7 @@ export class S3Store implements ObjectStore {
       const output = await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: input.signal });
       return {
         metadata: output.Metadata ?? {},
-        etag: output.ETag ?? '',
+        etag: quoteEtag(output.ETag ?? ''),
         contentType: output.ContentType ?? '',
         size: output.ContentLength ?? 0,
         lastModified: output.LastModified ?? new Date(0),
@@ -180,9 +250,19 @@ export class S3Store implements ObjectStore {
   async deleteObject(input: DeleteObjectInput): Promise<void> {
     throwIfAborted(input.signal);
     const Key = this.#fullKey(input.key);
+    const dialect = input.ifMatch === undefined ? undefined : await this.#dialectFor(input.signal);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key, IfMatch: input.ifMatch }), { abortSignal: input.signal });
+      if (dialect && !dialect.conditionalDelete) {
+        // The server would delete whatever is there: check the version just before (narrows the race, cannot close it).
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: input.signal });
+        if (quoteEtag(head.ETag ?? '') !== quoteEtag(input.ifMatch!)) {
+          throw new ConflictError(`DELETE ${JSON.stringify(input.key)}: the object changed (ifMatch ${input.ifMatch} failed)`, { details: { key: input.key } });
+        }
+      }
+      const IfMatch = dialect?.conditionalDelete === true ? ifMatchValue(dialect, input.ifMatch!) : undefined;
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key, IfMatch }), { abortSignal: input.signal });
     } catch (err) {
+      if (err instanceof ConflictError) throw err;
       const mapped = mapS3Error(err, this.#context('DELETE', input.key, input.signal));
       if (mapped instanceof NotFoundError && input.ifMatch !== undefined) {
         throw new ConflictError(`Object ${JSON.stringify(input.key)} no longer exists (ifMatch ${input.ifMatch} failed)`, { cause: err, details: { key: input.key } });
@@ -225,21 +305,29 @@ export class S3Store implements ObjectStore {
     const to = this.#fullKey(input.to, 'to');
     const replace = input.metadata !== undefined;
     const metadata = replace ? normalizeMetadata(input.metadata, false) : undefined;
+    const dialect = input.ifMatch === undefined ? undefined : await this.#dialectFor(input.signal);
     try {
-      const output = await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.#bucket,
-          Key: to,
-          CopySource: `${this.#bucket}/${encodeCopySource(from)}`,
-          MetadataDirective: replace ? 'REPLACE' : 'COPY',
-          Metadata: metadata,
-          ContentType: replace ? checkContentType(input.contentType) : undefined,
-          CopySourceIfMatch: input.ifMatch,
-        }),
-        { abortSignal: input.signal },
-      );
-      return { etag: output.CopyObjectResult?.ETag ?? '' };
+      if (dialect?.copySourceIfMatch === 'none') {
+        // Neither copy condition header is enforced: check the source version just before (narrows the race only).
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: from }), { abortSignal: input.signal });
+        if (quoteEtag(head.ETag ?? '') !== quoteEtag(input.ifMatch!)) {
+          throw new ConflictError(`COPY ${JSON.stringify(input.from)}: the source changed (ifMatch ${input.ifMatch} failed)`, { details: { key: input.from } });
+        }
+      }
+      const command = new CopyObjectCommand({
+        Bucket: this.#bucket,
+        Key: to,
+        CopySource: `${this.#bucket}/${encodeCopySource(from)}`,
+        MetadataDirective: replace ? 'REPLACE' : 'COPY',
+        Metadata: metadata,
+        ContentType: replace ? checkContentType(input.contentType) : undefined,
+        CopySourceIfMatch: dialect?.copySourceIfMatch === 'x-amz-copy-source-if-match' ? quoteEtag(input.ifMatch!) : undefined,
+      });
+      if (dialect?.copySourceIfMatch === 'x-amz-copy-if-match') addHeader(command, 'x-amz-copy-if-match', quoteEtag(input.ifMatch!));
+      const output = await this.client.send(command, { abortSignal: input.signal });
+      return { etag: quoteEtag(output.CopyObjectResult?.ETag ?? '') };
     } catch (err) {
+      if (err instanceof ConflictError) throw err;
       throw mapS3Error(err, { ...this.#context('COPY', input.from, input.signal), metadata });
     }
   }
@@ -266,7 +354,7 @@ export class S3Store implements ObjectStore {
         objects: (output.Contents ?? []).map((object) => ({
           key: (object.Key ?? '').slice(cut),
           size: object.Size ?? 0,
-          etag: object.ETag ?? '',
+          etag: quoteEtag(object.ETag ?? ''),
           lastModified: object.LastModified ?? new Date(0),
         })),
         commonPrefixes: (output.CommonPrefixes ?? []).map((common) => (common.Prefix ?? '').slice(cut)),
@@ -282,8 +370,13 @@ export class S3Store implements ObjectStore {
     return listAllPages(this, input);
   }
 
-  probeCapabilities(options?: RequestOptions): Promise<StoreCapabilities> {
-    return probeCapabilities(this, options);
+  /** Probes the server now (if no store of this process has yet): this writes throw-away objects. */
+  async probeCapabilities(options: RequestOptions = {}): Promise<StoreCapabilities> {
+    return capabilitiesOf(await this.#dialectFor(options.signal));
+  }
+
+  knownCapabilities(): StoreCapabilities | undefined {
+    return this.#dialect === undefined ? undefined : capabilitiesOf(this.#dialect);
   }
 
   async clear(options: RequestOptions = {}): Promise<void> {
@@ -306,11 +399,3 @@ export class S3Store implements ObjectStore {
   }
 }
 
-/**
- * CopySource is URL-encoded, but characters that stay readable and that
- * every S3 implementation decodes alike (`/`, `=`, `:`, `@`, `,`, `;`, `$`, `&`)
- * are left as they are: s3rver only undoes `decodeURI`, which keeps `%3D` as is.
- */
-function encodeCopySource(key: string): string {
-  return encodeURIComponent(key).replace(/%(2F|3D|3A|40|2C|3B|24|26)/g, (escape) => decodeURIComponent(escape));
-}

@@ -103,9 +103,11 @@ describe('no lost updates', () => {
     const db = new S3db({ connectionString: await s3rverConnectionString('warn'), logger: { warn: (m) => warnings.push(m) } });
     await db.connect();
     try {
-      expect(db.capabilities.conditionalWrites).toBe(false);
+      // S3 stores probe on their first conditional write, not at connect.
+      expect(db.capabilities).toBeUndefined();
       const r = await db.createResource({ name: 'w', attributes: { a: 'string' } });
       await r.insert({ a: 'x' });
+      expect(db.capabilities?.conditionalWrites).toBe(false);
       expect(warnings.filter((w) => w.includes('concurrent writers may overwrite'))).toHaveLength(1);
     } finally {
       await db.disconnect();

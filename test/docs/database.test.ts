@@ -28,7 +28,7 @@ describe('S3db', () => {
     await db.connect();
     expect(db.executorPool).toBe(pool);
     expect(db.client.kind).toBe('memory');
-    expect(db.capabilities.conditionalWrites).toBe(true);
+    expect(db.capabilities?.conditionalWrites).toBe(true);
     await db.disconnect();
     // The database did not own the pool: it still runs work.
     expect(await pool.run(async () => 42)).toBe(42);

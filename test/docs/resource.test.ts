@@ -69,7 +69,7 @@ for (const backend of BACKENDS) {
     });
 
     it('probes whether the store enforces conditional writes', () => {
-      expect(t.db.capabilities.conditionalWrites).toBe(ENFORCES_CONDITIONS[backend]);
+      expect(t.db.capabilities?.conditionalWrites).toBe(ENFORCES_CONDITIONS[backend]);
     });
 
     it.skipIf(!ENFORCES_CONDITIONS[backend])('insert of an existing id is a ConflictError and keeps the original', async () => {

@@ -84,18 +84,40 @@ describe('S3Store errors', () => {
   });
 
   it('maps 412 PreconditionFailed to ConflictError and If-Match on a missing key (404) to ConflictError', async () => {
-    const { url } = await fakeS3((req, res) =>
-      req.headers['if-match'] === '"gone"' ? s3ErrorXml(res, 404, 'NoSuchKey') : s3ErrorXml(res, 412, 'PreconditionFailed'),
-    );
+    // The capability probe's throw-away keys get plain answers; every conditional write of the test is refused.
+    const { url } = await fakeS3((req, res) => {
+      if (req.url?.includes('.s3lite-probe-')) return void res.writeHead(200, { etag: '"p"' }).end();
+      return req.headers['if-match'] === '"gone"' ? s3ErrorXml(res, 404, 'NoSuchKey') : s3ErrorXml(res, 412, 'PreconditionFailed');
+    });
     const store = track(createClient(url, { logger: quiet }));
     await expect(store.putObject({ key: 'x', body: 'y', ifNoneMatch: '*' })).rejects.toBeInstanceOf(ConflictError);
     await expect(store.putObject({ key: 'x', body: 'y', ifMatch: '"gone"' })).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('a 500 to a conditional PUT is a ConflictError when a HEAD shows the object changed (a lost race, as RGW answers), else a retryable StorageError', async () => {
+    let current = '"v1"';
+    const { url } = await fakeS3((req, res) => {
+      if (req.url?.includes('.s3lite-probe-')) return void res.writeHead(200, { etag: '"p"' }).end();
+      if (req.method === 'HEAD') return void res.writeHead(200, { etag: current, 'content-length': '0' }).end();
+      s3ErrorXml(res, 500, 'UnknownError');
+    });
+    const store = track(createClient(url, { logger: quiet }));
+    const unchanged = await store.putObject({ key: 'x', body: 'y', ifMatch: '"v1"' }).catch((e: unknown) => e);
+    expect(unchanged).toBeInstanceOf(StorageError);
+    expect((unchanged as StorageError).retryable).toBe(true);
+    current = '"v2"';
+    await expect(store.putObject({ key: 'x', body: 'y', ifMatch: '"v1"' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.putObject({ key: 'x', body: 'y', ifNoneMatch: '*' })).rejects.toBeInstanceOf(ConflictError);
+    // Unconditional writes are not second-guessed.
+    const plain = await store.putObject({ key: 'x', body: 'y' }).catch((e: unknown) => e);
+    expect(plain).toBeInstanceOf(StorageError);
+  });
+
   it('sends If-None-Match and If-Match headers on conditional writes', async () => {
     const seen: (string | undefined)[][] = [];
     const { url } = await fakeS3((req, res) => {
-      seen.push([req.headers['if-none-match'] as string | undefined, req.headers['if-match'] as string | undefined]);
+      // The capability probe's requests (on its own throw-away keys) are not what this test checks.
+      if (!req.url?.includes('.s3lite-probe-')) seen.push([req.headers['if-none-match'] as string | undefined, req.headers['if-match'] as string | undefined]);
       res.writeHead(200, { etag: '"e"' }).end();
     });
     const store = track(createClient(url, { logger: quiet }));
