@@ -121,7 +121,7 @@ describe('lost responses', () => {
     connectionString.host = new URL(proxy.endpoint).host;
     db = new S3db({ connectionString: connectionString.href, logLevel: 'silent', executorPool: { retries: 3, retryDelay: 1 } });
     await db.connect();
-    expect(db.capabilities.conditionalWrites).toBe(true);
+    expect((await db.probeCapabilities()).conditionalWrites).toBe(true);
     expect(await trial(db, proxy)).toEqual(NOTHING_WRONG);
   }, 120_000);
 });
