@@ -18,6 +18,20 @@ const deferred = <T = void>() => {
 };
 
 describe('ExecutorPool: one AbortController per attempt', () => {
+  it('gives a task that declares no parameter no signal, and still times it out', async () => {
+    const pool = new ExecutorPool({ concurrency: 2, retries: 0 });
+    const seen: unknown[] = [];
+    await pool.run(function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      seen.push(arguments[0]);
+      return Promise.resolve();
+    });
+    await pool.run(async (signal) => void seen.push(signal));
+    expect(seen[0]).toBeUndefined();
+    expect(seen[1]).toBeInstanceOf(AbortSignal);
+    await expect(pool.run(() => new Promise(() => {}), { timeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+  });
+
   it('never aborts a signal kept by a finished task when a later task times out', async () => {
     const pool = new ExecutorPool({ concurrency: 1, retries: 0 });
     const kept: AbortSignal[] = [];
