@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
   attempts INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER,
   lost_leases INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER,
+  timeout_ms INTEGER,
   idempotency_key TEXT UNIQUE,
   lease_owner TEXT,
   lease_until INTEGER,
@@ -51,6 +53,10 @@ export interface ClaimedJob {
   run_at: number;
   /** Leases of this job that expired with no start recorded: from 1 on, its start is written before it runs. */
   lost_leases: number;
+  /** The job's own attempt limit (null: its worker's). */
+  max_attempts: number | null;
+  /** The job's own attempt timeout (null: its worker's). */
+  timeout_ms: number | null;
 }
 
 export interface ScheduleRow {
@@ -73,6 +79,8 @@ interface JobRow {
   attempts: number;
   started_at: number | null;
   lost_leases: number;
+  max_attempts: number | null;
+  timeout_ms: number | null;
   idempotency_key: string | null;
   last_error: string | null;
   result: string | null;
@@ -85,6 +93,7 @@ export interface ExpiredLease {
   id: number;
   name: string;
   attempts: number;
+  max_attempts: number | null;
   /** False when no start was recorded under the lease. */
   started: boolean;
 }
@@ -93,6 +102,8 @@ export interface ExpiredLease {
 const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
   ['started_at', 'INTEGER'],
   ['lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+  ['max_attempts', 'INTEGER'],
+  ['timeout_ms', 'INTEGER'],
 ];
 
 /**
@@ -121,6 +132,9 @@ export interface NewJob {
   priority: number;
   runAt: number;
   idempotencyKey: string | null;
+  /** Per-job limits; null or omitted: the worker's. */
+  maxAttempts?: number | null;
+  timeout?: number | null;
 }
 
 /** Outcome of one attempt, written in the next grouped transaction. */
@@ -162,8 +176,8 @@ export class JobTable {
     const t = JOB_TABLE;
     const names = `name IN (SELECT value FROM json_each(@names))`;
     this.#insert = db.prepare(
-      `INSERT INTO ${t} (name, data, status, priority, run_at, idempotency_key, created_at, updated_at)
-       VALUES (@name, @data, 'pending', @priority, @runAt, @idempotencyKey, @now, @now)
+      `INSERT INTO ${t} (name, data, status, priority, run_at, idempotency_key, max_attempts, timeout_ms, created_at, updated_at)
+       VALUES (@name, @data, 'pending', @priority, @runAt, @idempotencyKey, @maxAttempts, @timeout, @now, @now)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
@@ -173,7 +187,7 @@ export class JobTable {
          lease_until = @leaseUntil, updated_at = @now
        WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
                     ORDER BY priority DESC, run_at, id LIMIT @limit)
-       RETURNING id, name, data, attempts, priority, run_at, lost_leases`,
+       RETURNING id, name, data, attempts, priority, run_at, lost_leases, max_attempts, timeout_ms`,
     );
     this.#start = db.prepare(
       `UPDATE ${t} SET attempts = attempts + 1, started_at = @now, updated_at = @now
@@ -204,7 +218,7 @@ export class JobTable {
       `UPDATE ${t} SET lease_until = @leaseUntil WHERE lease_owner = @owner AND status = 'running'`,
     );
     this.#expired = db.prepare(
-      `SELECT id, name, attempts, started_at IS NOT NULL AS started FROM ${t}
+      `SELECT id, name, attempts, max_attempts, started_at IS NOT NULL AS started FROM ${t}
        WHERE status = 'running' AND lease_until < @now AND ${names}`,
     );
     const expired = `WHERE id = @id AND status = 'running' AND lease_until < @now`;
@@ -255,7 +269,7 @@ export class JobTable {
 
   /** Inserts a job, or returns the id of the job that already holds `idempotencyKey`. */
   insert(job: NewJob, now: number): number {
-    const row = this.#insert.get({ ...job, now }) as { id: number } | undefined;
+    const row = this.#insert.get({ ...job, maxAttempts: job.maxAttempts ?? null, timeout: job.timeout ?? null, now }) as { id: number } | undefined;
     if (row) return row.id;
     return this.#idByKey.get(job.idempotencyKey) as number;
   }
@@ -336,6 +350,8 @@ export class JobTable {
       status: row.status,
       priority: row.priority,
       attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      timeout: row.timeout_ms,
       startedAt: row.started_at === null ? null : new Date(row.started_at),
       runAt: new Date(row.run_at),
       idempotencyKey: row.idempotency_key,
