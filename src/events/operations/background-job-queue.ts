@@ -21,7 +21,7 @@ import {
   type ResolvedQueueOptions,
   type ResolvedWorkerOptions,
 } from './job-queue-options.js';
-import { eventliteAddOptions, eventliteJobStats, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
+import { eventliteAddOptions, eventliteJobStats, eventliteRecurringOptions, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
 import { JOB_TABLE, JobTable, SCHEDULE_TABLE, type ClaimedJob, type JobOutcome } from './job-table.js';
 import { attemptTimeout, mayRetry } from './job-limits.js';
 import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
@@ -182,13 +182,13 @@ export class BackgroundJobQueue extends EventEmitter {
     if (typeof options === 'number') {
       const addOptions = eventliteAddOptions(extra);
       const id = this.add(name, data ?? {}, addOptions);
-      this.scheduleRecurringJob(name, data ?? {}, { every: options, priority: addOptions.priority });
+      this.scheduleRecurringJob(name, data ?? {}, eventliteRecurringOptions(options, addOptions));
       return id;
     }
     assertJobName(name);
-    const { key, every, cron, priority } = resolveRecurringOptions(name, options);
+    const { key, every, cron, priority, maxAttempts: max_attempts, timeout: timeout_ms } = resolveRecurringOptions(name, options);
     const next = nextOccurrence({ every, cron }, Date.now());
-    this.#tableOrOpen().upsertSchedule({ key, name, data: encodeJobData(data), every, cron, priority, next_run_at: next });
+    this.#tableOrOpen().upsertSchedule({ key, name, data: encodeJobData(data), every, cron, priority, next_run_at: next, max_attempts, timeout_ms });
     this.#nextScheduleAt = 0; // re-read: an unchanged schedule keeps its stored next run
     this.#wakeAt(next);
     return key;

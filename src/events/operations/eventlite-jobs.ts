@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { assertKnownOptions, invalidOption } from '../../core/errors.js';
 import { JOB_TABLE } from './job-table.js';
-import type { AddJobOptions } from './job-types.js';
+import type { AddJobOptions, RecurringJobOptions } from './job-types.js';
 
 /** Options `addJob` / `scheduleJob` accept: eventlite's, and ours. */
 export const EVENTLITE_ADD_JOB_OPTIONS = ['delay', 'priority', 'maxAttempts', 'timeout', 'runAt', 'idempotencyKey'] as const;
@@ -46,6 +46,11 @@ export function eventliteAddOptions(options: EventliteAddJobOptions | undefined)
   if (options.runAt !== undefined) out.runAt = options.runAt;
   if (options.idempotencyKey !== undefined) out.idempotencyKey = options.idempotencyKey;
   return out;
+}
+
+/** The stored schedule of eventlite's `scheduleRecurringJob(type, data, intervalMs, options)`: each job gets the options' limits. */
+export function eventliteRecurringOptions(intervalMs: number, { priority, maxAttempts, timeout }: AddJobOptions): RecurringJobOptions {
+  return { every: intervalMs, priority, maxAttempts, timeout };
 }
 
 /** `byType`, `oldestPending` and `recentCompletion` read from the job table. */

@@ -46,7 +46,8 @@ export function fireDueSchedules(table: JobTable, names: string, now: number): n
         : nextOccurrence(schedule, now);
     if (table.advanceSchedule(schedule.key, previous, next)) {
       const idempotencyKey = `schedule:${schedule.key}:${previous}`;
-      table.insert({ name: schedule.name, data: schedule.data, priority: schedule.priority, runAt: previous, idempotencyKey }, now);
+      const { name, data, priority, max_attempts: maxAttempts, timeout_ms: timeout } = schedule;
+      table.insert({ name, data, priority, runAt: previous, idempotencyKey, maxAttempts, timeout }, now);
     }
   }
   return table.nextScheduleRun(names);

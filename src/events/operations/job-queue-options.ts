@@ -75,7 +75,7 @@ export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey',
 /** Options of `EventJobProcessor.onEvent(cmd, jobName, map, options)`: passed to `add`. */
 export const ON_EVENT_OPTION_NAMES = ['priority', 'delay'] as const;
 /** Options of `scheduleRecurringJob(name, data, options)`. */
-export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority'] as const;
+export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority', 'maxAttempts', 'timeout'] as const;
 
 export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object', options);
@@ -142,6 +142,14 @@ export interface ResolvedAddOptions {
   timeout: number | null;
 }
 
+/** A job's own limits (null: its worker's), as `add` and schedules accept them. */
+function jobLimits(options: { maxAttempts?: number; timeout?: number }): { maxAttempts: number | null; timeout: number | null } {
+  return {
+    maxAttempts: options.maxAttempts === undefined ? null : intOption('maxAttempts', options.maxAttempts, 1, 1),
+    timeout: options.timeout === undefined ? null : intOption('timeout', options.timeout, 0, 0),
+  };
+}
+
 /** The job row's fields from `add`'s options. */
 export function resolveAddOptions(options: AddJobOptions, now: number): ResolvedAddOptions {
   checkOptions('add', options, ADD_OPTION_NAMES);
@@ -151,8 +159,7 @@ export function resolveAddOptions(options: AddJobOptions, now: number): Resolved
   if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
     throw invalidOption('idempotencyKey', 'a non-empty string', idempotencyKey);
   }
-  const maxAttempts = options.maxAttempts === undefined ? null : intOption('maxAttempts', options.maxAttempts, 1, 1);
-  const timeout = options.timeout === undefined ? null : intOption('timeout', options.timeout, 0, 0);
+  const { maxAttempts, timeout } = jobLimits(options);
   const at = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
   if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
     throw invalidOption('runAt', 'a Date or a time in milliseconds', options.runAt);
@@ -166,6 +173,8 @@ export function resolveRecurringOptions(name: string, options: RecurringJobOptio
   every: number | null;
   cron: string | null;
   priority: number;
+  maxAttempts: number | null;
+  timeout: number | null;
 } {
   checkOptions('scheduleRecurringJob', options, RECURRING_OPTION_NAMES);
   const { every, cron } = options;
@@ -181,7 +190,7 @@ export function resolveRecurringOptions(name: string, options: RecurringJobOptio
   if (typeof key !== 'string' || key === '') throw invalidOption('key', 'a non-empty string', key);
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
-  return { key, every: every ?? null, cron: cron ?? null, priority };
+  return { key, every: every ?? null, cron: cron ?? null, priority, ...jobLimits(options) };
 }
 
 /** JSON text of job data; refuses what JSON cannot carry instead of storing something else. */

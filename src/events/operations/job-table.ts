@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS ${SCHEDULE_TABLE} (
   every INTEGER,
   cron TEXT,
   priority INTEGER NOT NULL DEFAULT 0,
-  next_run_at INTEGER NOT NULL
+  next_run_at INTEGER NOT NULL,
+  max_attempts INTEGER,
+  timeout_ms INTEGER
 );`;
 
 /** A job claimed by this process. */
@@ -67,6 +69,9 @@ export interface ScheduleRow {
   cron: string | null;
   priority: number;
   next_run_at: number;
+  /** Limits given to each job it adds (null: the worker's). */
+  max_attempts: number | null;
+  timeout_ms: number | null;
 }
 
 interface JobRow {
@@ -99,11 +104,13 @@ export interface ExpiredLease {
 }
 
 /** Columns added after the first version, with their definitions. */
-const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
-  ['started_at', 'INTEGER'],
-  ['lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
-  ['max_attempts', 'INTEGER'],
-  ['timeout_ms', 'INTEGER'],
+const ADDED_COLUMNS: ReadonlyArray<[table: string, name: string, definition: string]> = [
+  [JOB_TABLE, 'started_at', 'INTEGER'],
+  [JOB_TABLE, 'lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+  [JOB_TABLE, 'max_attempts', 'INTEGER'],
+  [JOB_TABLE, 'timeout_ms', 'INTEGER'],
+  [SCHEDULE_TABLE, 'max_attempts', 'INTEGER'],
+  [SCHEDULE_TABLE, 'timeout_ms', 'INTEGER'],
 ];
 
 /**
@@ -111,15 +118,22 @@ const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
  * first, so opening an initialised file takes no write lock.
  */
 function ensureJobSchema(db: Database.Database): void {
-  const columns = () => new Set((db.prepare(`PRAGMA table_info(${JOB_TABLE})`).all() as { name: string }[]).map((c) => c.name));
-  const schedules = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEDULE_TABLE);
+  // "table.column" of both tables; none of a table that does not exist yet.
+  const columns = () =>
+    new Set(
+      [JOB_TABLE, SCHEDULE_TABLE].flatMap((table) =>
+        (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => `${table}.${c.name}`),
+      ),
+    );
   const present = columns();
-  if (schedules !== undefined && ADDED_COLUMNS.every(([name]) => present.has(name))) return;
+  if (present.has(`${SCHEDULE_TABLE}.key`) && ADDED_COLUMNS.every(([table, name]) => present.has(`${table}.${name}`))) return;
   const apply = () => {
     const existing = columns(); // again under the write lock: another process may have migrated meanwhile
     db.exec(SCHEMA);
-    for (const [name, definition] of ADDED_COLUMNS) {
-      if (existing.size > 0 && !existing.has(name)) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN ${name} ${definition}`);
+    for (const [table, name, definition] of ADDED_COLUMNS) {
+      // A table created by SCHEMA just now has the column already.
+      const tableExisted = [...existing].some((column) => column.startsWith(`${table}.`));
+      if (tableExisted && !existing.has(`${table}.${name}`)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
     }
   };
   if (db.inTransaction) apply();
@@ -245,10 +259,10 @@ export class JobTable {
     this.#nextSchedule = db.prepare(`SELECT MIN(next_run_at) FROM ${s} WHERE ${names}`).pluck();
     // Re-scheduling with the same cadence keeps the next run, so a restart does not reset the clock.
     this.#upsertSchedule = db.prepare(
-      `INSERT INTO ${s} (key, name, data, every, cron, priority, next_run_at)
-       VALUES (@key, @name, @data, @every, @cron, @priority, @nextRunAt)
+      `INSERT INTO ${s} (key, name, data, every, cron, priority, next_run_at, max_attempts, timeout_ms)
+       VALUES (@key, @name, @data, @every, @cron, @priority, @nextRunAt, @maxAttempts, @timeout)
        ON CONFLICT (key) DO UPDATE SET name = excluded.name, data = excluded.data,
-         priority = excluded.priority,
+         priority = excluded.priority, max_attempts = excluded.max_attempts, timeout_ms = excluded.timeout_ms,
          next_run_at = CASE WHEN ${s}.every IS excluded.every AND ${s}.cron IS excluded.cron
                             THEN ${s}.next_run_at ELSE excluded.next_run_at END,
          every = excluded.every, cron = excluded.cron`,
@@ -387,6 +401,8 @@ export class JobTable {
       cron: row.cron,
       priority: row.priority,
       nextRunAt: row.next_run_at,
+      maxAttempts: row.max_attempts,
+      timeout: row.timeout_ms,
     });
   }
 

@@ -75,6 +75,10 @@ export interface RecurringJobOptions {
   key?: string;
   /** @default 0 */
   priority?: number;
+  /** Each job's `maxAttempts`, as in {@link AddJobOptions}. */
+  maxAttempts?: number;
+  /** Each job's `timeout`, as in {@link AddJobOptions}. */
+  timeout?: number;
 }
 
 /** A job as returned by `getJobStatus`. */

@@ -83,6 +83,22 @@ describe('BackgroundJobQueue with eventlite names', () => {
     expect(job).toMatchObject({ timeout: 50, lastError: expect.stringMatching(/timed out after 50 ms/) });
   });
 
+  it('scheduleRecurringJob(type, data, intervalMs, { maxAttempts }) gives every job of the schedule its limit', async () => {
+    const jobs = jobQueue();
+    jobs.registerWorker('tick', () => {
+      throw new Error('tock');
+    }, { retryAttempts: 3, retryDelay: 1 });
+    jobs.scheduleRecurringJob('tick', {}, 40, { maxAttempts: 1 });
+    jobs.start();
+    await waitFor(() => jobs.getQueueStats().failed >= 3, 'three failed ticks');
+    jobs.unscheduleRecurringJob('tick');
+    await jobs.stop();
+    const { total } = jobs.getQueueStats();
+    const all = Array.from({ length: total }, (_, i) => jobs.getJobStatus(i + 1)!);
+    expect(all.filter((job) => job.status === 'failed').length).toBeGreaterThanOrEqual(3);
+    for (const job of all) expect(job).toMatchObject({ maxAttempts: 1, attempts: job.status === 'failed' ? 1 : 0 });
+  });
+
   it('recentCompletion.averageDuration runs from the start of the last attempt, not from the due time', async () => {
     const jobs = jobQueue();
     jobs.registerWorker('nap', () => new Promise((resolve) => setTimeout(resolve, 20)));

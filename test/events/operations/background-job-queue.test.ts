@@ -485,6 +485,30 @@ describe('BackgroundJobQueue', () => {
     expect(await settledStatus(jobs, limited)).toMatchObject({ status: 'completed', result: 3, maxAttempts: 2, timeout: 5000 });
   });
 
+  it('opens job and schedule tables without the per-job limit columns, and keeps limits given afterwards', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE s3lite_jobs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
+      priority INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, started_at INTEGER,
+      lost_leases INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT UNIQUE, lease_owner TEXT, lease_until INTEGER, last_error TEXT,
+      result TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER);
+      CREATE TABLE s3lite_job_schedules (key TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, every INTEGER, cron TEXT,
+      priority INTEGER NOT NULL DEFAULT 0, next_run_at INTEGER NOT NULL)`);
+    old.close();
+    const jobs = jobQueue();
+    let calls = 0;
+    jobs.registerWorker('w', () => {
+      calls += 1;
+      throw new Error('no');
+    }, { retryAttempts: 3, retryDelay: 1 });
+    jobs.scheduleRecurringJob('w', {}, { every: 30, maxAttempts: 1, timeout: 1000 });
+    jobs.start();
+    await waitFor(() => jobs.getQueueStats().failed >= 1, 'a scheduled job to fail');
+    await jobs.stop();
+    expect(jobs.getJobStatus(1)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1, timeout: 1000 });
+    expect(calls).toBe(jobs.getQueueStats().failed); // each scheduled job ran once
+  });
+
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
     const previous = process.cwd();
     process.chdir(dir);
@@ -513,7 +537,8 @@ describe('BackgroundJobQueue', () => {
     expect(() => jobs.add('x', { n: 1n })).toThrow(ValidationError);
     expect(() => jobs.add('x', {}, { maxAttempts: 0 })).toThrow('Expected `maxAttempts` to be an integer from 1 and up, got `0` (number)');
     expect(() => jobs.add('x', {}, { timeout: -1 })).toThrow('Expected `timeout` to be an integer from 0 and up');
-    expect(jobs.getQueueStats().total).toBe(0);
+    expect(() => jobs.scheduleRecurringJob('x', {}, { every: 10, maxAttempts: 1.5 })).toThrow(ValidationError);
+    expect(jobs.getQueueStats()).toMatchObject({ total: 0, recurring: 0 });
     jobs.registerWorker('x', () => undefined);
     expect(() => jobs.registerWorker('x', () => undefined)).toThrow(ConfigurationError);
   });
