@@ -21,8 +21,9 @@ import {
   type ResolvedQueueOptions,
   type ResolvedWorkerOptions,
 } from './job-queue-options.js';
-import { eventliteAddOptions, eventliteJobStats, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
+import { eventliteAddOptions, eventliteJobStats, eventliteRecurringOptions, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
 import { JOB_TABLE, JobTable, SCHEDULE_TABLE, type ClaimedJob, type JobOutcome } from './job-table.js';
+import { attemptTimeout, mayRetry } from './job-limits.js';
 import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
 import { nextOccurrence, retryBackoff } from './job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
@@ -156,9 +157,8 @@ export class BackgroundJobQueue extends EventEmitter {
   add(name: string, data: unknown, options: AddJobOptions = {}): number {
     assertJobName(name);
     const now = Date.now();
-    const [priority, runAt, idempotencyKey] = resolveAddOptions(options, now);
-    const encoded = encodeJobData(data);
-    const id = this.#tableOrOpen().insert({ name, data: encoded, priority, runAt, idempotencyKey }, now);
+    const { runAt, ...rest } = resolveAddOptions(options, now);
+    const id = this.#tableOrOpen().insert({ name, data: encodeJobData(data), runAt, ...rest }, now);
     if (runAt <= now) this.#schedulePump();
     else this.#wakeAt(runAt);
     return id;
@@ -182,13 +182,13 @@ export class BackgroundJobQueue extends EventEmitter {
     if (typeof options === 'number') {
       const addOptions = eventliteAddOptions(extra);
       const id = this.add(name, data ?? {}, addOptions);
-      this.scheduleRecurringJob(name, data ?? {}, { every: options, priority: addOptions.priority });
+      this.scheduleRecurringJob(name, data ?? {}, eventliteRecurringOptions(options, addOptions));
       return id;
     }
     assertJobName(name);
-    const { key, every, cron, priority } = resolveRecurringOptions(name, options);
+    const { key, every, cron, priority, maxAttempts: max_attempts, timeout: timeout_ms } = resolveRecurringOptions(name, options);
     const next = nextOccurrence({ every, cron }, Date.now());
-    this.#tableOrOpen().upsertSchedule({ key, name, data: encodeJobData(data), every, cron, priority, next_run_at: next });
+    this.#tableOrOpen().upsertSchedule({ key, name, data: encodeJobData(data), every, cron, priority, next_run_at: next, max_attempts, timeout_ms });
     this.#nextScheduleAt = 0; // re-read: an unchanged schedule keeps its stored next run
     this.#wakeAt(next);
     return key;
@@ -496,7 +496,7 @@ export class BackgroundJobQueue extends EventEmitter {
   /** Re-queues jobs whose lease expired (their process died) and fires due schedules. */
   #maintain(table: JobTable, now: number): void {
     this.#nextMaintenanceAt = now + Math.max(10, Math.floor(this.#options.leaseDuration / 3));
-    recoverExpiredLeases(table, this.#names, (name) => this.#workers.get(name)?.options.retryAttempts, now);
+    recoverExpiredLeases(table, this.#names, (name) => this.#workers.get(name)?.options, now);
     const nextSchedule = fireDueSchedules(table, this.#names, now);
     // Schedules added by other processes are found by the regular maintenance pass.
     this.#nextScheduleAt = Math.min(nextSchedule ?? Infinity, this.#nextMaintenanceAt);
@@ -508,7 +508,7 @@ export class BackgroundJobQueue extends EventEmitter {
     const controller = new AbortController();
     const execution: Execution = { controller, done: Promise.resolve() };
     this.#active.set(job.id, execution);
-    execution.done = runAttempt(worker.fn, job, worker.options.timeout, controller).then((result) => {
+    execution.done = runAttempt(worker.fn, job, attemptTimeout(job, worker.options), controller).then((result) => {
       this.#settle(job, execution, worker.options, result);
     });
   }
@@ -519,7 +519,7 @@ export class BackgroundJobQueue extends EventEmitter {
     const base = { id: job.id, name: job.name, attempt: job.attempts };
     if (result.ok) {
       this.#outcomes.push({ ...base, kind: 'completed', result: encodeResult(result.value) });
-    } else if (job.attempts <= options.retryAttempts) {
+    } else if (mayRetry(job, options)) {
       const runAt = Date.now() + retryBackoff(job.attempts, options.retryDelay, options.maxRetryDelay);
       this.#outcomes.push({ ...base, kind: 'retry', runAt, error: errorMessage(result.error), cause: result.error });
       this.#wakeAt(runAt);

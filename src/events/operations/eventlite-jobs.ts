@@ -7,21 +7,17 @@
 import type Database from 'better-sqlite3';
 import { assertKnownOptions, invalidOption } from '../../core/errors.js';
 import { JOB_TABLE } from './job-table.js';
-import type { AddJobOptions } from './job-types.js';
+import type { AddJobOptions, RecurringJobOptions } from './job-types.js';
 
 /** Options `addJob` / `scheduleJob` accept: eventlite's, and ours. */
 export const EVENTLITE_ADD_JOB_OPTIONS = ['delay', 'priority', 'maxAttempts', 'timeout', 'runAt', 'idempotencyKey'] as const;
 
-/** eventlite's per-job options (plus ours). */
-export interface EventliteAddJobOptions extends AddJobOptions {
-  /**
-   * eventlite's per-job attempt limit. Accepted for compatibility; retries follow the
-   * worker's `retryAttempts` (see README, Differences from eventlite-sourcing).
-   */
-  maxAttempts?: number;
-  /** eventlite's per-job timeout. Accepted; attempts follow the worker's `timeout`. */
-  timeout?: number;
-}
+/**
+ * eventlite's per-job options (plus ours). `maxAttempts` (attempts in all) and
+ * `timeout` (ms) override the worker's limits for this job; as in eventlite, `0`
+ * means "not set" (the worker's limit), where `add` reads `timeout: 0` as no limit.
+ */
+export type EventliteAddJobOptions = AddJobOptions;
 
 /** eventlite's additions to `getQueueStats()`. */
 export interface EventliteJobStats {
@@ -29,7 +25,7 @@ export interface EventliteJobStats {
   byType: Record<string, number>;
   /** Creation time (ms) of the oldest pending job, or null. */
   oldestPending: number | null;
-  /** Over the last 100 finished jobs. `averageDuration`: ms from due time to finish. */
+  /** Over the last 100 finished jobs. `averageDuration`: ms from the last attempt's start to its end. */
   recentCompletion: { completed: number; failed: number; averageDuration: number };
 }
 
@@ -43,11 +39,18 @@ export function eventliteAddOptions(options: EventliteAddJobOptions | undefined)
     if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) throw invalidOption(key, 'an integer from 0 and up', value);
   }
   const out: AddJobOptions = {};
+  if (options.maxAttempts) out.maxAttempts = options.maxAttempts;
+  if (options.timeout) out.timeout = options.timeout;
   if (options.priority !== undefined) out.priority = options.priority;
   if (options.delay !== undefined) out.delay = Math.max(0, options.delay);
   if (options.runAt !== undefined) out.runAt = options.runAt;
   if (options.idempotencyKey !== undefined) out.idempotencyKey = options.idempotencyKey;
   return out;
+}
+
+/** The stored schedule of eventlite's `scheduleRecurringJob(type, data, intervalMs, options)`: each job gets the options' limits. */
+export function eventliteRecurringOptions(intervalMs: number, { priority, maxAttempts, timeout }: AddJobOptions): RecurringJobOptions {
+  return { every: intervalMs, priority, maxAttempts, timeout };
 }
 
 /** `byType`, `oldestPending` and `recentCompletion` read from the job table. */
@@ -58,7 +61,7 @@ export function eventliteJobStats(db: Database.Database): EventliteJobStats {
   const oldestPending = db.prepare(`SELECT min(created_at) FROM ${JOB_TABLE} WHERE status = 'pending'`).pluck().get() as number | null;
   const recent = db
     .prepare(
-      `SELECT sum(status = 'completed'), sum(status = 'failed'), avg(finished_at - run_at) FROM (SELECT status, finished_at, run_at FROM ${JOB_TABLE} WHERE status IN ('completed', 'failed') AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 100)`,
+      `SELECT sum(status = 'completed'), sum(status = 'failed'), avg(finished_at - started_at) FROM (SELECT status, finished_at, started_at FROM ${JOB_TABLE} WHERE status IN ('completed', 'failed') AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 100)`,
     )
     .raw()
     .get() as [number | null, number | null, number | null];

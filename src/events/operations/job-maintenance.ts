@@ -2,22 +2,30 @@
  * Housekeeping of the job table that any process sharing it may do: re-queue
  * jobs whose lease expired, and turn due schedule occurrences into jobs.
  */
+import type { ResolvedWorkerOptions } from './job-queue-options.js';
+import { mayRetry } from './job-limits.js';
 import type { JobTable } from './job-table.js';
 import { nextOccurrence } from './job-timing.js';
 
 /**
  * Jobs whose lease expired (their process died or stalled) go back to pending.
- * A started one counts that run as a failed attempt and, past
- * `retryAttemptsOf(name)`, fails; one that was only claimed is not charged.
+ * A started one counts that run as a failed attempt and, past its limit (its
+ * own `maxAttempts`, else `workerOf(name)`'s), fails; one that was only claimed
+ * is not charged.
  */
-export function recoverExpiredLeases(table: JobTable, names: string, retryAttemptsOf: (name: string) => number | undefined, now: number): void {
+export function recoverExpiredLeases(
+  table: JobTable,
+  names: string,
+  workerOf: (name: string) => ResolvedWorkerOptions | undefined,
+  now: number,
+): void {
   for (const job of table.expiredLeases(names, now)) {
     if (!job.started) {
       table.recoverUnstarted(job.id, now);
       continue;
     }
-    const retryAttempts = retryAttemptsOf(job.name);
-    const retry = retryAttempts !== undefined && job.attempts <= retryAttempts;
+    const worker = workerOf(job.name);
+    const retry = worker !== undefined && mayRetry(job, worker);
     const error = `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`;
     table.recoverExpired(job.id, retry, error, now);
   }
@@ -38,7 +46,8 @@ export function fireDueSchedules(table: JobTable, names: string, now: number): n
         : nextOccurrence(schedule, now);
     if (table.advanceSchedule(schedule.key, previous, next)) {
       const idempotencyKey = `schedule:${schedule.key}:${previous}`;
-      table.insert({ name: schedule.name, data: schedule.data, priority: schedule.priority, runAt: previous, idempotencyKey }, now);
+      const { name, data, priority, max_attempts: maxAttempts, timeout_ms: timeout } = schedule;
+      table.insert({ name, data, priority, runAt: previous, idempotencyKey, maxAttempts, timeout }, now);
     }
   }
   return table.nextScheduleRun(names);

@@ -71,11 +71,11 @@ export const QUEUE_OPTION_NAMES = ['dbName', 'queue', 'concurrency', 'prefetch',
 /** Options of `registerWorker(name, worker, options)`. */
 export const WORKER_OPTION_NAMES = ['timeout', 'retryAttempts', 'retryDelay', 'maxRetryDelay'] as const;
 /** Options of `add(name, data, options)`. */
-export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey'] as const;
+export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey', 'maxAttempts', 'timeout'] as const;
 /** Options of `EventJobProcessor.onEvent(cmd, jobName, map, options)`: passed to `add`. */
 export const ON_EVENT_OPTION_NAMES = ['priority', 'delay'] as const;
 /** Options of `scheduleRecurringJob(name, data, options)`. */
-export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority'] as const;
+export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority', 'maxAttempts', 'timeout'] as const;
 
 export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object', options);
@@ -133,20 +133,39 @@ export function assertJobName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') throw invalidOption('name', 'a non-empty job name', name);
 }
 
-/** Returns [priority, runAt, idempotencyKey] for `add`. */
-export function resolveAddOptions(options: AddJobOptions, now: number): [number, number, string | null] {
+export interface ResolvedAddOptions {
+  priority: number;
+  runAt: number;
+  idempotencyKey: string | null;
+  /** Null: the worker's limits apply. */
+  maxAttempts: number | null;
+  timeout: number | null;
+}
+
+/** A job's own limits (null: its worker's), as `add` and schedules accept them. */
+function jobLimits(options: { maxAttempts?: number; timeout?: number }): { maxAttempts: number | null; timeout: number | null } {
+  return {
+    maxAttempts: options.maxAttempts === undefined ? null : intOption('maxAttempts', options.maxAttempts, 1, 1),
+    timeout: options.timeout === undefined ? null : intOption('timeout', options.timeout, 0, 0),
+  };
+}
+
+/** The job row's fields from `add`'s options. */
+export function resolveAddOptions(options: AddJobOptions, now: number): ResolvedAddOptions {
   checkOptions('add', options, ADD_OPTION_NAMES);
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
-  const key = options.idempotencyKey ?? null;
-  if (key !== null && (typeof key !== 'string' || key === '')) throw invalidOption('idempotencyKey', 'a non-empty string', key);
-  if (options.runAt !== undefined) {
-    const at = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
-    if (typeof at !== 'number' || !Number.isFinite(at)) throw invalidOption('runAt', 'a Date or a time in milliseconds', options.runAt);
-    return [priority, at, key];
+  const idempotencyKey = options.idempotencyKey ?? null;
+  if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
+    throw invalidOption('idempotencyKey', 'a non-empty string', idempotencyKey);
   }
-  const delay = intOption('delay', options.delay, 0, 0);
-  return [priority, now + delay, key];
+  const { maxAttempts, timeout } = jobLimits(options);
+  const at = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
+  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
+    throw invalidOption('runAt', 'a Date or a time in milliseconds', options.runAt);
+  }
+  const runAt = at ?? now + intOption('delay', options.delay, 0, 0); // runAt wins over delay
+  return { priority, runAt, idempotencyKey, maxAttempts, timeout };
 }
 
 export function resolveRecurringOptions(name: string, options: RecurringJobOptions): {
@@ -154,6 +173,8 @@ export function resolveRecurringOptions(name: string, options: RecurringJobOptio
   every: number | null;
   cron: string | null;
   priority: number;
+  maxAttempts: number | null;
+  timeout: number | null;
 } {
   checkOptions('scheduleRecurringJob', options, RECURRING_OPTION_NAMES);
   const { every, cron } = options;
@@ -169,7 +190,7 @@ export function resolveRecurringOptions(name: string, options: RecurringJobOptio
   if (typeof key !== 'string' || key === '') throw invalidOption('key', 'a non-empty string', key);
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
-  return { key, every: every ?? null, cron: cron ?? null, priority };
+  return { key, every: every ?? null, cron: cron ?? null, priority, ...jobLimits(options) };
 }
 
 /** JSON text of job data; refuses what JSON cannot carry instead of storing something else. */

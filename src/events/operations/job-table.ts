@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
   attempts INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER,
   lost_leases INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER,
+  timeout_ms INTEGER,
   idempotency_key TEXT UNIQUE,
   lease_owner TEXT,
   lease_until INTEGER,
@@ -37,7 +39,9 @@ CREATE TABLE IF NOT EXISTS ${SCHEDULE_TABLE} (
   every INTEGER,
   cron TEXT,
   priority INTEGER NOT NULL DEFAULT 0,
-  next_run_at INTEGER NOT NULL
+  next_run_at INTEGER NOT NULL,
+  max_attempts INTEGER,
+  timeout_ms INTEGER
 );`;
 
 /** A job claimed by this process. */
@@ -51,6 +55,10 @@ export interface ClaimedJob {
   run_at: number;
   /** Leases of this job that expired with no start recorded: from 1 on, its start is written before it runs. */
   lost_leases: number;
+  /** The job's own attempt limit (null: its worker's). */
+  max_attempts: number | null;
+  /** The job's own attempt timeout (null: its worker's). */
+  timeout_ms: number | null;
 }
 
 export interface ScheduleRow {
@@ -61,6 +69,9 @@ export interface ScheduleRow {
   cron: string | null;
   priority: number;
   next_run_at: number;
+  /** Limits given to each job it adds (null: the worker's). */
+  max_attempts: number | null;
+  timeout_ms: number | null;
 }
 
 interface JobRow {
@@ -73,6 +84,8 @@ interface JobRow {
   attempts: number;
   started_at: number | null;
   lost_leases: number;
+  max_attempts: number | null;
+  timeout_ms: number | null;
   idempotency_key: string | null;
   last_error: string | null;
   result: string | null;
@@ -85,14 +98,19 @@ export interface ExpiredLease {
   id: number;
   name: string;
   attempts: number;
+  max_attempts: number | null;
   /** False when no start was recorded under the lease. */
   started: boolean;
 }
 
 /** Columns added after the first version, with their definitions. */
-const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
-  ['started_at', 'INTEGER'],
-  ['lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+const ADDED_COLUMNS: ReadonlyArray<[table: string, name: string, definition: string]> = [
+  [JOB_TABLE, 'started_at', 'INTEGER'],
+  [JOB_TABLE, 'lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+  [JOB_TABLE, 'max_attempts', 'INTEGER'],
+  [JOB_TABLE, 'timeout_ms', 'INTEGER'],
+  [SCHEDULE_TABLE, 'max_attempts', 'INTEGER'],
+  [SCHEDULE_TABLE, 'timeout_ms', 'INTEGER'],
 ];
 
 /**
@@ -100,15 +118,22 @@ const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
  * first, so opening an initialised file takes no write lock.
  */
 function ensureJobSchema(db: Database.Database): void {
-  const columns = () => new Set((db.prepare(`PRAGMA table_info(${JOB_TABLE})`).all() as { name: string }[]).map((c) => c.name));
-  const schedules = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEDULE_TABLE);
+  // "table.column" of both tables; none of a table that does not exist yet.
+  const columns = () =>
+    new Set(
+      [JOB_TABLE, SCHEDULE_TABLE].flatMap((table) =>
+        (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => `${table}.${c.name}`),
+      ),
+    );
   const present = columns();
-  if (schedules !== undefined && ADDED_COLUMNS.every(([name]) => present.has(name))) return;
+  if (present.has(`${SCHEDULE_TABLE}.key`) && ADDED_COLUMNS.every(([table, name]) => present.has(`${table}.${name}`))) return;
   const apply = () => {
     const existing = columns(); // again under the write lock: another process may have migrated meanwhile
     db.exec(SCHEMA);
-    for (const [name, definition] of ADDED_COLUMNS) {
-      if (existing.size > 0 && !existing.has(name)) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN ${name} ${definition}`);
+    for (const [table, name, definition] of ADDED_COLUMNS) {
+      // A table created by SCHEMA just now has the column already.
+      const tableExisted = [...existing].some((column) => column.startsWith(`${table}.`));
+      if (tableExisted && !existing.has(`${table}.${name}`)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
     }
   };
   if (db.inTransaction) apply();
@@ -121,6 +146,9 @@ export interface NewJob {
   priority: number;
   runAt: number;
   idempotencyKey: string | null;
+  /** Per-job limits; null or omitted: the worker's. */
+  maxAttempts?: number | null;
+  timeout?: number | null;
 }
 
 /** Outcome of one attempt, written in the next grouped transaction. */
@@ -162,8 +190,8 @@ export class JobTable {
     const t = JOB_TABLE;
     const names = `name IN (SELECT value FROM json_each(@names))`;
     this.#insert = db.prepare(
-      `INSERT INTO ${t} (name, data, status, priority, run_at, idempotency_key, created_at, updated_at)
-       VALUES (@name, @data, 'pending', @priority, @runAt, @idempotencyKey, @now, @now)
+      `INSERT INTO ${t} (name, data, status, priority, run_at, idempotency_key, max_attempts, timeout_ms, created_at, updated_at)
+       VALUES (@name, @data, 'pending', @priority, @runAt, @idempotencyKey, @maxAttempts, @timeout, @now, @now)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
@@ -173,7 +201,7 @@ export class JobTable {
          lease_until = @leaseUntil, updated_at = @now
        WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
                     ORDER BY priority DESC, run_at, id LIMIT @limit)
-       RETURNING id, name, data, attempts, priority, run_at, lost_leases`,
+       RETURNING id, name, data, attempts, priority, run_at, lost_leases, max_attempts, timeout_ms`,
     );
     this.#start = db.prepare(
       `UPDATE ${t} SET attempts = attempts + 1, started_at = @now, updated_at = @now
@@ -204,7 +232,7 @@ export class JobTable {
       `UPDATE ${t} SET lease_until = @leaseUntil WHERE lease_owner = @owner AND status = 'running'`,
     );
     this.#expired = db.prepare(
-      `SELECT id, name, attempts, started_at IS NOT NULL AS started FROM ${t}
+      `SELECT id, name, attempts, max_attempts, started_at IS NOT NULL AS started FROM ${t}
        WHERE status = 'running' AND lease_until < @now AND ${names}`,
     );
     const expired = `WHERE id = @id AND status = 'running' AND lease_until < @now`;
@@ -231,10 +259,10 @@ export class JobTable {
     this.#nextSchedule = db.prepare(`SELECT MIN(next_run_at) FROM ${s} WHERE ${names}`).pluck();
     // Re-scheduling with the same cadence keeps the next run, so a restart does not reset the clock.
     this.#upsertSchedule = db.prepare(
-      `INSERT INTO ${s} (key, name, data, every, cron, priority, next_run_at)
-       VALUES (@key, @name, @data, @every, @cron, @priority, @nextRunAt)
+      `INSERT INTO ${s} (key, name, data, every, cron, priority, next_run_at, max_attempts, timeout_ms)
+       VALUES (@key, @name, @data, @every, @cron, @priority, @nextRunAt, @maxAttempts, @timeout)
        ON CONFLICT (key) DO UPDATE SET name = excluded.name, data = excluded.data,
-         priority = excluded.priority,
+         priority = excluded.priority, max_attempts = excluded.max_attempts, timeout_ms = excluded.timeout_ms,
          next_run_at = CASE WHEN ${s}.every IS excluded.every AND ${s}.cron IS excluded.cron
                             THEN ${s}.next_run_at ELSE excluded.next_run_at END,
          every = excluded.every, cron = excluded.cron`,
@@ -255,7 +283,7 @@ export class JobTable {
 
   /** Inserts a job, or returns the id of the job that already holds `idempotencyKey`. */
   insert(job: NewJob, now: number): number {
-    const row = this.#insert.get({ ...job, now }) as { id: number } | undefined;
+    const row = this.#insert.get({ ...job, maxAttempts: job.maxAttempts ?? null, timeout: job.timeout ?? null, now }) as { id: number } | undefined;
     if (row) return row.id;
     return this.#idByKey.get(job.idempotencyKey) as number;
   }
@@ -336,6 +364,8 @@ export class JobTable {
       status: row.status,
       priority: row.priority,
       attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      timeout: row.timeout_ms,
       startedAt: row.started_at === null ? null : new Date(row.started_at),
       runAt: new Date(row.run_at),
       idempotencyKey: row.idempotency_key,
@@ -371,6 +401,8 @@ export class JobTable {
       cron: row.cron,
       priority: row.priority,
       nextRunAt: row.next_run_at,
+      maxAttempts: row.max_attempts,
+      timeout: row.timeout_ms,
     });
   }
 

@@ -53,6 +53,13 @@ export interface AddJobOptions {
    * Kept for finished jobs too, so a replayed trigger stays a no-op.
    */
   idempotencyKey?: string;
+  /**
+   * Attempts this job may take in all (1 = no retry), instead of its worker's
+   * `retryAttempts + 1`.
+   */
+  maxAttempts?: number;
+  /** Milliseconds one attempt of this job may take (`0`: no limit), instead of its worker's `timeout`. */
+  timeout?: number;
 }
 
 export interface RecurringJobOptions {
@@ -68,6 +75,10 @@ export interface RecurringJobOptions {
   key?: string;
   /** @default 0 */
   priority?: number;
+  /** Each job's `maxAttempts`, as in {@link AddJobOptions}. */
+  maxAttempts?: number;
+  /** Each job's `timeout`, as in {@link AddJobOptions}. */
+  timeout?: number;
 }
 
 /** A job as returned by `getJobStatus`. */
@@ -79,6 +90,10 @@ export interface JobInfo<TData = unknown> {
   priority: number;
   /** Attempts started so far (a claim by a process that died before starting the job is not one). */
   attempts: number;
+  /** The job's own attempt limit, or null when its worker's `retryAttempts` decides. */
+  maxAttempts: number | null;
+  /** The job's own attempt timeout in ms, or null when its worker's `timeout` decides. */
+  timeout: number | null;
   /** When the latest attempt started, or null before the first. */
   startedAt: Date | null;
   /** When the job is (or was) due. */

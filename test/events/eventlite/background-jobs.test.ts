@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TimeoutError } from '../../../src/core/errors.js';
 import { initQueue, type EventQueue } from '../../../src/events/index.js';
 import { BackgroundJobQueue, EventJobProcessor } from '../../../src/events/operations/index.js';
 import { makeTempDir, waitFor } from '../operations/helpers.js';
@@ -39,6 +40,74 @@ describe('BackgroundJobQueue with eventlite names', () => {
     jobs.start();
     for (const id of [a, b, c]) await waitFor(() => jobs.getJobStatus(id)?.status === 'completed', `job ${id}`);
     expect(ran.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it("addJob's maxAttempts (attempts in all) wins over the worker's retryAttempts, both ways", async () => {
+    const jobs = jobQueue();
+    const runs = new Map<string, number>();
+    const failing = (data: { tag: string }) => {
+      runs.set(data.tag, (runs.get(data.tag) ?? 0) + 1);
+      throw new Error(`fail ${data.tag}`);
+    };
+    jobs.registerWorker('three', failing, { retryAttempts: 3, retryDelay: 1 });
+    jobs.registerWorker('none', failing, { retryAttempts: 0, retryDelay: 1 });
+    const once = jobs.addJob('three', { tag: 'once' }, { maxAttempts: 1 });
+    const twice = jobs.addJob('none', { tag: 'twice' }, { maxAttempts: 2 });
+    const unset = jobs.addJob('none', { tag: 'unset' }, { maxAttempts: 0 }); // eventlite: 0 is "not set"
+    jobs.start();
+    for (const id of [once, twice, unset]) await waitFor(() => jobs.getJobStatus(id)?.status === 'failed', `job ${id} to fail`);
+    expect(jobs.getJobStatus(once)).toMatchObject({ attempts: 1, maxAttempts: 1, lastError: 'fail once' });
+    expect(jobs.getJobStatus(twice)).toMatchObject({ attempts: 2, maxAttempts: 2 });
+    expect(jobs.getJobStatus(unset)).toMatchObject({ attempts: 1, maxAttempts: null });
+    expect(Object.fromEntries(runs)).toEqual({ once: 1, twice: 2, unset: 1 });
+  });
+
+  it("addJob's timeout aborts the attempt even when the worker allows far longer", async () => {
+    const jobs = jobQueue();
+    let reason: unknown;
+    jobs.registerWorker(
+      'slow',
+      (_data, { signal }) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            reason = signal.reason;
+            reject(signal.reason as Error);
+          });
+        }),
+      { timeout: 30_000, retryAttempts: 0 },
+    );
+    const id = jobs.addJob('slow', {}, { timeout: 50 });
+    jobs.start();
+    const job = await waitFor(() => (jobs.getJobStatus(id)?.status === 'failed' ? jobs.getJobStatus(id) : null), 'the job to time out');
+    expect(reason).toBeInstanceOf(TimeoutError);
+    expect(job).toMatchObject({ timeout: 50, lastError: expect.stringMatching(/timed out after 50 ms/) });
+  });
+
+  it('scheduleRecurringJob(type, data, intervalMs, { maxAttempts }) gives every job of the schedule its limit', async () => {
+    const jobs = jobQueue();
+    jobs.registerWorker('tick', () => {
+      throw new Error('tock');
+    }, { retryAttempts: 3, retryDelay: 1 });
+    jobs.scheduleRecurringJob('tick', {}, 40, { maxAttempts: 1 });
+    jobs.start();
+    await waitFor(() => jobs.getQueueStats().failed >= 3, 'three failed ticks');
+    jobs.unscheduleRecurringJob('tick');
+    await jobs.stop();
+    const { total } = jobs.getQueueStats();
+    const all = Array.from({ length: total }, (_, i) => jobs.getJobStatus(i + 1)!);
+    expect(all.filter((job) => job.status === 'failed').length).toBeGreaterThanOrEqual(3);
+    for (const job of all) expect(job).toMatchObject({ maxAttempts: 1, attempts: job.status === 'failed' ? 1 : 0 });
+  });
+
+  it('recentCompletion.averageDuration runs from the start of the last attempt, not from the due time', async () => {
+    const jobs = jobQueue();
+    jobs.registerWorker('nap', () => new Promise((resolve) => setTimeout(resolve, 20)));
+    const id = jobs.scheduleJob('nap', {}, Date.now() - 60_000); // due a minute before it can start
+    jobs.start();
+    const job = await waitFor(() => (jobs.getJobStatus(id)?.status === 'completed' ? jobs.getJobStatus(id) : null), 'the job');
+    const { averageDuration } = jobs.getQueueStats().recentCompletion;
+    expect(averageDuration).toBe(job.finishedAt!.getTime() - job.startedAt!.getTime());
+    expect(averageDuration).toBeLessThan(60_000);
   });
 
   it("scheduleRecurringJob(type, data, intervalMs) adds a job now and again every interval; unschedule by name", async () => {

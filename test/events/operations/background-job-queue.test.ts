@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, TimeoutError, ValidationError } from '../../../src/core/errors.js';
 import { BackgroundJobQueue, retryBackoff, type JobContext } from '../../../src/events/operations/index.js';
+import { recoverExpiredLeases } from '../../../src/events/operations/job-maintenance.js';
+import { JobTable } from '../../../src/events/operations/job-table.js';
 import { makeTempDir, waitFor } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/job-crash-child.ts', import.meta.url));
@@ -169,6 +171,63 @@ describe('BackgroundJobQueue', () => {
     expect(reason).toBeInstanceOf(TimeoutError);
     expect(job.status).toBe('failed');
     expect(job.lastError).toMatch(/timed out after 50 ms/);
+  });
+
+  it("add's maxAttempts (attempts in all) wins over the worker's retryAttempts", async () => {
+    const jobs = jobQueue();
+    let calls = 0;
+    jobs.registerWorker(
+      'flaky',
+      () => {
+        calls += 1;
+        throw new Error('nope');
+      },
+      { retryAttempts: 3, retryDelay: 1 },
+    );
+    const id = jobs.add('flaky', {}, { maxAttempts: 1 });
+    jobs.start();
+    expect(await settledStatus(jobs, id)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toBe(1);
+  });
+
+  it("add's timeout aborts the attempt though the worker's timeout is 30 s", async () => {
+    const jobs = jobQueue();
+    let reason: unknown;
+    jobs.registerWorker(
+      'slow',
+      (_data, { signal }) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            reason = signal.reason;
+            reject(signal.reason as Error);
+          });
+        }),
+      { timeout: 30_000, retryAttempts: 0 },
+    );
+    const id = jobs.add('slow', {}, { timeout: 50 });
+    jobs.start();
+    const job = await settledStatus(jobs, id);
+    expect(reason).toBeInstanceOf(TimeoutError);
+    expect(job).toMatchObject({ status: 'failed', timeout: 50, lastError: expect.stringMatching(/timed out after 50 ms/) });
+  });
+
+  it("fails a job with maxAttempts: 1 whose lease expired mid-run, though its worker's retryAttempts would retry it", () => {
+    const db = new Database(join(dir, 'lease.sqlite'));
+    try {
+      const table = new JobTable(db);
+      const id = table.insert({ name: 'w', data: '{}', priority: 0, runAt: 0, idempotencyKey: null, maxAttempts: 1 }, 0);
+      const other = table.insert({ name: 'w', data: '{}', priority: 0, runAt: 0, idempotencyKey: null }, 0);
+      const names = JSON.stringify(['w']);
+      expect(table.claim('dead', names, 10, 1, 2).map((job) => job.id).sort()).toEqual([id, other]);
+      table.start('dead', [id, other], 1);
+      const worker = { timeout: 30_000, retryAttempts: 3, retryDelay: 1, maxRetryDelay: 1 };
+      recoverExpiredLeases(table, names, () => worker, 10);
+      expect(table.get(id)).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/Lease expired/) });
+      expect(table.get(other)).toMatchObject({ status: 'pending', attempts: 1 });
+    } finally {
+      db.close();
+    }
   });
 
   it('frees the slot of a worker that ignores its signal once the timeout fires', async () => {
@@ -421,6 +480,33 @@ describe('BackgroundJobQueue', () => {
     jobs.registerWorker('legacy', (data: { n: number }) => data.n + 1);
     jobs.start();
     expect(await settledStatus(jobs, 1)).toMatchObject({ status: 'completed', attempts: 1, result: 2, startedAt: expect.any(Date) });
+    expect(jobs.getJobStatus(1)).toMatchObject({ maxAttempts: null, timeout: null });
+    const limited = jobs.add('legacy', { n: 2 }, { maxAttempts: 2, timeout: 5000 });
+    expect(await settledStatus(jobs, limited)).toMatchObject({ status: 'completed', result: 3, maxAttempts: 2, timeout: 5000 });
+  });
+
+  it('opens job and schedule tables without the per-job limit columns, and keeps limits given afterwards', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE s3lite_jobs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
+      priority INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, started_at INTEGER,
+      lost_leases INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT UNIQUE, lease_owner TEXT, lease_until INTEGER, last_error TEXT,
+      result TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER);
+      CREATE TABLE s3lite_job_schedules (key TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, every INTEGER, cron TEXT,
+      priority INTEGER NOT NULL DEFAULT 0, next_run_at INTEGER NOT NULL)`);
+    old.close();
+    const jobs = jobQueue();
+    let calls = 0;
+    jobs.registerWorker('w', () => {
+      calls += 1;
+      throw new Error('no');
+    }, { retryAttempts: 3, retryDelay: 1 });
+    jobs.scheduleRecurringJob('w', {}, { every: 30, maxAttempts: 1, timeout: 1000 });
+    jobs.start();
+    await waitFor(() => jobs.getQueueStats().failed >= 1, 'a scheduled job to fail');
+    await jobs.stop();
+    expect(jobs.getJobStatus(1)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1, timeout: 1000 });
+    expect(calls).toBe(jobs.getQueueStats().failed); // each scheduled job ran once
   });
 
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
@@ -449,6 +535,10 @@ describe('BackgroundJobQueue', () => {
     expect(() => jobs.add('', {})).toThrow(ValidationError);
     expect(() => jobs.add('x', {}, { priority: 1.5 })).toThrow(ValidationError);
     expect(() => jobs.add('x', { n: 1n })).toThrow(ValidationError);
+    expect(() => jobs.add('x', {}, { maxAttempts: 0 })).toThrow('Expected `maxAttempts` to be an integer from 1 and up, got `0` (number)');
+    expect(() => jobs.add('x', {}, { timeout: -1 })).toThrow('Expected `timeout` to be an integer from 0 and up');
+    expect(() => jobs.scheduleRecurringJob('x', {}, { every: 10, maxAttempts: 1.5 })).toThrow(ValidationError);
+    expect(jobs.getQueueStats()).toMatchObject({ total: 0, recurring: 0 });
     jobs.registerWorker('x', () => undefined);
     expect(() => jobs.registerWorker('x', () => undefined)).toThrow(ConfigurationError);
   });
