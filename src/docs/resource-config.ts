@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { invalidOption } from '../core/errors.js';
 import { BEHAVIORS } from './behaviors.js';
+import { compileIdRule } from './id-rule.js';
 import { isPlainObject } from './codec.js';
 import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
 import { attributePaths, type AttributesDefinition } from './schema.js';
@@ -48,6 +49,7 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
     attributes.createdAt ??= 'string|optional';
     attributes.updatedAt ??= 'string|optional';
   }
+  compileIdRule(config.name, attributes);
   const paths = new Set(attributePaths(attributes).map((f) => f.path));
   const partitions = resolvePartitions(config.partitions, paths);
 

@@ -18,7 +18,7 @@ import { mapBounded } from './bounded-map.js';
 import { isPlainObject } from './codec.js';
 import { deepMerge } from './deep-merge.js';
 import { DocumentCodec, type Document } from './document-codec.js';
-import { assertValidId, DocumentKeys } from './document-keys.js';
+import { assertValidId, DocumentKeys, generateId } from './document-keys.js';
 import type { FieldCipher } from './field-cipher.js';
 import type { QueryFilter } from './query-filter.js';
 import type { ResolvedConfig } from './resource-config.js';
@@ -49,6 +49,7 @@ import type {
   StreamOptions,
 } from './resource-types.js';
 import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
+import { compileIdRule, type IdCheck } from './id-rule.js';
 
 /** What a resource needs from its database. */
 export interface ResourceRuntime {
@@ -87,6 +88,7 @@ export class Resource extends EventEmitter {
   readonly #indexes: DocumentIndex[] = [];
   readonly #partitions: ResourcePartitions;
   readonly #writer: DocumentWriter;
+  readonly #idCheck: IdCheck | undefined;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -99,6 +101,7 @@ export class Resource extends EventEmitter {
     this.#runtime = runtime;
     this.#config = config;
     this.#schema = compileSchema(config.definition.attributes, version.mapping);
+    this.#idCheck = compileIdRule(config.name, config.definition.attributes);
     this.#codec = new DocumentCodec({
       resource: config.name,
       version: version.version,
@@ -329,7 +332,17 @@ export class Resource extends EventEmitter {
 
   /** Validates and stores a new document: one conditional PUT (fails with ConflictError if the id exists). */
   insert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('insert', [data, options], () => this.#writer.insert(data, options));
+    return this.#call('insert', [data, options], async () => this.#writer.insert(await this.#withId(data), options));
+  }
+
+  /** The data with its id: the given one or a generated one, checked against an `id` attribute rule. */
+  async #withId(data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
+    if (!this.#idCheck) return data;
+    const withId = data.id === undefined ? { ...data, id: this.#config.idGenerator ? this.#config.idGenerator() : generateId(this.#config.definition.idSize) } : data;
+    assertValidId(withId.id);
+    this.#idCheck(withId.id);
+    return withId;
   }
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
@@ -337,7 +350,7 @@ export class Resource extends EventEmitter {
     return this.#call('insertMany', [items, options], async () => {
       if (!Array.isArray(items)) throw invalidOption('items', 'an array of documents', items);
       return mapBounded(items, this.#window(), (item, index) =>
-        this.#writer.insert(item, options).then(
+        this.#withId(item).then((withId) => this.#writer.insert(withId, options)).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id: doc.id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id: isPlainObject(item) && typeof item.id === 'string' ? item.id : undefined, error }),
         ),
@@ -373,9 +386,10 @@ export class Resource extends EventEmitter {
   upsert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
-      if (data.id === undefined) return this.#writer.insert(data, options);
+      if (data.id === undefined) return this.#writer.insert(await this.#withId(data), options);
       const id = data.id as string;
       assertValidId(id);
+      this.#idCheck?.(id);
       for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
         try {
           return await this.#writer.modify(id, (before) => deepMerge(before, withoutId(data)), options);

@@ -48,7 +48,7 @@ export interface CompiledSchema {
 }
 
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const RESERVED_NAMES = new Set(['id', '__proto__', 'constructor', 'prototype']);
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface ParsedField {
   path: string;
@@ -70,11 +70,13 @@ function walk(attributes: AttributesDefinition, parent: string[], out: ParsedFie
   }
   for (const [name, rule] of Object.entries(attributes)) {
     if (name === '$$type' && parent.length > 0) continue;
+    // A top-level `id` rule checks the document id (see id-rule.ts); it is not a stored field.
+    if (name === 'id' && parent.length === 0) continue;
     const segments = [...parent, name];
     const path = segments.join('.');
-    if (!ATTRIBUTE_NAME.test(name) || (parent.length === 0 && RESERVED_NAMES.has(name)) || RESERVED_NAMES.has(name)) {
+    if (!ATTRIBUTE_NAME.test(name) || RESERVED_NAMES.has(name)) {
       throw new ConfigurationError(
-        `Attribute name \`${path}\` is not allowed: use letters, digits, \`_\` and \`-\`, start with a letter or \`_\`, and do not use \`id\` (the document id is separate)`,
+        `Attribute name \`${path}\` is not allowed: use letters, digits, \`_\` and \`-\`, start with a letter or \`_\`, and not \`__proto__\`, \`constructor\` or \`prototype\``,
       );
     }
     if (typeof rule === 'string') {
@@ -93,10 +95,10 @@ function isSecretRule(rule: string): boolean {
 }
 
 /** fastest-validator schema for a definition: `secret` becomes `string`, nested objects become strict object rules. */
-function toValidatorSchema(attributes: AttributesDefinition): Record<string, unknown> {
+function toValidatorSchema(attributes: AttributesDefinition, top = true): Record<string, unknown> {
   const props: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(attributes)) {
-    if (name === '$$type') continue;
+    if (name === '$$type' || (top && name === 'id')) continue;
     if (typeof rule === 'string') {
       props[name] = isSecretRule(rule) ? `string${rule.slice('secret'.length)}` : rule;
     } else {
@@ -106,7 +108,7 @@ function toValidatorSchema(attributes: AttributesDefinition): Record<string, unk
         strict: true,
         optional: modifiers.includes('optional'),
         nullable: modifiers.includes('nullable'),
-        props: toValidatorSchema(rule),
+        props: toValidatorSchema(rule, false),
       };
     }
   }
