@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { invalidOption } from '../core/errors.js';
 import { BEHAVIORS } from './behaviors.js';
 import { compileIdRule } from './id-rule.js';
+import { BEHAVIOUR_OPTION_NAMES, resolveBehaviourOptions, withOptionalNestedObjects, type ResourceBehaviourOptions } from './resource-options.js';
 import { isPlainObject } from './codec.js';
 import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
 import { attributePaths, type AttributesDefinition } from './schema.js';
@@ -14,7 +15,10 @@ import { parseRule } from './partitions/partition-rules.js';
 import type { Hook, HookName, PartitionDefinition, ResourceConfig, StoredDefinition } from './resource-types.js';
 
 const HOOK_NAMES: readonly HookName[] = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'];
-const KNOWN_OPTIONS = new Set(['name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue']);
+const KNOWN_OPTIONS = new Set<string>([
+  'name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue',
+  ...BEHAVIOUR_OPTION_NAMES,
+]);
 
 export interface ResolvedConfig {
   name: string;
@@ -25,6 +29,8 @@ export interface ResolvedConfig {
   hooks: Record<HookName, Hook[]>;
   updateAttempts: number;
   partitionQueue: PartitionQueueOptions;
+  /** s3db.js's documented options (paranoid, asyncEvents, events, …); not stored in the catalogue. */
+  options: ResourceBehaviourOptions;
 }
 
 export function resolveConfig(config: ResourceConfig): ResolvedConfig {
@@ -44,7 +50,8 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
   const updateAttempts = config.updateAttempts ?? 32;
   if (!Number.isInteger(updateAttempts) || updateAttempts < 1) throw invalidOption('updateAttempts', 'an integer from 1 and up', updateAttempts);
 
-  const attributes: AttributesDefinition = { ...config.attributes };
+  const options = resolveBehaviourOptions(config as unknown as Record<string, unknown>);
+  const attributes: AttributesDefinition = options.allNestedObjectsOptional ? withOptionalNestedObjects(config.attributes) : { ...config.attributes };
   if (timestamps) {
     attributes.createdAt ??= 'string|optional';
     attributes.updatedAt ??= 'string|optional';
@@ -62,6 +69,7 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
     hooks: resolveHooks(config.hooks),
     updateAttempts,
     partitionQueue: resolvePartitionQueue(config.partitionQueue),
+    options,
   };
 }
 

@@ -91,6 +91,24 @@ export interface ResourceConfig {
   updateAttempts?: number;
   /** Retries and concurrency of partition reference work. @default { retries: 5, retryDelay: 200 } */
   partitionQueue?: PartitionQueueConfig;
+  /** `deleteAll`/`deleteAllData` refuse unless false. @default true */
+  paranoid?: boolean;
+  /** Keep replaced and deleted versions of each document readable (`getHistory`, `getVersion`). @default false */
+  versioningEnabled?: boolean;
+  /** Return secret fields decrypted. @default true */
+  autoDecrypt?: boolean;
+  /** Nested objects without `$$type` may be omitted. @default false */
+  allNestedObjectsOptional?: boolean;
+  /** Listeners are not awaited by the call; false awaits them. @default true */
+  asyncEvents?: boolean;
+  /** Declarative listeners: `{ inserted: fn, updated: [fn, fn] }`. */
+  events?: Record<string, ((...args: any[]) => unknown) | ((...args: any[]) => unknown)[]>;
+  /** A label (s3db.js's `version`); schema versions are kept separately. */
+  version?: string;
+  /** Documents handled at once by bulk calls. */
+  parallelism?: number;
+  /** Accepted for s3db.js code; validation is always strict. @default true */
+  strictValidation?: boolean;
 }
 
 /** The serialisable part of a resource definition, kept in the catalogue. */
@@ -122,7 +140,9 @@ export type ResourceMethod =
   | 'query'
   | 'getFromPartition'
   | 'rebuildPartitions'
-  | 'syncPartitionRefs';
+  | 'syncPartitionRefs'
+  | 'deleteAll'
+  | 'deleteAllData';
 
 /**
  * Methods that change what reads return: middleware that caches reads must
@@ -142,6 +162,8 @@ export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
   'deleteMany',
   'rebuildPartitions',
   'syncPartitionRefs',
+  'deleteAll',
+  'deleteAllData',
 ]);
 
 export interface ResourceCall {

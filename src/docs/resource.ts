@@ -50,6 +50,10 @@ import type {
 } from './resource-types.js';
 import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
 import { compileIdRule, type IdCheck } from './id-rule.js';
+import { EventDelivery } from './resource-events.js';
+import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
+import { sealSecrets } from './sealed-output.js';
+import type { ResourceBehaviourOptions } from './resource-options.js';
 
 /** What a resource needs from its database. */
 export interface ResourceRuntime {
@@ -89,6 +93,7 @@ export class Resource extends EventEmitter {
   readonly #partitions: ResourcePartitions;
   readonly #writer: DocumentWriter;
   readonly #idCheck: IdCheck | undefined;
+  readonly #events: EventDelivery;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -102,6 +107,7 @@ export class Resource extends EventEmitter {
     this.#config = config;
     this.#schema = compileSchema(config.definition.attributes, version.mapping);
     this.#idCheck = compileIdRule(config.name, config.definition.attributes);
+    this.#events = new EventDelivery(this, config.options.asyncEvents, config.options.events);
     this.#codec = new DocumentCodec({
       resource: config.name,
       version: version.version,
@@ -121,7 +127,7 @@ export class Resource extends EventEmitter {
       indexes: this.#indexes,
       run: (fn, options) => this.#run(fn, options),
       read: (id, options) => this.#read(id, options),
-      emit: (event, ...args) => this.emit(event, ...args),
+      emit: (event, ...args) => this.#events.emit(event, args),
     });
     this.#partitions = new ResourcePartitions(this.#partitionHost(), config.definition, config.partitionQueue);
     if (this.#partitions.index) this.addIndex(this.#partitions.index);
@@ -164,6 +170,11 @@ export class Resource extends EventEmitter {
     this.#config.updateAttempts = config.updateAttempts;
     this.#config.partitionQueue = config.partitionQueue;
     this.#partitions.queue.options = config.partitionQueue;
+    this.#config.options = config.options;
+    this.#events.asyncEvents = config.options.asyncEvents;
+    for (const [name, listeners] of Object.entries(config.options.events)) {
+      for (const fn of listeners) if (!this.listeners(name).includes(fn)) this.on(name, fn);
+    }
     for (const [name, hooks] of Object.entries(config.hooks) as [HookName, Hook[]][]) {
       const list = this.#config.hooks[name];
       for (const hook of hooks) if (!list.includes(hook)) list.push(hook);
@@ -171,7 +182,68 @@ export class Resource extends EventEmitter {
   }
 
   #call<T>(method: ResourceMethod, args: unknown[], impl: () => Promise<T>): Promise<T> {
-    return callThrough(this.#middleware, { resource: this, method, args }, impl);
+    const events = this.#events;
+    const options = this.#config.options;
+    let run = impl;
+    if (!events.asyncEvents) {
+      run = async () => {
+        const result = await impl();
+        await events.settle();
+        return result;
+      };
+    }
+    const called = callThrough(this.#middleware, { resource: this, method, args }, run);
+    if (options.autoDecrypt || !SEALED_OUTPUT.has(method)) return called;
+    return called.then((result) => sealSecrets(this.name, this.#schema, this.#runtime.cipher, result) as T);
+  }
+
+  // ---- s3db.js options and introspection -------------------------------------------------------
+
+  /** The resolved configuration, as s3db.js exposes it (read-only). */
+  get config(): Readonly<ResourceBehaviourOptions & { name: string; behavior: string; timestamps: boolean; partitions: StoredDefinition['partitions']; asyncPartitions: boolean; idSize: number; version: string | undefined; attributes: StoredDefinition['attributes'] }> {
+    const { definition, options } = this.#config;
+    return Object.freeze({ ...options, version: options.versionLabel, name: this.name, behavior: definition.behavior, timestamps: definition.timestamps, partitions: definition.partitions, asyncPartitions: definition.asyncPartitions, idSize: definition.idSize, attributes: definition.attributes });
+  }
+
+  /** The attribute definition (with `createdAt`/`updatedAt` when `timestamps` is on). */
+  get attributes(): StoredDefinition['attributes'] {
+    return this.#config.definition.attributes;
+  }
+
+  /** Switches event delivery: true runs listeners without awaiting them, false awaits them in the call. */
+  setAsyncMode(asyncEvents: boolean): this {
+    if (typeof asyncEvents !== 'boolean') throw invalidOption('asyncEvents', 'a boolean', asyncEvents);
+    this.#events.asyncEvents = asyncEvents;
+    return this;
+  }
+
+  /**
+   * Deletes every document (hooks, references and events as for delete).
+   * Refused while the resource is `paranoid` (the default).
+   */
+  deleteAll(options: CallOptions = {}): Promise<{ deletedCount: number }> {
+    return this.#call('deleteAll', [options], async () => {
+      assertNotParanoid(this.name, this.#config.options.paranoid, 'deleteAll');
+      let deletedCount = 0;
+      for await (const ids of this.#scanner.idPages(options)) {
+        const results = await mapBounded(ids, this.#window(), (id) => this.#writer.delete(id, options).then(() => 1, (err: unknown) => nullIfMissing(err) ?? 0));
+        deletedCount += results.reduce((a: number, b) => a + b, 0);
+      }
+      return { deletedCount };
+    });
+  }
+
+  /**
+   * Removes every object of the resource (documents, partition references,
+   * sequences, history, content) without per-document hooks or events.
+   * Refused while the resource is `paranoid` (the default).
+   */
+  deleteAllData(options: CallOptions = {}): Promise<{ deletedCount: number }> {
+    return this.#call('deleteAllData', [options], async () => {
+      assertNotParanoid(this.name, this.#config.options.paranoid, 'deleteAllData');
+      const deletedCount = await wipePrefix({ store: this.#runtime.store, run: (fn, o) => this.#run(fn, o) }, `resource=${this.name}/`, options);
+      return { deletedCount };
+    });
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -436,7 +508,7 @@ export class Resource extends EventEmitter {
 
   /** Bulk operations keep about two pool-fulls in flight: the pool stays busy, memory stays bounded. */
   #window(): number {
-    return Math.max(8, this.#runtime.pool.concurrency * 2);
+    return this.#config.options.parallelism ?? Math.max(8, this.#runtime.pool.concurrency * 2);
   }
 
   async #read(id: string, options: CallOptions): Promise<ReadResult> {
@@ -458,6 +530,9 @@ export class Resource extends EventEmitter {
 async function* allIds(scanner: ResourceScanner, options: CallOptions): AsyncGenerator<string> {
   for await (const page of scanner.idPages(options)) yield* page;
 }
+
+/** Methods whose results carry documents (sealed again under `autoDecrypt: false`). */
+const SEALED_OUTPUT: ReadonlySet<ResourceMethod> = new Set(['get', 'getMany', 'list', 'page', 'query', 'getFromPartition', 'insert', 'update', 'patch', 'replace', 'upsert', 'delete']);
 
 function isPartitionLookup(options: { partition?: unknown; partitionValues?: unknown }): boolean {
   if (options.partition !== undefined) return true;
