@@ -52,7 +52,8 @@ import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js'
 import { compileIdRule, type IdCheck } from './id-rule.js';
 import { EventDelivery } from './resource-events.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
-import { sealSecrets } from './sealed-output.js';
+import { openSecrets, sealSecrets } from './sealed-output.js';
+import { DocumentHistory, type HistoryEntry } from './resource-history.js';
 import type { ResourceBehaviourOptions } from './resource-options.js';
 
 /** What a resource needs from its database. */
@@ -94,6 +95,7 @@ export class Resource extends EventEmitter {
   readonly #writer: DocumentWriter;
   readonly #idCheck: IdCheck | undefined;
   readonly #events: EventDelivery;
+  readonly #history: DocumentHistory;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -131,6 +133,23 @@ export class Resource extends EventEmitter {
     });
     this.#partitions = new ResourcePartitions(this.#partitionHost(), config.definition, config.partitionQueue);
     if (this.#partitions.index) this.addIndex(this.#partitions.index);
+    this.#history = new DocumentHistory({
+      resource: this.name,
+      store: runtime.store,
+      enabled: () => this.#config.options.versioningEnabled,
+      run: (fn, options) => this.#run(fn, options),
+      seal: (doc) => sealSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
+      open: (doc) => openSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
+    });
+    this.addIndex(this.#history);
+  }
+
+  /**
+   * With `versioningEnabled`: every version of `id` that a write replaced or
+   * deleted, oldest first, each `{ version, replacedAt, replacedBy, data }`.
+   */
+  getHistory(id: string, options: CallOptions = {}): Promise<HistoryEntry[]> {
+    return this.#history.list(id, options).then((entries) => (this.#config.options.autoDecrypt ? entries : entries.map((e) => ({ ...e, data: sealSecrets(this.name, this.#schema, this.#runtime.cipher, e.data) as Document }))));
   }
 
   // ---- extension seams -------------------------------------------------------------------

@@ -31,3 +31,18 @@ export function sealSecrets(resource: string, schema: CompiledSchema, cipher: Fi
   }
   return seal(value);
 }
+
+/** Reverses {@link sealSecrets} for one document (history entries are stored sealed). */
+export function openSecrets(resource: string, schema: CompiledSchema, cipher: FieldCipher | undefined, doc: Record<string, unknown>): Record<string, unknown> {
+  if (!cipher || !schema.hasSecrets) return doc;
+  for (const field of schema.fields) {
+    if (!field.secret) continue;
+    let parent: Record<string, unknown> | undefined = doc;
+    const last = field.segments.length - 1;
+    for (let i = 0; i < last && parent; i++) parent = parent[field.segments[i] as string] as Record<string, unknown> | undefined;
+    const name = field.segments[last] as string;
+    const sealed = parent?.[name];
+    if (parent && typeof sealed === 'string') parent[name] = cipher.decrypt(sealed, `${resource}.${field.path}`);
+  }
+  return doc;
+}
