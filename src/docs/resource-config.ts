@@ -46,7 +46,6 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
   const asyncPartitions = optionalBoolean('asyncPartitions', config.asyncPartitions, true);
   const idSize = config.idSize ?? DEFAULT_ID_SIZE;
   if (!Number.isInteger(idSize) || idSize < 8 || idSize > 128) throw invalidOption('idSize', 'an integer from 8 to 128', idSize);
-  if (config.idGenerator !== undefined && typeof config.idGenerator !== 'function') throw invalidOption('idGenerator', 'a function returning a string id', config.idGenerator);
   const updateAttempts = config.updateAttempts ?? 32;
   if (!Number.isInteger(updateAttempts) || updateAttempts < 1) throw invalidOption('updateAttempts', 'an integer from 1 and up', updateAttempts);
 
@@ -65,7 +64,7 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
     name: config.name,
     definition,
     hash: definitionHash(definition),
-    idGenerator: config.idGenerator,
+    idGenerator: typeof config.idGenerator === 'function' ? (config.idGenerator as () => string) : undefined,
     hooks: resolveHooks(config.hooks),
     updateAttempts,
     partitionQueue: resolvePartitionQueue(config.partitionQueue),

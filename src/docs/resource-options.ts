@@ -8,6 +8,8 @@
 import { invalidOption } from '../core/errors.js';
 import { isPlainObject } from './codec.js';
 import type { AttributesDefinition } from './schema.js';
+import { parseIdGenerator, type IdPlan } from './ids/id-generator-option.js';
+import { DEFAULT_ID_SIZE } from './document-keys.js';
 
 /** A declarative listener of `events: { inserted: fn | [fn, …] }`. */
 export type EventListener = (...args: unknown[]) => unknown;
@@ -30,6 +32,8 @@ export interface ResourceBehaviourOptions {
   /** Documents handled at once by bulk calls; undefined: twice the pool's concurrency. */
   parallelism: number | undefined;
   strictValidation: boolean;
+  /** How new ids are made; undefined when `idGenerator` was not given (random ids of `idSize`). */
+  idPlan: IdPlan | undefined;
 }
 
 export const BEHAVIOUR_OPTION_NAMES = ['paranoid', 'versioningEnabled', 'autoDecrypt', 'allNestedObjectsOptional', 'asyncEvents', 'events', 'version', 'parallelism', 'strictValidation'] as const;
@@ -48,6 +52,7 @@ export function resolveBehaviourOptions(config: Record<string, unknown>): Resour
     versionLabel: config.version as string | undefined,
     parallelism: parallelism as number | undefined,
     strictValidation: flag('strictValidation', config.strictValidation, true),
+    idPlan: config.idGenerator === undefined ? undefined : parseIdGenerator(config.idGenerator, (config.idSize as number | undefined) ?? DEFAULT_ID_SIZE),
   };
 }
 

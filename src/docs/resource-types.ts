@@ -82,7 +82,7 @@ export interface ResourceConfig {
   /** Write partition references in the background. @default true */
   asyncPartitions?: boolean;
   /** Generates ids for documents inserted without one. @default url-safe random ids of `idSize` chars */
-  idGenerator?: () => string;
+  idGenerator?: (() => string) | number | 'uuid' | 'ulid' | 'nanoid' | 'incremental' | `incremental:${string}` | IdGeneratorConfig;
   /** Length of generated ids. @default 22 */
   idSize?: number;
   /** Hooks by name; each entry a function or a list of functions. */
@@ -109,6 +109,27 @@ export interface ResourceConfig {
   parallelism?: number;
   /** Accepted for s3db.js code; validation is always strict. @default true */
   strictValidation?: boolean;
+}
+
+/** The object form of `idGenerator`. */
+export interface IdGeneratorConfig {
+  type?: 'incremental' | 'uuid' | 'ulid' | 'nanoid';
+  /** incremental: first value. @default 1 */
+  start?: number;
+  /** incremental: step. @default 1 */
+  increment?: number;
+  /** incremental: text before the number. @default '' */
+  prefix?: string;
+  /** incremental: digits, zero-padded. @default 0 */
+  padding?: number;
+  /** incremental: `fast` reserves `batchSize` values per conditional write. @default 'standard' */
+  mode?: 'standard' | 'fast';
+  /** @default 100 */
+  batchSize?: number;
+  /** nanoid: length. @default idSize */
+  size?: number;
+  /** nanoid: characters to draw from. @default url-safe */
+  alphabet?: string;
 }
 
 /** The serialisable part of a resource definition, kept in the catalogue. */

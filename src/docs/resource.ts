@@ -18,7 +18,7 @@ import { mapBounded } from './bounded-map.js';
 import { isPlainObject } from './codec.js';
 import { deepMerge } from './deep-merge.js';
 import { DocumentCodec, type Document } from './document-codec.js';
-import { assertValidId, DocumentKeys, generateId } from './document-keys.js';
+import { assertValidId, DocumentKeys } from './document-keys.js';
 import type { FieldCipher } from './field-cipher.js';
 import type { QueryFilter } from './query-filter.js';
 import type { ResolvedConfig } from './resource-config.js';
@@ -54,6 +54,8 @@ import { EventDelivery } from './resource-events.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
 import { openSecrets, sealSecrets } from './sealed-output.js';
 import { DocumentHistory, type HistoryEntry } from './resource-history.js';
+import { IdSource, type BatchStatus } from './ids/id-source.js';
+import { SequenceStore, type SequenceInfo } from './ids/sequence-store.js';
 import type { ResourceBehaviourOptions } from './resource-options.js';
 
 /** What a resource needs from its database. */
@@ -96,6 +98,7 @@ export class Resource extends EventEmitter {
   readonly #idCheck: IdCheck | undefined;
   readonly #events: EventDelivery;
   readonly #history: DocumentHistory;
+  readonly #ids: IdSource;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -109,6 +112,10 @@ export class Resource extends EventEmitter {
     this.#config = config;
     this.#schema = compileSchema(config.definition.attributes, version.mapping);
     this.#idCheck = compileIdRule(config.name, config.definition.attributes);
+    this.#ids = new IdSource(
+      config.options.idPlan ?? { kind: 'random', size: config.definition.idSize, alphabet: undefined },
+      new SequenceStore({ resource: config.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) }),
+    );
     this.#events = new EventDelivery(this, config.options.asyncEvents, config.options.events);
     this.#codec = new DocumentCodec({
       resource: config.name,
@@ -186,6 +193,7 @@ export class Resource extends EventEmitter {
    */
   adoptRuntimeOptions(config: ResolvedConfig): void {
     if (config.idGenerator) this.#config.idGenerator = config.idGenerator;
+    if (config.options.idPlan) this.#ids.plan = config.options.idPlan;
     this.#config.updateAttempts = config.updateAttempts;
     this.#config.partitionQueue = config.partitionQueue;
     this.#partitions.queue.options = config.partitionQueue;
@@ -423,17 +431,50 @@ export class Resource extends EventEmitter {
 
   /** Validates and stores a new document: one conditional PUT (fails with ConflictError if the id exists). */
   insert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('insert', [data, options], async () => this.#writer.insert(await this.#withId(data), options));
+    return this.#call('insert', [data, options], async () => this.#writer.insert(await this.#withId(data, options), options));
   }
 
   /** The data with its id: the given one or a generated one, checked against an `id` attribute rule. */
-  async #withId(data: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async #withId(data: Record<string, unknown>, options: CallOptions): Promise<Record<string, unknown>> {
     if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
-    if (!this.#idCheck) return data;
-    const withId = data.id === undefined ? { ...data, id: this.#config.idGenerator ? this.#config.idGenerator() : generateId(this.#config.definition.idSize) } : data;
+    const withId = data.id === undefined ? { ...data, id: await this.#ids.next(options) } : data;
     assertValidId(withId.id);
-    this.#idCheck(withId.id);
+    this.#idCheck?.(withId.id);
     return withId;
+  }
+
+  // ---- sequences (incremental ids) -----------------------------------------------------------
+
+  /** The next value of a sequence, without taking it; null unless ids are incremental. */
+  async getSequenceValue(field = 'id', options: CallOptions = {}): Promise<number | null> {
+    return this.#ids.incremental ? this.#ids.peek(field, options) : null;
+  }
+
+  /** Sets the next value of a sequence; false unless ids are incremental. */
+  async resetSequence(field: string, value: number, options: CallOptions = {}): Promise<boolean> {
+    if (!this.#ids.incremental) return false;
+    await this.#ids.reset(field, value, options);
+    return true;
+  }
+
+  /** Every sequence of the resource, `{ name, value, createdAt, updatedAt }`; null unless ids are incremental. */
+  async listSequences(options: CallOptions = {}): Promise<SequenceInfo[] | null> {
+    return this.#ids.incremental ? this.#ids.list(options) : null;
+  }
+
+  /** Reserves `count` ids for this process (one conditional write): `{ start, end, current, remaining }`. */
+  async reserveIdBatch(count = 100, options: CallOptions = {}): Promise<BatchStatus | null> {
+    if (!Number.isInteger(count) || count < 1) throw invalidOption('count', 'a positive integer', count);
+    return this.#ids.incremental ? this.#ids.reserve('id', count, options) : null;
+  }
+
+  getBatchStatus(field = 'id'): BatchStatus | null {
+    return this.#ids.batchStatus(field);
+  }
+
+  /** Drops this process's reserved batch; its unused values are skipped, never handed out twice. */
+  releaseBatch(field = 'id'): void {
+    this.#ids.releaseBatch(field);
   }
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
@@ -441,7 +482,7 @@ export class Resource extends EventEmitter {
     return this.#call('insertMany', [items, options], async () => {
       if (!Array.isArray(items)) throw invalidOption('items', 'an array of documents', items);
       return mapBounded(items, this.#window(), (item, index) =>
-        this.#withId(item).then((withId) => this.#writer.insert(withId, options)).then(
+        this.#withId(item, options).then((withId) => this.#writer.insert(withId, options)).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id: doc.id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id: isPlainObject(item) && typeof item.id === 'string' ? item.id : undefined, error }),
         ),
@@ -477,7 +518,7 @@ export class Resource extends EventEmitter {
   upsert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
-      if (data.id === undefined) return this.#writer.insert(await this.#withId(data), options);
+      if (data.id === undefined) return this.#writer.insert(await this.#withId(data, options), options);
       const id = data.id as string;
       assertValidId(id);
       this.#idCheck?.(id);
