@@ -288,7 +288,7 @@ describe('ids', () => {
       await expect(bad.insert({ v: 1 })).rejects.toBeInstanceOf(ValidationError);
       expect(t.store.total).toBe(0);
       await expect(t.db.createResource({ name: 'x', attributes: { v: 'number' }, idSize: 2 })).rejects.toBeInstanceOf(ValidationError);
-      await expect(t.db.createResource({ name: 'x', attributes: { v: 'number' }, idGenerator: 'uuid' as never })).rejects.toBeInstanceOf(ValidationError);
+      await expect(t.db.createResource({ name: 'x', attributes: { v: 'number' }, idGenerator: 'sequential' as never })).rejects.toBeInstanceOf(ValidationError);
     } finally {
       await t.cleanup();
     }
