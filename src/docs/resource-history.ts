@@ -6,7 +6,7 @@
  * no previous version. Fed as a {@link DocumentIndex}, so an entry is written
  * after the write it records and before the call resolves.
  */
-import { randomBytes } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
 import { NotFoundError } from '../core/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodeValue, encodeValue } from './codec.js';
@@ -33,6 +33,8 @@ export interface HistoryDeps {
   open(doc: Record<string, unknown>): Document;
 }
 
+const nextKey = monotonicFactory();
+
 export class DocumentHistory implements DocumentIndex {
   readonly name = 'history';
   readonly #d: HistoryDeps;
@@ -48,8 +50,8 @@ export class DocumentHistory implements DocumentIndex {
   async onWrite(change: WriteChange, options: CallOptions): Promise<void> {
     if (!this.#d.enabled() || !change.before) return;
     const now = Date.now();
-    // Time first (fixed width, so keys sort oldest first), then randomness: two writers never share a key.
-    const key = `${this.#prefix(change.id)}${now.toString(36).padStart(10, '0')}-${randomBytes(6).toString('hex')}`;
+    // A monotonic ULID: keys sort oldest first (also within one millisecond), and two writers never share one.
+    const key = `${this.#prefix(change.id)}${nextKey(now)}`;
     const body = JSON.stringify({ at: now, by: change.kind === 'delete' ? 'delete' : 'update', doc: encodeValue(this.#d.seal(change.before), 'body') });
     await this.#d.run((signal) => this.#d.store.putObject({ key, body, contentType: 'application/json', ifNoneMatch: '*', signal }), options);
   }
