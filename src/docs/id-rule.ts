@@ -3,15 +3,11 @@
  * or `id: 'uuid'`) is a rule for the document id, not a stored field: the id
  * is the object's key. The rule is checked on every insert, before any request.
  */
-import FastestValidator from 'fastest-validator';
 import { ConfigurationError, ValidationError } from '../core/errors.js';
 import type { AttributesDefinition } from './schema.js';
+import { toValidatorRule, validator } from './schema-types.js';
 
 export type IdCheck = (id: string) => void;
-
-// The package is CommonJS: at runtime the default import is the class itself.
-const Validator = FastestValidator as unknown as typeof FastestValidator.default;
-const validator = new Validator({ haltOnFirstError: false });
 
 /** The check of the `id` attribute of a definition, or undefined when there is none. */
 export function compileIdRule(resource: string, attributes: AttributesDefinition): IdCheck | undefined {
@@ -21,7 +17,7 @@ export function compileIdRule(resource: string, attributes: AttributesDefinition
   let checker: (value: unknown) => true | { message?: string; type: string; expected?: unknown }[] | Promise<unknown>;
   try {
     // Every id exists when it is checked (given or generated), so `optional` and `required` mean the same here.
-    checker = validator.compile({ id: rule }) as typeof checker;
+    checker = validator.compile({ id: toValidatorRule(rule) }) as typeof checker;
   } catch (err) {
     throw new ConfigurationError(`Invalid rule for attribute \`id\` of ${resource}: ${(err as Error).message}`, { cause: err });
   }

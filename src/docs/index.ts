@@ -44,6 +44,7 @@ export { SYSTEM_KEYS, type AttributeMapping } from './attribute-mapping.js';
 export { encodeValue, decodeValue } from './codec.js';
 export { assertValidId, MAX_ID_BYTES, DocumentKeys } from './document-keys.js';
 export { generateId } from './ids/generate-id.js';
+export { verifyPassword } from './password-fields.js';
 export type { BatchStatus } from './ids/id-source.js';
 export type { SequenceInfo } from './ids/sequence-store.js';
 export type { HistoryEntry } from './resource-history.js';

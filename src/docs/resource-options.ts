@@ -8,6 +8,7 @@
 import { invalidOption } from '../core/errors.js';
 import { isPlainObject } from './codec.js';
 import type { AttributesDefinition } from './schema.js';
+import { isRuleObject } from './schema-types.js';
 import { parseIdGenerator, type IdPlan } from './ids/id-generator-option.js';
 import { DEFAULT_ID_SIZE } from './document-keys.js';
 
@@ -82,11 +83,11 @@ function resolveEvents(events: unknown): Record<string, EventListener[]> {
 export function withOptionalNestedObjects(attributes: AttributesDefinition): AttributesDefinition {
   const out: AttributesDefinition = {};
   for (const [name, rule] of Object.entries(attributes)) {
-    if (typeof rule === 'string' || !isPlainObject(rule)) {
+    if (typeof rule === 'string' || !isPlainObject(rule) || isRuleObject(rule)) {
       out[name] = rule;
       continue;
     }
-    const nested = withOptionalNestedObjects(rule);
+    const nested = withOptionalNestedObjects(rule as AttributesDefinition);
     out[name] = rule.$$type === undefined ? { $$type: 'object|optional', ...nested } : nested;
   }
   return out;

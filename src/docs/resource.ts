@@ -50,6 +50,7 @@ import type {
 } from './resource-types.js';
 import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
 import { compileIdRule, type IdCheck } from './id-rule.js';
+import { PasswordFields } from './password-fields.js';
 import { EventDelivery } from './resource-events.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
 import { openSecrets, sealSecrets } from './sealed-output.js';
@@ -99,6 +100,7 @@ export class Resource extends EventEmitter {
   readonly #events: EventDelivery;
   readonly #history: DocumentHistory;
   readonly #ids: IdSource;
+  readonly #passwords: PasswordFields;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -112,6 +114,7 @@ export class Resource extends EventEmitter {
     this.#config = config;
     this.#schema = compileSchema(config.definition.attributes, version.mapping);
     this.#idCheck = compileIdRule(config.name, config.definition.attributes);
+    this.#passwords = new PasswordFields(config.name, config.definition.attributes);
     this.#ids = new IdSource(
       config.options.idPlan ?? { kind: 'random', size: config.definition.idSize, alphabet: undefined },
       new SequenceStore({ resource: config.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) }),
@@ -435,8 +438,9 @@ export class Resource extends EventEmitter {
   }
 
   /** The data with its id: the given one or a generated one, checked against an `id` attribute rule. */
-  async #withId(data: Record<string, unknown>, options: CallOptions): Promise<Record<string, unknown>> {
-    if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
+  async #withId(input: Record<string, unknown>, options: CallOptions): Promise<Record<string, unknown>> {
+    if (!isPlainObject(input)) throw invalidOption('data', 'a document object', input);
+    const data = await this.#passwords.hash(input);
     const withId = data.id === undefined ? { ...data, id: await this.#ids.next(options) } : data;
     assertValidId(withId.id);
     this.#idCheck?.(withId.id);
@@ -492,25 +496,28 @@ export class Resource extends EventEmitter {
 
   /** Deep-merges `changes` into the stored document (GET + conditional PUT, retried on conflict). */
   update(id: string, changes: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('update', [id, changes, options], () => {
+    return this.#call('update', [id, changes, options], async () => {
       checkChanges(id, changes);
-      return this.#writer.modify(id, (before) => deepMerge(before, withoutId(changes)), options);
+      const hashed = await this.#passwords.hash(changes);
+      return this.#writer.modify(id, (before) => deepMerge(before, withoutId(hashed)), options);
     });
   }
 
   /** Sets top-level fields (no deep merge), conditionally like update. */
   patch(id: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('patch', [id, fields, options], () => {
+    return this.#call('patch', [id, fields, options], async () => {
       checkChanges(id, fields);
-      return this.#writer.modify(id, (before) => ({ ...before, ...withoutUndefined(fields) }), options);
+      const hashed = await this.#passwords.hash(fields);
+      return this.#writer.modify(id, (before) => ({ ...before, ...withoutUndefined(hashed) }), options);
     });
   }
 
   /** Replaces the whole document (it must exist), conditionally on the ETag read. */
   replace(id: string, data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('replace', [id, data, options], () => {
+    return this.#call('replace', [id, data, options], async () => {
       checkChanges(id, data);
-      return this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(data)), options);
+      const hashed = await this.#passwords.hash(data);
+      return this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(hashed)), options);
     });
   }
 
@@ -522,6 +529,7 @@ export class Resource extends EventEmitter {
       const id = data.id as string;
       assertValidId(id);
       this.#idCheck?.(id);
+      data = await this.#passwords.hash(data);
       for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
         try {
           return await this.#writer.modify(id, (before) => deepMerge(before, withoutId(data)), options);
