@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { invalidOption } from '../core/errors.js';
 import { BEHAVIORS } from './behaviors.js';
 import { compileIdRule } from './id-rule.js';
+import { HOOKED_METHODS } from './resource-types.js';
 import { BEHAVIOUR_OPTION_NAMES, resolveBehaviourOptions, withOptionalNestedObjects, type ResourceBehaviourOptions } from './resource-options.js';
 import { isPlainObject } from './codec.js';
 import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
@@ -14,7 +15,7 @@ import { DEFAULT_QUEUE_OPTIONS, type PartitionQueueOptions } from './partitions/
 import { parseRule } from './partitions/partition-rules.js';
 import type { Hook, HookName, PartitionDefinition, ResourceConfig, StoredDefinition } from './resource-types.js';
 
-const HOOK_NAMES: readonly HookName[] = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'];
+const HOOK_NAMES: readonly HookName[] = HOOKED_METHODS.flatMap((m) => [`before${m}`, `after${m}`] as HookName[]);
 const KNOWN_OPTIONS = new Set<string>([
   'name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue',
   ...BEHAVIOUR_OPTION_NAMES,

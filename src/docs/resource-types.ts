@@ -43,7 +43,10 @@ export interface PartitionQueueConfig {
   concurrency?: number;
 }
 
-export type HookName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete';
+/** Methods with `before<Method>`/`after<Method>` hooks (insert, update and delete hooks run for every write of that kind). */
+export const HOOKED_METHODS = ['Insert', 'Update', 'Delete', 'Patch', 'Replace', 'Upsert', 'InsertMany', 'DeleteMany', 'Get', 'GetMany', 'GetAll', 'Exists', 'List', 'ListIds', 'Count', 'Page', 'Query'] as const;
+
+export type HookName = `${'before' | 'after'}${(typeof HOOKED_METHODS)[number]}`;
 
 export interface HookContext {
   resource: Resource;

@@ -52,6 +52,7 @@ import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js'
 import { compileIdRule, type IdCheck } from './id-rule.js';
 import { PasswordFields } from './password-fields.js';
 import { EventDelivery } from './resource-events.js';
+import { hookPair, methodEvent, runAfterHooks, runBeforeHooks, WRITER_HOOKED } from './resource-hooks.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
 import { openSecrets, sealSecrets } from './sealed-output.js';
 import { DocumentHistory, type HistoryEntry } from './resource-history.js';
@@ -171,6 +172,18 @@ export class Resource extends EventEmitter {
     return this;
   }
 
+  /**
+   * s3db.js's per-method middleware: `fn(ctx, next)` wraps calls of one
+   * method (`insert`, `get`, …; also s3db.js's `inserted`, `updated`,
+   * `deleted`, `fetched`). Same chain as {@link use}.
+   */
+  useMiddleware(method: string, fn: ResourceMiddleware): this {
+    const target = MIDDLEWARE_ALIASES[method] ?? method;
+    if (!MIDDLEWARE_METHODS.has(target)) throw invalidOption('method', `one of ${[...MIDDLEWARE_METHODS, ...Object.keys(MIDDLEWARE_ALIASES)].join(', ')}`, method);
+    if (typeof fn !== 'function') throw invalidOption('middleware', 'a function (ctx, next) => Promise', fn);
+    return this.use((call, next) => (call.method === target ? fn(call, next) : next()));
+  }
+
   /** Adds a {@link DocumentIndex} fed with every write (the partitions module registers here). */
   addIndex(index: DocumentIndex): this {
     if (!index || typeof index.onWrite !== 'function') throw invalidOption('index', 'an object with onWrite(change, options)', index);
@@ -211,18 +224,26 @@ export class Resource extends EventEmitter {
     }
   }
 
-  #call<T>(method: ResourceMethod, args: unknown[], impl: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a public method: middleware around `before<Method>` hooks (which may
+   * replace the first argument, passed to `impl`), the method, `after<Method>`
+   * hooks (which may replace the result), then the method's event.
+   */
+  #call<T, A = unknown>(method: ResourceMethod, args: readonly [A, ...unknown[]], impl: (first: A) => Promise<T>): Promise<T> {
     const events = this.#events;
     const options = this.#config.options;
-    let run = impl;
-    if (!events.asyncEvents) {
-      run = async () => {
-        const result = await impl();
-        await events.settle();
-        return result;
-      };
-    }
-    const called = callThrough(this.#middleware, { resource: this, method, args }, run);
+    const hooks = this.#config.hooks;
+    const [beforeName, afterName] = hookPair(method);
+    const hooked = !WRITER_HOOKED.has(method) && ((hooks[beforeName]?.length ?? 0) > 0 || (hooks[afterName]?.length ?? 0) > 0);
+    const run = async (): Promise<T> => {
+      let result = hooked ? await impl(await runBeforeHooks(hooks[beforeName], this, args[0])) : await impl(args[0]);
+      if (hooked) result = await runAfterHooks(hooks[afterName], this, result);
+      const event = methodEvent(method, args, result);
+      if (event) events.emit(event[0], [event[1]]);
+      if (!events.asyncEvents) await events.settle();
+      return result;
+    };
+    const called = callThrough(this.#middleware, { resource: this, method, args: args as unknown as unknown[] }, run);
     if (options.autoDecrypt || !SEALED_OUTPUT.has(method)) return called;
     return called.then((result) => sealSecrets(this.name, this.#schema, this.#runtime.cipher, result) as T);
   }
@@ -280,22 +301,22 @@ export class Resource extends EventEmitter {
 
   /** Reads one document: exactly one request, also when it does not exist (NotFoundError). */
   get(id: string, options: CallOptions = {}): Promise<Document> {
-    return this.#call('get', [id, options], async () => (await this.#read(id, options)).doc);
+    return this.#call('get', [id, options], async (first) => (await this.#read(first, options)).doc);
   }
 
   /** Reads many documents; the result is aligned with `ids`, `null` where a document does not exist. */
   getMany(ids: readonly string[], options: CallOptions = {}): Promise<(Document | null)[]> {
-    return this.#call('getMany', [ids, options], async () => {
-      if (!Array.isArray(ids)) throw invalidOption('ids', 'an array of ids', ids);
-      return mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    return this.#call('getMany', [ids, options], async (first) => {
+      if (!Array.isArray(first)) throw invalidOption('ids', 'an array of ids', first);
+      return mapBounded(first, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
     });
   }
 
   /** One HEAD request. */
   exists(id: string, options: CallOptions = {}): Promise<boolean> {
-    return this.#call('exists', [id, options], async () => {
-      assertValidId(id);
-      const key = this.keys.key(id);
+    return this.#call('exists', [id, options], async (first) => {
+      assertValidId(first);
+      const key = this.keys.key(first);
       try {
         await this.#run((signal) => this.#runtime.store.headObject({ key, signal }), options);
         return true;
@@ -314,21 +335,21 @@ export class Resource extends EventEmitter {
    * const pending = await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
    */
   list(options: ListOptions = {}): Promise<Document[]> {
-    return this.#call('list', [options], async () => {
-      if (isPartitionLookup(options)) return this.#partitions.reader.list(options);
-      const ids = await this.#scanner.ids(options);
-      const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    return this.#call('list', [options], async (opts) => {
+      if (isPartitionLookup(opts)) return this.#partitions.reader.list(opts);
+      const ids = await this.#scanner.ids(opts);
+      const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, opts).then((r) => r.doc, nullIfMissing));
       return docs.filter((d): d is Document => d !== null);
     });
   }
 
   listIds(options: ListOptions = {}): Promise<string[]> {
-    return this.#call('listIds', [options], () => (isPartitionLookup(options) ? this.#partitions.reader.listIds(options) : this.#scanner.ids(options)));
+    return this.#call('listIds', [options], (opts) => (isPartitionLookup(opts) ? this.#partitions.reader.listIds(opts) : this.#scanner.ids(opts)));
   }
 
   /** Number of documents; with `partition`, of that partition (each reference re-checked, so one GET per document). */
   count(options: CountOptions = {}): Promise<number> {
-    return this.#call('count', [options], () => (isPartitionLookup(options) ? this.#partitions.reader.count(options) : this.#scanner.count(options)));
+    return this.#call('count', [options], (opts) => (isPartitionLookup(opts) ? this.#partitions.reader.count(opts) : this.#scanner.count(opts)));
   }
 
   /** One LIST per page; `nextCursor` is opaque and null after the last page. */
@@ -346,9 +367,9 @@ export class Resource extends EventEmitter {
    * that can narrow the candidates when one is registered, else scans.
    */
   query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<Document[]> {
-    return this.#call('query', [filter, options], async () => {
+    return this.#call('query', [filter, options], async (where) => {
       const lookup = isPartitionLookup(options) ? this.#partitions.reader.lookup(options) : undefined;
-      return runQuery(filter, options, { indexes: this.#indexes, lookup, scanner: this.#scanner, readAhead: Math.max(16, Math.min(this.#window(), 256)) });
+      return runQuery(where, options, { indexes: this.#indexes, lookup, scanner: this.#scanner, readAhead: Math.max(16, Math.min(this.#window(), 256)) });
     });
   }
 
@@ -424,7 +445,7 @@ export class Resource extends EventEmitter {
       documents: (options) => this.#scanner.documents({ ...options, readAhead: Math.max(16, Math.min(this.#window(), 256)) }, undefined),
       ids: (options) => allIds(this.#scanner, options),
       catalogue: async () => (await new Catalogue(this.#runtime.store, this.#runtime.pool).load()).data,
-      call: (method, args, fn) => this.#call(method, args, fn),
+      call: (method, args, fn) => this.#call(method, args as [unknown, ...unknown[]], () => fn()),
       emit: (event, payload) => this.emit(event, payload),
       window: () => this.#window(),
     };
@@ -483,9 +504,9 @@ export class Resource extends EventEmitter {
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
   insertMany(items: readonly Record<string, unknown>[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
-    return this.#call('insertMany', [items, options], async () => {
-      if (!Array.isArray(items)) throw invalidOption('items', 'an array of documents', items);
-      return mapBounded(items, this.#window(), (item, index) =>
+    return this.#call('insertMany', [items, options], async (list) => {
+      if (!Array.isArray(list)) throw invalidOption('items', 'an array of documents', list);
+      return mapBounded(list, this.#window(), (item, index) =>
         this.#withId(item, options).then((withId) => this.#writer.insert(withId, options)).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id: doc.id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id: isPlainObject(item) && typeof item.id === 'string' ? item.id : undefined, error }),
@@ -554,9 +575,9 @@ export class Resource extends EventEmitter {
 
   /** Deletes every id; one result per id, in order, failures included. */
   deleteMany(ids: readonly string[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
-    return this.#call('deleteMany', [ids, options], async () => {
-      if (!Array.isArray(ids)) throw invalidOption('ids', 'an array of ids', ids);
-      return mapBounded(ids, this.#window(), (id, index) =>
+    return this.#call('deleteMany', [ids, options], async (list) => {
+      if (!Array.isArray(list)) throw invalidOption('ids', 'an array of ids', list);
+      return mapBounded(list, this.#window(), (id, index) =>
         this.#writer.delete(id, options).then(
           (doc): BulkResult<Document> => ({ index, ok: true, id, value: doc }),
           (error: Error): BulkResult<Document> => ({ index, ok: false, id, error }),
@@ -598,6 +619,12 @@ export class Resource extends EventEmitter {
 async function* allIds(scanner: ResourceScanner, options: CallOptions): AsyncGenerator<string> {
   for await (const page of scanner.idPages(options)) yield* page;
 }
+
+const MIDDLEWARE_ALIASES: Record<string, string> = { inserted: 'insert', updated: 'update', deleted: 'delete', fetched: 'get' };
+const MIDDLEWARE_METHODS: ReadonlySet<string> = new Set([
+  'insert', 'insertMany', 'get', 'getMany', 'getAll', 'exists', 'update', 'patch', 'replace', 'upsert', 'delete', 'deleteMany', 'deleteAll', 'deleteAllData',
+  'list', 'listIds', 'count', 'page', 'query', 'getFromPartition', 'updateConditional', 'setContent', 'deleteContent',
+]);
 
 /** Methods whose results carry documents (sealed again under `autoDecrypt: false`). */
 const SEALED_OUTPUT: ReadonlySet<ResourceMethod> = new Set(['get', 'getMany', 'list', 'page', 'query', 'getFromPartition', 'insert', 'update', 'patch', 'replace', 'upsert', 'delete']);
