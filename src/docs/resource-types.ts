@@ -166,7 +166,9 @@ export type ResourceMethod =
   | 'rebuildPartitions'
   | 'syncPartitionRefs'
   | 'deleteAll'
-  | 'deleteAllData';
+  | 'deleteAllData'
+  | 'getAll'
+  | 'updateConditional';
 
 /**
  * Methods that change what reads return: middleware that caches reads must
@@ -188,6 +190,7 @@ export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
   'syncPartitionRefs',
   'deleteAll',
   'deleteAllData',
+  'updateConditional',
 ]);
 
 export interface ResourceCall {
@@ -268,12 +271,26 @@ export interface PageOptions extends CallOptions, PartitionOptions {
   size?: number;
   /** `nextCursor` of the previous page; omit for the first page. */
   cursor?: string | null;
+  /** s3db.js paging: the 0-based page number (with `size`). */
+  page?: number;
+  /** s3db.js paging: documents to skip (instead of `page`). */
+  offset?: number;
+  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. */
+  skipCount?: boolean;
 }
 
 export interface Page {
   items: Document[];
-  /** Opaque cursor of the next page, or null after the last page. */
+  /** Opaque cursor of the next page, or null after the last page (always null for numbered pages). */
   nextCursor: string | null;
+  /** Numbered pages: documents in all pages (null with `skipCount`). */
+  totalItems?: number | null;
+  /** Numbered pages: this page's 0-based number. */
+  page?: number;
+  pageSize?: number;
+  /** Numbered pages: null with `skipCount`. */
+  totalPages?: number | null;
+  hasMore?: boolean;
 }
 
 export interface StreamOptions extends CallOptions {

@@ -25,6 +25,7 @@ import type { ResolvedConfig } from './resource-config.js';
 import { ResourceScanner } from './resource-scan.js';
 import { callThrough } from './resource-middleware.js';
 import { runQuery } from './resource-query.js';
+import { isNumberedPage, numberedPage } from './offset-page.js';
 import { Catalogue } from './catalogue.js';
 import { ResourcePartitions } from './resource-partitions.js';
 import { DocumentWriter } from './resource-writer.js';
@@ -335,12 +336,14 @@ export class Resource extends EventEmitter {
    * const pending = await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
    */
   list(options: ListOptions = {}): Promise<Document[]> {
-    return this.#call('list', [options], async (opts) => {
-      if (isPartitionLookup(opts)) return this.#partitions.reader.list(opts);
-      const ids = await this.#scanner.ids(opts);
-      const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, opts).then((r) => r.doc, nullIfMissing));
-      return docs.filter((d): d is Document => d !== null);
-    });
+    return this.#call('list', [options], (opts) => this.#list(opts));
+  }
+
+  async #list(options: ListOptions): Promise<Document[]> {
+    if (isPartitionLookup(options)) return this.#partitions.reader.list(options);
+    const ids = await this.#scanner.ids(options);
+    const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    return docs.filter((d): d is Document => d !== null);
   }
 
   listIds(options: ListOptions = {}): Promise<string[]> {
@@ -353,13 +356,70 @@ export class Resource extends EventEmitter {
   }
 
   /** One LIST per page; `nextCursor` is opaque and null after the last page. */
+  /**
+   * By cursor (one LIST per page): `{ items, nextCursor, pageSize, hasMore }`.
+   * Numbered, as s3db.js: `page({ size, page })` or `page({ size, offset })` →
+   * `{ items, totalItems, page, pageSize, totalPages, hasMore }` (see offset-page.ts).
+   */
   page(options: PageOptions = {}): Promise<Page> {
-    return this.#call('page', [options], async () => {
-      if (isPartitionLookup(options)) return this.#partitions.reader.page(options);
-      const { ids, nextCursor } = await this.#scanner.page(options);
-      const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
-      return { items: docs.filter((d): d is Document => d !== null), nextCursor };
+    return this.#call('page', [options], async (opts) => {
+      if (isNumberedPage(opts)) return numberedPage(opts, { list: (o) => this.#list(o), count: (o) => (isPartitionLookup(o) ? this.#partitions.reader.count(o) : this.#scanner.count(o)) });
+      const size = opts.size ?? 100;
+      if (isPartitionLookup(opts)) {
+        const page = await this.#partitions.reader.page(opts);
+        return { ...page, pageSize: size, hasMore: page.nextCursor !== null };
+      }
+      const { ids, nextCursor } = await this.#scanner.page(opts);
+      const docs = await mapBounded(ids, this.#window(), (id) => this.#read(id, opts).then((r) => r.doc, nullIfMissing));
+      return { items: docs.filter((d): d is Document => d !== null), nextCursor, pageSize: size, hasMore: nextCursor !== null };
     });
+  }
+
+  /** Every document (s3db.js's getAll): list() without paging. */
+  getAll(options: CallOptions = {}): Promise<Document[]> {
+    return this.#call('getAll', [options], (opts) => this.#list(opts));
+  }
+
+  /** The document, or null when it does not exist. */
+  getOrNull(id: string, options: CallOptions = {}): Promise<Document | null> {
+    return this.get(id, options).catch(nullIfMissing);
+  }
+
+  /** The document; NotFoundError when it does not exist (same as get). */
+  getOrThrow(id: string, options: CallOptions = {}): Promise<Document> {
+    return this.get(id, options);
+  }
+
+  /** s3db.js's listPartition: the documents of one partition. */
+  listPartition(options: { partition: string; partitionValues?: Record<string, unknown>; limit?: number; offset?: number } & CallOptions): Promise<Document[]> {
+    if (!options || typeof options.partition !== 'string') throw invalidOption('partition', 'the name of a partition', options?.partition);
+    return this.list(options);
+  }
+
+  /**
+   * Updates only if the document's ETag is still `ifMatch` (from a previous
+   * updateConditional or getEtag): `{ success: true, data, etag }`, or
+   * `{ success: false, error }` when it changed or does not exist.
+   */
+  updateConditional(id: string, changes: Record<string, unknown>, options: CallOptions & { ifMatch: string }): Promise<ConditionalResult> {
+    return this.#call('updateConditional', [id, changes, options], async () => {
+      if (!options || typeof options.ifMatch !== 'string' || options.ifMatch === '') throw invalidOption('ifMatch', 'the ETag the document must still have', options?.ifMatch);
+      checkChanges(id, changes);
+      const hashed = await this.#passwords.hash(changes);
+      try {
+        const data = await this.#writer.modify(id, (before) => deepMerge(before, withoutId(hashed)), { ...options, [EXPECTED_ETAG]: options.ifMatch } as CallOptions);
+        return { success: true, data, etag: (await this.getEtag(id, options)) ?? undefined };
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof NotFoundError) return { success: false, error: err.message };
+        throw err;
+      }
+    });
+  }
+
+  /** The document's current ETag (one HEAD), or null when it does not exist. */
+  getEtag(id: string, options: CallOptions = {}): Promise<string | null> {
+    assertValidId(id);
+    return this.#run((signal) => this.#runtime.store.headObject({ key: this.keys.key(id), signal }), options).then((head) => head.etag, nullIfMissing);
   }
 
   /**
@@ -533,12 +593,29 @@ export class Resource extends EventEmitter {
     });
   }
 
-  /** Replaces the whole document (it must exist), conditionally on the ETag read. */
+  /**
+   * Replaces the whole document, conditionally on the ETag read; a missing
+   * document is created (If-None-Match, so a concurrent insert is never
+   * overwritten: the replace then applies to it).
+   */
   replace(id: string, data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
     return this.#call('replace', [id, data, options], async () => {
       checkChanges(id, data);
+      this.#idCheck?.(id);
       const hashed = await this.#passwords.hash(data);
-      return this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(hashed)), options);
+      for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
+        try {
+          return await this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(hashed)), options);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+        try {
+          return await this.#writer.insert({ ...hashed, id }, options);
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err;
+        }
+      }
+      throw new ConflictError(`replace of ${this.name}/${id} kept racing with concurrent inserts and deletes; try again`);
     });
   }
 
@@ -607,6 +684,11 @@ export class Resource extends EventEmitter {
       if (err instanceof NotFoundError) throw new NotFoundError(`${this.name}/${id} does not exist`, { cause: err, details: { resource: this.name, id } });
       throw err;
     });
+    // updateConditional: the write goes ahead only from the version the caller saw.
+    const expected = (options as { [EXPECTED_ETAG]?: string })[EXPECTED_ETAG];
+    if (expected !== undefined && object.etag !== expected) {
+      throw new ConflictError(`${this.name}/${id} changed: its ETag is no longer ${expected}`, { details: { resource: this.name, id, ifMatch: expected, etag: object.etag } });
+    }
     return { doc: this.#decode(id, object), etag: object.etag };
   }
 
@@ -626,8 +708,13 @@ const MIDDLEWARE_METHODS: ReadonlySet<string> = new Set([
   'list', 'listIds', 'count', 'page', 'query', 'getFromPartition', 'updateConditional', 'setContent', 'deleteContent',
 ]);
 
+const EXPECTED_ETAG = Symbol('expected ETag');
+
+/** What updateConditional resolves to, as s3db.js shapes it. */
+export type ConditionalResult = { success: true; data: Document; etag: string | undefined } | { success: false; error: string };
+
 /** Methods whose results carry documents (sealed again under `autoDecrypt: false`). */
-const SEALED_OUTPUT: ReadonlySet<ResourceMethod> = new Set(['get', 'getMany', 'list', 'page', 'query', 'getFromPartition', 'insert', 'update', 'patch', 'replace', 'upsert', 'delete']);
+const SEALED_OUTPUT: ReadonlySet<ResourceMethod> = new Set(['get', 'getMany', 'getAll', 'list', 'page', 'query', 'getFromPartition', 'insert', 'update', 'patch', 'replace', 'upsert', 'delete']);
 
 function isPartitionLookup(options: { partition?: unknown; partitionValues?: unknown }): boolean {
   if (options.partition !== undefined) return true;

@@ -78,11 +78,10 @@ for (const backend of BACKENDS) {
       expect((await users.get('dup')).name).toBe('First');
     });
 
-    it('get, update, patch, replace, delete of a missing id throw NotFoundError', async () => {
+    it('get, update, patch, delete of a missing id throw NotFoundError (replace creates it, as in s3db.js)', async () => {
       await expect(users.get('missing')).rejects.toBeInstanceOf(NotFoundError);
       await expect(users.update('missing', { name: 'Zed' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(users.patch('missing', { name: 'Zed' })).rejects.toBeInstanceOf(NotFoundError);
-      await expect(users.replace('missing', { name: 'Zed', email: 'z@example.com', address: { city: 'X' } })).rejects.toBeInstanceOf(NotFoundError);
       await expect(users.delete('missing')).rejects.toBeInstanceOf(NotFoundError);
       expect(await users.exists('missing')).toBe(false);
     });
