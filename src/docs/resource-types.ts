@@ -168,7 +168,9 @@ export type ResourceMethod =
   | 'deleteAll'
   | 'deleteAllData'
   | 'getAll'
-  | 'updateConditional';
+  | 'updateConditional'
+  | 'setContent'
+  | 'deleteContent';
 
 /**
  * Methods that change what reads return: middleware that caches reads must
@@ -191,6 +193,8 @@ export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
   'deleteAll',
   'deleteAllData',
   'updateConditional',
+  'setContent',
+  'deleteContent',
 ]);
 
 export interface ResourceCall {

@@ -52,6 +52,7 @@ import type {
 import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
 import { compileIdRule, type IdCheck } from './id-rule.js';
 import { PasswordFields } from './password-fields.js';
+import { DocumentContent, type Content } from './document-content.js';
 import { EventDelivery } from './resource-events.js';
 import { hookPair, methodEvent, runAfterHooks, runBeforeHooks, WRITER_HOOKED } from './resource-hooks.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
@@ -103,6 +104,7 @@ export class Resource extends EventEmitter {
   readonly #history: DocumentHistory;
   readonly #ids: IdSource;
   readonly #passwords: PasswordFields;
+  readonly #content: DocumentContent;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
     super();
@@ -154,6 +156,35 @@ export class Resource extends EventEmitter {
       open: (doc) => openSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
     });
     this.addIndex(this.#history);
+    this.#content = new DocumentContent({ resource: this.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) });
+    this.addIndex(this.#content);
+  }
+
+  // ---- binary content (s3db.js) ---------------------------------------------------------------
+
+  /** Stores binary content for an existing document (NotFoundError otherwise); replaces earlier content. */
+  setContent(input: { id: string; buffer: Buffer | Uint8Array | string; contentType?: string }, options: CallOptions = {}): Promise<{ id: string; contentType: string; size: number }> {
+    return this.#call('setContent', [input, options], async () => {
+      if (!input || typeof input !== 'object') throw invalidOption('setContent input', 'an object { id, buffer, contentType }', input);
+      if (!(await this.exists(input.id, options))) throw new NotFoundError(`${this.name}/${input.id} does not exist: insert it before setting its content`, { details: { resource: this.name, id: input.id } });
+      await this.#content.set(input.id, input.buffer, input.contentType, options);
+      const size = typeof input.buffer === 'string' ? Buffer.byteLength(input.buffer) : input.buffer.byteLength;
+      return { id: input.id, contentType: input.contentType ?? 'application/octet-stream', size };
+    });
+  }
+
+  /** `{ buffer, contentType }` of a document's content, both null when it has none. */
+  content(id: string, options: CallOptions = {}): Promise<Content> {
+    return this.#content.get(id, options);
+  }
+
+  hasContent(id: string, options: CallOptions = {}): Promise<boolean> {
+    return this.#content.has(id, options);
+  }
+
+  /** Removes a document's content; the document itself stays. */
+  deleteContent(id: string, options: CallOptions = {}): Promise<void> {
+    return this.#call('deleteContent', [id, options], () => this.#content.delete(id, options));
   }
 
   /**
