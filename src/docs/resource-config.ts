@@ -58,7 +58,7 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
   }
   compileIdRule(config.name, attributes);
   const paths = new Set(attributePaths(attributes).map((f) => f.path));
-  const partitions = resolvePartitions(config.partitions, paths);
+  const partitions = resolvePartitions(timestamps ? withTimestampPartitions(config.partitions) : config.partitions, paths);
 
   const definition: StoredDefinition = { attributes, behavior, timestamps, partitions, asyncPartitions, idSize };
   return {
@@ -75,6 +75,16 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
 
 export function definitionHash(definition: StoredDefinition): string {
   return createHash('sha256').update(JSON.stringify(definition)).digest('base64url').slice(0, 16);
+}
+
+/** `timestamps: true` brings the byCreatedDate / byUpdatedDate partitions s3db.js's README promises (unless defined already). */
+function withTimestampPartitions(partitions: unknown): unknown {
+  if (partitions !== undefined && !isPlainObject(partitions)) return partitions;
+  return {
+    byCreatedDate: { fields: { createdAt: 'date|maxlength:10' } },
+    byUpdatedDate: { fields: { updatedAt: 'date|maxlength:10' } },
+    ...(partitions ?? {}),
+  };
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
