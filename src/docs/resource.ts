@@ -53,6 +53,8 @@ import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js'
 import { compileIdRule, type IdCheck } from './id-rule.js';
 import { PasswordFields } from './password-fields.js';
 import { DocumentContent, type Content } from './document-content.js';
+import type { Readable, Writable } from 'node:stream';
+import { documentReadable, documentWritable, type ReadableOptions, type WritableOptions } from './resource-streams.js';
 import { EventDelivery } from './resource-events.js';
 import { hookPair, methodEvent, runAfterHooks, runBeforeHooks, WRITER_HOOKED } from './resource-hooks.js';
 import { assertNotParanoid, wipePrefix } from './resource-wipe.js';
@@ -467,6 +469,16 @@ export class Resource extends EventEmitter {
   /** Every document in id order, fetched `readAhead` at a time: memory stays bounded. */
   stream(options: StreamOptions = {}): AsyncIterable<Document> {
     return this.#scanner.documents(options, undefined);
+  }
+
+  /** A Node Readable (object mode) of every document in id order, as s3db.js's readable(). */
+  readable(options: ReadableOptions & CallOptions = {}): Readable {
+    return documentReadable((readAhead) => this.stream({ ...options, readAhead }), options);
+  }
+
+  /** A Node Writable (object mode) that inserts what is written to it; errors with the first failed insert. */
+  writable(options: WritableOptions & CallOptions = {}): Writable {
+    return documentWritable((doc) => this.insert(doc, options), options);
   }
 
   // ---- partitions ----------------------------------------------------------------------------
