@@ -663,7 +663,16 @@ export class Resource extends EventEmitter {
   }
 
   /** Inserts, or deep-merges into the existing document with the same id. */
-  upsert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  upsert(data: Record<string, unknown>, options?: CallOptions): Promise<Document>;
+  /** s3db.js's guide form: `upsert(id, data)`. */
+  upsert(id: string, data: Record<string, unknown>, options?: CallOptions): Promise<Document>;
+  upsert(first: Record<string, unknown> | string, second?: Record<string, unknown> | CallOptions, third?: CallOptions): Promise<Document> {
+    if (typeof first === 'string') {
+      if (!isPlainObject(second)) return Promise.reject(invalidOption('data', 'a document object', second));
+      return this.upsert({ ...second, id: first }, third);
+    }
+    let data = first;
+    const options = (second ?? {}) as CallOptions;
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
       if (data.id === undefined) return this.#writer.insert(await this.#withId(data, options), options);

@@ -56,6 +56,19 @@ for (const backend of ['memory', 'file'] as Backend[]) {
       }
     });
 
+    it("upsert(id, data) as s3db.js's guide writes it, beside upsert({ id, ...data })", async () => {
+      const t = await openTestDb(backend);
+      try {
+        const r = await t.db.createResource({ name: 'u', attributes: { name: 'string', email: 'string|optional' } });
+        expect(await r.upsert('user-123', { name: 'John Doe' })).toEqual({ id: 'user-123', name: 'John Doe' });
+        expect(await r.upsert('user-123', { email: 'john@example.com' })).toEqual({ id: 'user-123', name: 'John Doe', email: 'john@example.com' });
+        expect(await r.upsert({ id: 'user-123', name: 'Jane' })).toEqual({ id: 'user-123', name: 'Jane', email: 'john@example.com' });
+        await expect(r.upsert('user-9', 'nope' as never)).rejects.toBeInstanceOf(ValidationError);
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     it('getAll, getOrNull, getOrThrow, listPartition', async () => {
       const t = await openTestDb(backend);
       try {
