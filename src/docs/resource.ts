@@ -646,19 +646,7 @@ export class Resource extends EventEmitter {
       checkChanges(id, data);
       this.#idCheck?.(id);
       const hashed = await this.#passwords.hash(data);
-      for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
-        try {
-          return await this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(hashed)), options);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-        try {
-          return await this.#writer.insert({ ...hashed, id }, options);
-        } catch (err) {
-          if (!(err instanceof ConflictError)) throw err;
-        }
-      }
-      throw new ConflictError(`replace of ${this.name}/${id} kept racing with concurrent inserts and deletes; try again`);
+      return this.#modifyOrInsert('replace', id, (before) => this.#writer.keepCreatedAt(before, withoutId(hashed)), hashed, options);
     });
   }
 
@@ -671,7 +659,7 @@ export class Resource extends EventEmitter {
       if (!isPlainObject(second)) return Promise.reject(invalidOption('data', 'a document object', second));
       return this.upsert({ ...second, id: first }, third);
     }
-    let data = first;
+    const data = first;
     const options = (second ?? {}) as CallOptions;
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
@@ -679,22 +667,27 @@ export class Resource extends EventEmitter {
       const id = data.id as string;
       assertValidId(id);
       this.#idCheck?.(id);
-      data = await this.#passwords.hash(data);
-      for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
-        try {
-          return await this.#writer.modify(id, (before) => deepMerge(before, withoutId(data)), options);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-        try {
-          return await this.#writer.insert(data, options);
-        } catch (err) {
-          // Someone inserted it between our read and our write: merge into theirs.
-          if (!(err instanceof ConflictError)) throw err;
-        }
-      }
-      throw new ConflictError(`upsert of ${this.name}/${id} kept racing with concurrent inserts and deletes; try again`);
+      const hashed = await this.#passwords.hash(data);
+      return this.#modifyOrInsert('upsert', id, (before) => deepMerge(before, withoutId(hashed)), hashed, options);
     });
+  }
+
+  /** Modifies the document, or inserts `data` (If-None-Match) when it does not exist; a lost race re-applies to the winner's. */
+  async #modifyOrInsert(method: string, id: string, transform: (before: Record<string, unknown>) => Record<string, unknown>, data: Record<string, unknown>, options: CallOptions): Promise<Document> {
+    for (let attempt = 0; attempt < this.#config.updateAttempts; attempt++) {
+      try {
+        return await this.#writer.modify(id, transform, options);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+      try {
+        return await this.#writer.insert({ ...data, id }, options);
+      } catch (err) {
+        // Someone inserted it between our read and our write: apply to theirs.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    throw new ConflictError(`${method} of ${this.name}/${id} kept racing with concurrent inserts and deletes; try again`);
   }
 
   /** Deletes a document (NotFoundError if missing); returns what was deleted. */
