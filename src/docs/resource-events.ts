@@ -30,6 +30,7 @@ export class EventDelivery {
   }
 
   emit(event: string, args: unknown[]): void {
+    if (this.#emitter.listenerCount(event) === 0) return;
     const payload = shape(event, args);
     if (this.#async) {
       queueMicrotask(() => this.#deliver(event, payload, false));
