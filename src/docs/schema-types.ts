@@ -140,11 +140,33 @@ export function isRuleObject(value: unknown): value is Record<string, unknown> &
   return isPlainObject(value) && typeof value.type === 'string' && Object.keys(value).every((k) => RULE_KEYS.has(k));
 }
 
+type UserCustom = (value: unknown, errors: { type: string; actual?: unknown; message?: string }[], ...rest: unknown[]) => unknown;
+
+/**
+ * s3db.js documents `custom: (value) => ({ valid, message })`; fastest-validator's
+ * checker returns the value. Both work: a `{ valid, message }` answer becomes
+ * an error (or none) and the value is kept.
+ */
+function s3dbCustom(fn: UserCustom): UserCustom {
+  return (value, errors, ...rest) => {
+    const result = fn(value, errors, ...rest);
+    if (isPlainObject(result) && typeof result.valid === 'boolean' && Object.keys(result).every((k) => k === 'valid' || k === 'message')) {
+      if (!result.valid) errors.push({ type: 's3dbCustom', actual: value, ...(typeof result.message === 'string' ? { message: result.message } : {}) });
+      return value;
+    }
+    return result;
+  };
+}
+
 /** The validator schema of one attribute rule (string or rule object). */
 export function toValidatorRule(rule: string | Record<string, unknown>): unknown {
   const parsed: FvSchema = typeof rule === 'string' ? (validator as unknown as { parseShortHand(rule: string): FvSchema }).parseShortHand(rule) : { ...rule };
   if (parsed.required === true && parsed.optional === undefined) parsed.optional = false;
   delete parsed.required;
+  if (typeof parsed.custom === 'function') {
+    parsed.custom = s3dbCustom(parsed.custom as UserCustom);
+    parsed.messages = { s3dbCustom: 'The value is not valid.', ...(parsed.messages as object | undefined) };
+  }
   if (typeof parsed.type !== 'string') return parsed;
   if (parsed.type === 'secret') return { ...parsed, type: 'string' };
   const custom = customType(parsed.type);
@@ -152,11 +174,11 @@ export function toValidatorRule(rule: string | Record<string, unknown>): unknown
   const spec = TYPES[custom.name] as (typeof TYPES)[string];
   const message = `The '{field}' field must be ${spec.what.replace('{p}', custom.param ?? DEFAULT_PARAM[custom.name] ?? 'N')}.`;
   const out: FvSchema = { ...parsed, type: spec.base, messages: { ...(parsed.messages as object | undefined), s3dbType: message } };
+  const userCustom = parsed.custom;
   if (custom.name === 'password') {
     // Checked as plaintext (string, min, max) before hashing; afterwards the stored value is a bcrypt hash.
     for (const k of ['min', 'max', 'length', 'pattern']) delete out[k];
   }
-  const userCustom = parsed.custom;
   out.custom = (value: unknown, errors: { type: string; actual?: unknown }[], ...rest: unknown[]) => {
     // Absent values are the validator's business (optional / required / nullable), not the type's.
     if (value !== undefined && value !== null && !spec.check(value, custom.param)) {

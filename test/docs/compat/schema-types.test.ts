@@ -140,6 +140,25 @@ for (const backend of ['memory', 'file'] as Backend[]) {
       }
     });
 
+    it("custom validation as s3db.js documents it: custom returns { valid, message }", async () => {
+      const t = await openTestDb(backend);
+      try {
+        const r = await t.db.createResource({
+          name: 'codes',
+          attributes: {
+            code: { type: 'string', custom: (value: string) => (value.startsWith('PREFIX-') ? { valid: true } : { valid: false, message: 'Must start with PREFIX-' }) },
+          },
+        });
+        expect((await r.insert({ id: 'c', code: 'PREFIX-1' })).code).toBe('PREFIX-1');
+        const err = (await r.insert({ code: 'nope' }).catch((e: unknown) => e)) as ValidationError;
+        expect(err).toBeInstanceOf(ValidationError);
+        expect(err.message).toContain('Must start with PREFIX-');
+        expect(err.errors[0]?.field).toBe('code');
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     it('password: checked as plaintext (min), stored as a bcrypt hash, verified with verifyPassword', async () => {
       const t = await openTestDb(backend);
       try {
