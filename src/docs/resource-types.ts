@@ -60,7 +60,8 @@ export interface HookContext {
  * keep it); `after*` hooks receive the stored document. Hooks are awaited in
  * order, and a throwing `before*` hook stops the write before any request.
  */
-export type Hook = (data: Record<string, unknown>, context: HookContext) => unknown;
+// `data` is a document for write hooks, and the call's first argument (id, ids, options) or its result for the others.
+export type Hook = (data: any, context: HookContext) => unknown;
 
 /**
  * Resource configuration.
