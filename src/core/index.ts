@@ -3,3 +3,4 @@ export * from './executor-pool.js';
 export { isRetryable, backoffDelay, retryAfterMs, httpStatusOf } from './retry-policy.js';
 export * from './cache.js';
 export * from './memoize.js';
+export { verifyPassword } from './passwords.js';

@@ -9,6 +9,7 @@ export type {
   Hook,
   HookContext,
   HookName,
+  IdGeneratorConfig,
   ListOptions,
   Page,
   PageOptions,
@@ -42,7 +43,11 @@ export type { AttributesDefinition, AttributeDefinition } from './schema.js';
 export { BEHAVIORS, type Behavior } from './behaviors.js';
 export { SYSTEM_KEYS, type AttributeMapping } from './attribute-mapping.js';
 export { encodeValue, decodeValue } from './codec.js';
-export { generateId, assertValidId, MAX_ID_BYTES, DocumentKeys } from './document-keys.js';
+export { assertValidId, MAX_ID_BYTES, DocumentKeys } from './document-keys.js';
+export { generateId } from './ids/generate-id.js';
+export type { BatchStatus } from './ids/id-source.js';
+export type { SequenceInfo } from './ids/sequence-store.js';
+export type { HistoryEntry } from './resource-history.js';
 export { CATALOGUE_KEY } from './catalogue.js';
 export { LOG_LEVELS, type LogLevel, type Logger } from './logger.js';
 export * from './plugins/cache/index.js';

@@ -5,6 +5,9 @@
 import { createHash } from 'node:crypto';
 import { invalidOption } from '../core/errors.js';
 import { BEHAVIORS } from './behaviors.js';
+import { compileIdRule } from './id-rule.js';
+import { HOOKED_METHODS } from './resource-types.js';
+import { BEHAVIOUR_OPTION_NAMES, resolveBehaviourOptions, withOptionalNestedObjects, type ResourceBehaviourOptions } from './resource-options.js';
 import { isPlainObject } from './codec.js';
 import { assertResourceName, DEFAULT_ID_SIZE } from './document-keys.js';
 import { attributePaths, type AttributesDefinition } from './schema.js';
@@ -12,8 +15,11 @@ import { DEFAULT_QUEUE_OPTIONS, type PartitionQueueOptions } from './partitions/
 import { parseRule } from './partitions/partition-rules.js';
 import type { Hook, HookName, PartitionDefinition, ResourceConfig, StoredDefinition } from './resource-types.js';
 
-const HOOK_NAMES: readonly HookName[] = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'];
-const KNOWN_OPTIONS = new Set(['name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue']);
+const HOOK_NAMES: readonly HookName[] = HOOKED_METHODS.flatMap((m) => [`before${m}`, `after${m}`] as HookName[]);
+const KNOWN_OPTIONS = new Set<string>([
+  'name', 'attributes', 'behavior', 'timestamps', 'partitions', 'asyncPartitions', 'idGenerator', 'idSize', 'hooks', 'updateAttempts', 'partitionQueue',
+  ...BEHAVIOUR_OPTION_NAMES,
+]);
 
 export interface ResolvedConfig {
   name: string;
@@ -24,6 +30,8 @@ export interface ResolvedConfig {
   hooks: Record<HookName, Hook[]>;
   updateAttempts: number;
   partitionQueue: PartitionQueueOptions;
+  /** s3db.js's documented options (paranoid, asyncEvents, events, …); not stored in the catalogue. */
+  options: ResourceBehaviourOptions;
 }
 
 export function resolveConfig(config: ResourceConfig): ResolvedConfig {
@@ -39,32 +47,44 @@ export function resolveConfig(config: ResourceConfig): ResolvedConfig {
   const asyncPartitions = optionalBoolean('asyncPartitions', config.asyncPartitions, true);
   const idSize = config.idSize ?? DEFAULT_ID_SIZE;
   if (!Number.isInteger(idSize) || idSize < 8 || idSize > 128) throw invalidOption('idSize', 'an integer from 8 to 128', idSize);
-  if (config.idGenerator !== undefined && typeof config.idGenerator !== 'function') throw invalidOption('idGenerator', 'a function returning a string id', config.idGenerator);
   const updateAttempts = config.updateAttempts ?? 32;
   if (!Number.isInteger(updateAttempts) || updateAttempts < 1) throw invalidOption('updateAttempts', 'an integer from 1 and up', updateAttempts);
 
-  const attributes: AttributesDefinition = { ...config.attributes };
+  const options = resolveBehaviourOptions(config as unknown as Record<string, unknown>);
+  const attributes: AttributesDefinition = options.allNestedObjectsOptional ? withOptionalNestedObjects(config.attributes) : { ...config.attributes };
   if (timestamps) {
     attributes.createdAt ??= 'string|optional';
     attributes.updatedAt ??= 'string|optional';
   }
+  compileIdRule(config.name, attributes);
   const paths = new Set(attributePaths(attributes).map((f) => f.path));
-  const partitions = resolvePartitions(config.partitions, paths);
+  const partitions = resolvePartitions(timestamps ? withTimestampPartitions(config.partitions) : config.partitions, paths);
 
   const definition: StoredDefinition = { attributes, behavior, timestamps, partitions, asyncPartitions, idSize };
   return {
     name: config.name,
     definition,
     hash: definitionHash(definition),
-    idGenerator: config.idGenerator,
+    idGenerator: typeof config.idGenerator === 'function' ? (config.idGenerator as () => string) : undefined,
     hooks: resolveHooks(config.hooks),
     updateAttempts,
     partitionQueue: resolvePartitionQueue(config.partitionQueue),
+    options,
   };
 }
 
 export function definitionHash(definition: StoredDefinition): string {
   return createHash('sha256').update(JSON.stringify(definition)).digest('base64url').slice(0, 16);
+}
+
+/** `timestamps: true` brings the byCreatedDate / byUpdatedDate partitions s3db.js's README promises (unless defined already). */
+function withTimestampPartitions(partitions: unknown): unknown {
+  if (partitions !== undefined && !isPlainObject(partitions)) return partitions;
+  return {
+    byCreatedDate: { fields: { createdAt: 'date|maxlength:10' } },
+    byUpdatedDate: { fields: { updatedAt: 'date|maxlength:10' } },
+    ...(partitions ?? {}),
+  };
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {

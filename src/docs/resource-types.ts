@@ -50,7 +50,10 @@ export interface PartitionQueueConfig {
   recoveryGrace?: number;
 }
 
-export type HookName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete';
+/** Methods with `before<Method>`/`after<Method>` hooks (insert, update and delete hooks run for every write of that kind). */
+export const HOOKED_METHODS = ['Insert', 'Update', 'Delete', 'Patch', 'Replace', 'Upsert', 'InsertMany', 'DeleteMany', 'Get', 'GetMany', 'GetAll', 'Exists', 'List', 'ListIds', 'Count', 'Page', 'Query'] as const;
+
+export type HookName = `${'before' | 'after'}${(typeof HOOKED_METHODS)[number]}`;
 
 export interface HookContext {
   resource: Resource;
@@ -64,7 +67,8 @@ export interface HookContext {
  * keep it); `after*` hooks receive the stored document. Hooks are awaited in
  * order, and a throwing `before*` hook stops the write before any request.
  */
-export type Hook = (data: Record<string, unknown>, context: HookContext) => unknown;
+// `data` is a document for write hooks, and the call's first argument (id, ids, options) or its result for the others.
+export type Hook = (data: any, context: HookContext) => unknown;
 
 /**
  * Resource configuration.
@@ -89,7 +93,7 @@ export interface ResourceConfig {
   /** Write partition references in the background. @default true */
   asyncPartitions?: boolean;
   /** Generates ids for documents inserted without one. @default url-safe random ids of `idSize` chars */
-  idGenerator?: () => string;
+  idGenerator?: (() => string) | number | 'uuid' | 'ulid' | 'nanoid' | 'incremental' | `incremental:${string}` | IdGeneratorConfig;
   /** Length of generated ids. @default 22 */
   idSize?: number;
   /** Hooks by name; each entry a function or a list of functions. */
@@ -98,6 +102,45 @@ export interface ResourceConfig {
   updateAttempts?: number;
   /** Retries and concurrency of partition reference work. @default { retries: 5, retryDelay: 200 } */
   partitionQueue?: PartitionQueueConfig;
+  /** `deleteAll`/`deleteAllData` refuse unless false. @default true */
+  paranoid?: boolean;
+  /** Keep replaced and deleted versions of each document readable (`getHistory`, `getVersion`). @default false */
+  versioningEnabled?: boolean;
+  /** Return secret fields decrypted. @default true */
+  autoDecrypt?: boolean;
+  /** Nested objects without `$$type` may be omitted. @default false */
+  allNestedObjectsOptional?: boolean;
+  /** Listeners are not awaited by the call; false awaits them. @default true */
+  asyncEvents?: boolean;
+  /** Declarative listeners: `{ inserted: fn, updated: [fn, fn] }`. */
+  events?: Record<string, ((...args: any[]) => unknown) | ((...args: any[]) => unknown)[]>;
+  /** A label (s3db.js's `version`); schema versions are kept separately. */
+  version?: string;
+  /** Documents handled at once by bulk calls. */
+  parallelism?: number;
+  /** Accepted for s3db.js code; validation is always strict. @default true */
+  strictValidation?: boolean;
+}
+
+/** The object form of `idGenerator`. */
+export interface IdGeneratorConfig {
+  type?: 'incremental' | 'uuid' | 'ulid' | 'nanoid';
+  /** incremental: first value. @default 1 */
+  start?: number;
+  /** incremental: step. @default 1 */
+  increment?: number;
+  /** incremental: text before the number. @default '' */
+  prefix?: string;
+  /** incremental: digits, zero-padded. @default 0 */
+  padding?: number;
+  /** incremental: `fast` reserves `batchSize` values per conditional write. @default 'standard' */
+  mode?: 'standard' | 'fast';
+  /** @default 100 */
+  batchSize?: number;
+  /** nanoid: length. @default idSize */
+  size?: number;
+  /** nanoid: characters to draw from. @default url-safe */
+  alphabet?: string;
 }
 
 /** The serialisable part of a resource definition, kept in the catalogue. */
@@ -129,7 +172,13 @@ export type ResourceMethod =
   | 'query'
   | 'getFromPartition'
   | 'rebuildPartitions'
-  | 'syncPartitionRefs';
+  | 'syncPartitionRefs'
+  | 'deleteAll'
+  | 'deleteAllData'
+  | 'getAll'
+  | 'updateConditional'
+  | 'setContent'
+  | 'deleteContent';
 
 /**
  * Methods that change what reads return: middleware that caches reads must
@@ -149,6 +198,11 @@ export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
   'deleteMany',
   'rebuildPartitions',
   'syncPartitionRefs',
+  'deleteAll',
+  'deleteAllData',
+  'updateConditional',
+  'setContent',
+  'deleteContent',
 ]);
 
 export interface ResourceCall {
@@ -248,12 +302,26 @@ export interface PageOptions extends CallOptions, PartitionOptions {
   size?: number;
   /** `nextCursor` of the previous page; omit for the first page. */
   cursor?: string | null;
+  /** s3db.js paging: the 0-based page number (with `size`). */
+  page?: number;
+  /** s3db.js paging: documents to skip (instead of `page`). */
+  offset?: number;
+  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. */
+  skipCount?: boolean;
 }
 
 export interface Page {
   items: Document[];
-  /** Opaque cursor of the next page, or null after the last page. */
+  /** Opaque cursor of the next page, or null after the last page (always null for numbered pages). */
   nextCursor: string | null;
+  /** Numbered pages: documents in all pages (null with `skipCount`). */
+  totalItems?: number | null;
+  /** Numbered pages: this page's 0-based number. */
+  page?: number;
+  pageSize?: number;
+  /** Numbered pages: null with `skipCount`. */
+  totalPages?: number | null;
+  hasMore?: boolean;
 }
 
 export interface StreamOptions extends CallOptions {

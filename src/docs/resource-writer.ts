@@ -166,14 +166,16 @@ export class DocumentWriter {
   async #afterWrite(change: WriteChange, options: CallOptions, hook: HookName, event: string): Promise<void> {
     for (const index of this.#d.indexes) await index.onWrite(change, options);
     const doc = (change.after ?? change.before) as Document;
-    for (const fn of this.#d.config.hooks[hook]) await fn(doc, { resource: this.#d.resource, id: change.id, ...(change.before ? { before: change.before } : {}) });
+    // afterUpdate receives $before/$after as s3db.js documents; every hook runs with `this` bound to the resource.
+    const arg = hook === 'afterUpdate' && change.before ? { ...doc, $before: change.before, $after: doc } : doc;
+    for (const fn of this.#d.config.hooks[hook]) await fn.call(this.#d.resource, arg, { resource: this.#d.resource, id: change.id, ...(change.before ? { before: change.before } : {}) });
     this.#d.emit(event, doc, change.before);
   }
 
   async #runBeforeHooks(name: HookName, data: Record<string, unknown>, context: Parameters<Hook>[1]): Promise<Record<string, unknown>> {
     let current = data;
     for (const hook of this.#d.config.hooks[name]) {
-      const replaced = await hook(current, context);
+      const replaced = await hook.call(this.#d.resource, current, context);
       if (replaced !== undefined) {
         if (!isPlainObject(replaced)) throw invalidOption(`${name} hook result`, 'a document object or undefined', replaced);
         current = replaced;

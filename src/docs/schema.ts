@@ -4,14 +4,23 @@
  * string). A definition is parsed and compiled once per schema version; the
  * hot path only calls the compiled checker.
  */
-import FastestValidator from 'fastest-validator';
 import { ConfigurationError, ValidationError, type FieldError } from '../core/errors.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { isPlainObject } from './codec.js';
 import { copyInput } from './input-guard.js';
+import { customType, isRuleObject, toValidatorRule, validator } from './schema-types.js';
 
-/** A rule string (`'string|min:2'`, `'secret'`) or a nested object of attributes. */
-export type AttributeDefinition = string | AttributesDefinition;
+/**
+ * A rule string (`'string|min:2'`, `'secret'`, `'ip4|optional'`), a rule
+ * object (`{ type: 'array', items: 'string' }`) or a nested object of attributes.
+ */
+export type AttributeDefinition = string | AttributesDefinition | RuleObject;
+
+/** A fastest-validator rule in object notation: only rule keys, with a string `type`. */
+export interface RuleObject {
+  type: string;
+  [rule: string]: unknown;
+}
 
 /**
  * Attributes of a resource.
@@ -35,6 +44,8 @@ export interface FieldSpec {
   readonly isObject: boolean;
   /** Encrypted with the database passphrase. */
   readonly secret: boolean;
+  /** `password`: stored as a bcrypt hash of what was written. */
+  readonly password?: boolean;
 }
 
 export interface CompiledSchema {
@@ -49,13 +60,14 @@ export interface CompiledSchema {
 }
 
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const RESERVED_NAMES = new Set(['id', '__proto__', 'constructor', 'prototype']);
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface ParsedField {
   path: string;
   segments: string[];
   isObject: boolean;
   secret: boolean;
+  password?: boolean;
 }
 
 /** Every attribute path a definition declares (parents before children), validated. */
@@ -71,15 +83,19 @@ function walk(attributes: AttributesDefinition, parent: string[], out: ParsedFie
   }
   for (const [name, rule] of Object.entries(attributes)) {
     if (name === '$$type' && parent.length > 0) continue;
+    // A top-level `id` rule checks the document id (see id-rule.ts); it is not a stored field.
+    if (name === 'id' && parent.length === 0) continue;
     const segments = [...parent, name];
     const path = segments.join('.');
-    if (!ATTRIBUTE_NAME.test(name) || (parent.length === 0 && RESERVED_NAMES.has(name)) || RESERVED_NAMES.has(name)) {
+    if (!ATTRIBUTE_NAME.test(name) || RESERVED_NAMES.has(name)) {
       throw new ConfigurationError(
-        `Attribute name \`${path}\` is not allowed: use letters, digits, \`_\` and \`-\`, start with a letter or \`_\`, and do not use \`id\` (the document id is separate)`,
+        `Attribute name \`${path}\` is not allowed: use letters, digits, \`_\` and \`-\`, start with a letter or \`_\`, and not \`__proto__\`, \`constructor\` or \`prototype\``,
       );
     }
     if (typeof rule === 'string') {
-      out.push({ path, segments, isObject: false, secret: isSecretRule(rule) });
+      out.push({ path, segments, isObject: false, secret: isSecretRule(rule), ...(isPasswordRule(rule) ? { password: true } : {}) });
+    } else if (isRuleObject(rule)) {
+      out.push({ path, segments, isObject: false, secret: rule.type === 'secret', ...(rule.type === 'password' ? { password: true } : {}) });
     } else if (isPlainObject(rule)) {
       out.push({ path, segments, isObject: true, secret: false });
       walk(rule, segments, out);
@@ -93,13 +109,17 @@ function isSecretRule(rule: string): boolean {
   return rule === 'secret' || rule.startsWith('secret|');
 }
 
+function isPasswordRule(rule: string): boolean {
+  return customType(rule.split('|')[0]?.trim() ?? '')?.name === 'password';
+}
+
 /** fastest-validator schema for a definition: `secret` becomes `string`, nested objects become strict object rules. */
-function toValidatorSchema(attributes: AttributesDefinition): Record<string, unknown> {
+function toValidatorSchema(attributes: AttributesDefinition, top = true): Record<string, unknown> {
   const props: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(attributes)) {
-    if (name === '$$type') continue;
-    if (typeof rule === 'string') {
-      props[name] = isSecretRule(rule) ? `string${rule.slice('secret'.length)}` : rule;
+    if (name === '$$type' || (top && name === 'id')) continue;
+    if (typeof rule === 'string' || isRuleObject(rule)) {
+      props[name] = toValidatorRule(rule);
     } else {
       const modifiers = typeof rule.$$type === 'string' ? rule.$$type.split('|').slice(1) : [];
       props[name] = {
@@ -107,16 +127,12 @@ function toValidatorSchema(attributes: AttributesDefinition): Record<string, unk
         strict: true,
         optional: modifiers.includes('optional'),
         nullable: modifiers.includes('nullable'),
-        props: toValidatorSchema(rule),
+        props: toValidatorSchema(rule, false),
       };
     }
   }
   return props;
 }
-
-// The package is CommonJS: at runtime the default import is the class itself, which its typings call `.default`.
-const Validator = FastestValidator as unknown as typeof FastestValidator.default;
-const validator = new Validator({ haltOnFirstError: false });
 
 /** Compiles a definition against the resource's mapping. Throws ConfigurationError on unknown rules. */
 export function compileSchema(attributes: AttributesDefinition, mapping: AttributeMapping): CompiledSchema {

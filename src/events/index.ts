@@ -8,7 +8,7 @@ export type { EventRow, RawEventRow } from './event-row.js';
 export type { EventInput } from './event-input.js';
 export { EventRejectedError, EventConstraintError, isEventRejection } from './event-errors.js';
 export { newCorrelationId } from './correlation-id.js';
-export { verifyPassword, hashPassword, resolveHashOptions } from './password-hash.js';
+export { hashPassword, resolveHashOptions } from './password-hash.js';
 export type { HashOptions, HashAlgorithm } from './password-hash.js';
 export { modelSetup } from './model-setup.js';
 export type { ModelSetupOptions } from './model-setup.js';

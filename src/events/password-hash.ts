@@ -3,10 +3,11 @@
  * data is replaced by its hash before the event is stored (eventlite uses
  * Bun.password; here @node-rs/argon2 and @node-rs/bcrypt, which write the same
  * PHC / `$2b$` strings, so hashes verify with either). The plain password never
- * reaches the log, and replay sees the stored hash.
+ * reaches the log, and replay sees the stored hash. `verifyPassword` (core)
+ * checks a password against such a hash.
  */
-import { hashSync as argon2Hash, verifySync as argon2Verify } from '@node-rs/argon2';
-import { hashSync as bcryptHash, verifySync as bcryptVerify } from '@node-rs/bcrypt';
+import { hashSync as argon2Hash } from '@node-rs/argon2';
+import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import { invalidOption, ValidationError } from '../core/errors.js';
 import type { EventInput } from './event-input.js';
 
@@ -64,23 +65,6 @@ export function resolveHashOptions(hash: unknown): ResolvedHashOptions | null {
 export function hashPassword(password: string, options: ResolvedHashOptions): string {
   if (options.algorithm === 'bcrypt') return bcryptHash(password, options.cost);
   return argon2Hash(password, { algorithm: ALGORITHMS[options.algorithm] as never, memoryCost: options.memoryCost, timeCost: options.timeCost });
-}
-
-/**
- * True when `password` matches `hash` (an argon2 PHC string or a bcrypt hash),
- * the check Bun.password.verify does in eventlite apps.
- * @example
- * if (!verifyPassword(data.user_password, user.password_hash)) throw new Error('Invalid username or password');
- */
-export function verifyPassword(password: string, hash: string): boolean {
-  if (typeof password !== 'string' || typeof hash !== 'string') return false;
-  try {
-    if (hash.startsWith('$argon2')) return argon2Verify(hash, password);
-    if (/^\$2[abxy]\$/.test(hash)) return bcryptVerify(password, hash);
-  } catch {
-    return false;
-  }
-  return false;
 }
 
 /** `input` with `data.user_password` hashed when it is a string (else `input` itself). */

@@ -199,7 +199,10 @@ export class FileStore implements ObjectStore {
     throwIfAborted(input.signal);
     const location = this.#locate(input.key);
     if (await this.#unlink(location, input.key, input.ifMatch)) {
-      await syncDir(dirname(location.file));
+      // A concurrent delete of the directory's last other object may already have removed it: nothing left to sync.
+      await syncDir(dirname(location.file)).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      });
       await this.#removeEmptyDirs(location);
     }
   }

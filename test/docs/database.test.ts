@@ -40,7 +40,7 @@ describe('S3db', () => {
     t.store.reset();
     await expect(t.db.createResource({ name: 'a/b', attributes: { x: 'string' } })).rejects.toBeInstanceOf(ValidationError);
     await expect(t.db.createResource({ name: 'r', attributes: { x: 'strnig' } })).rejects.toBeInstanceOf(ConfigurationError);
-    await expect(t.db.createResource({ name: 'r', attributes: { id: 'string' } })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(t.db.createResource({ name: 'r', attributes: { id: 'strnig' } })).rejects.toBeInstanceOf(ConfigurationError);
     await expect(t.db.createResource({ name: 'r', attributes: { x: 5 as never } })).rejects.toBeInstanceOf(ConfigurationError);
     await expect(t.db.createResource({ name: 'r', attributes: { x: 'string' }, behavior: 'shrink' as never })).rejects.toBeInstanceOf(ValidationError);
     await expect(t.db.createResource({ name: 'r', attributes: { x: 'string' }, partitions: { byY: { fields: { y: 'string' } } } })).rejects.toBeInstanceOf(ValidationError);

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { BulkOperations, initQueue, modelSetup, verifyPassword } from '../../../src/events/index.js';
+import { BulkOperations, initQueue, modelSetup } from '../../../src/events/index.js';
+import { verifyPassword } from '../../../src/index.js';
 import { useTempDir } from '../helpers.js';
 
 const { dir, file } = useTempDir();
