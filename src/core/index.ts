@@ -3,3 +3,5 @@ export * from './executor-pool.js';
 export { isRetryable, backoffDelay, retryAfterMs, httpStatusOf } from './retry-policy.js';
 export * from './cache.js';
 export * from './memoize.js';
+export * from './tasks-pool.js';
+export * from './tasks-runner.js';
