@@ -39,6 +39,7 @@ export function exitCodeFor(error: unknown): ExitCode {
       case 'NOT_FOUND':
         return EXIT.NOT_FOUND;
       case 'CONFLICT':
+      case 'CONSTRAINT':
         return EXIT.CONFLICT;
       default:
         return EXIT.FAILURE;

@@ -6,12 +6,16 @@ export interface DatabaseFlags {
   passphraseEnv?: string;
 }
 
+/** The passphrase named by --passphrase-env, or undefined without that flag. */
+export function passphraseFrom(flags: DatabaseFlags): string | undefined {
+  if (flags.passphraseEnv === undefined) return undefined;
+  const passphrase = process.env[flags.passphraseEnv];
+  if (!passphrase) throw new UsageError(`--passphrase-env ${flags.passphraseEnv}: that environment variable is not set or empty`);
+  return passphrase;
+}
+
 export async function openDatabase(connectionString: string, flags: DatabaseFlags): Promise<S3db> {
-  let passphrase: string | undefined;
-  if (flags.passphraseEnv !== undefined) {
-    passphrase = process.env[flags.passphraseEnv];
-    if (!passphrase) throw new UsageError(`--passphrase-env ${flags.passphraseEnv}: that environment variable is not set or empty`);
-  }
+  const passphrase = passphraseFrom(flags);
   const log = (m: string) => process.stderr.write(`${redact(m)}\n`);
   const db = new S3db({ connectionString, logLevel: 'warn', logger: { warn: log, error: log }, ...(passphrase === undefined ? {} : { passphrase }) });
   await db.connect();

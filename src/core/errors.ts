@@ -11,6 +11,7 @@ export type S3liteErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'CONSTRAINT'
   | 'METADATA_LIMIT'
   | 'TIMEOUT'
   | 'CONNECTION_STRING'
@@ -69,6 +70,13 @@ export class NotFoundError extends S3liteError {
 export class ConflictError extends S3liteError {
   constructor(message: string, options: S3liteErrorOptions = {}) {
     super('CONFLICT', message, options);
+  }
+}
+
+/** A database constraint (UNIQUE, NOT NULL, CHECK, FOREIGN KEY) refused a write; nothing of it was kept. */
+export class ConstraintError extends S3liteError {
+  constructor(message: string, options: S3liteErrorOptions = {}) {
+    super('CONSTRAINT', message, options);
   }
 }
 
@@ -183,4 +191,38 @@ export function invalidOption(name: string, expected: string, got: unknown): Val
   return new ValidationError(`Expected \`${name}\` to be ${expected}, got ${describeValue(got)}`, [
     { field: name, message: `expected ${expected}`, expected, actual: got },
   ]);
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt option name. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * Rejects keys of an options object that are not in `known`, so a misspelt option
+ * (`concurency`, `retryAtempts: 0`) fails instead of silently taking the default:
+ * ``Unknown BackgroundJobQueue option `concurency`; did you mean `concurrency`? Known options: …``.
+ * `path` prefixes nested options (`cache.` for `cache.ttl`).
+ */
+export function assertKnownOptions(where: string, options: object, known: readonly string[], path = ''): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const closest = known.reduce<[string, number] | undefined>((best, name) => {
+      const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+      return distance <= Math.max(2, Math.floor(name.length / 3)) && (!best || distance < best[1]) ? [name, distance] : best;
+    }, undefined);
+    const hint = closest ? `; did you mean \`${path}${closest[0]}\`?` : '.';
+    throw new ValidationError(
+      `Unknown ${where} option \`${path}${key}\`${hint} Known options: ${known.join(', ')}. Check the spelling or remove it.`,
+      [{ field: `${path}${key}`, message: 'unknown option', expected: known, actual: (options as Record<string, unknown>)[key] }],
+    );
+  }
 }

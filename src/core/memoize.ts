@@ -30,7 +30,11 @@ export interface MemoizerStats extends CacheStats {
 
 export interface Memoized<A extends unknown[], R> {
   (...args: A): Promise<R>;
-  /** Forgets one key's result (computed from the arguments), or every result. */
+  /**
+   * Forgets one key's result (computed from the arguments), or every result. A call in
+   * flight at that moment still answers its callers but is not cached, and later
+   * calls start a fresh one instead of joining it.
+   */
   clear(...args: A | []): void;
   stats(): MemoizerStats;
 }
@@ -62,16 +66,24 @@ export function Memoizer<A extends unknown[], R>(
     inFlight.set(key, call);
     try {
       const value = await call;
-      results.set(key, { value });
+      // clear() while this call ran dropped it from inFlight: its result may predate the
+      // change that prompted the clear, so it goes to its callers but not into the cache.
+      if (inFlight.get(key) === call) results.set(key, { value });
       return value;
     } finally {
-      inFlight.delete(key);
+      if (inFlight.get(key) === call) inFlight.delete(key);
     }
   }) as Memoized<A, R>;
 
   memoized.clear = (...args: A | []) => {
-    if (args.length === 0) results.clear();
-    else results.delete(keyOf(...(args as A)));
+    if (args.length === 0) {
+      results.clear();
+      inFlight.clear();
+    } else {
+      const key = keyOf(...(args as A));
+      results.delete(key);
+      inFlight.delete(key);
+    }
   };
   memoized.stats = () => ({ ...results.stats(), shared, calls });
   return memoized;

@@ -81,6 +81,12 @@ export function encodeValue(value: unknown, target: ValueTarget = 'metadata'): s
     case 'object':
       if (value === null) return 'z';
       if (value instanceof Date) return encodeDate(value);
+      // A class instance would otherwise recurse forever through toTaggedTree (input-guard.ts names the field first).
+      if (!Array.isArray(value) && !isPlainObject(value)) {
+        throw new ValidationError('Cannot store an object with a custom prototype (a class instance, Map, Set…): pass a plain object', [
+          { field: '(value)', message: 'not a plain object', type: 'object' },
+        ]);
+      }
       if (isJsonExact(value)) return `j${encodeText(JSON.stringify(value), target)}`;
       return `x${encodeText(JSON.stringify(toTaggedTree(value)), target)}`;
     default:

@@ -8,7 +8,7 @@
  * Decryption failures throw {@link EncryptionError}: ciphertext is never
  * returned in place of plaintext.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt } from 'node:crypto';
 import { EncryptionError } from '../core/errors.js';
 
 const IV_BYTES = 12;
@@ -37,9 +37,12 @@ function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
 /** Encrypts and decrypts secret values with one derived key. */
 export class FieldCipher {
   readonly #key: Buffer;
+  /** Its own key for digests (derived from the encryption key, never used to encrypt). */
+  readonly #digestKey: Buffer;
 
   private constructor(key: Buffer) {
     this.#key = key;
+    this.#digestKey = createHmac('sha256', key).update('s3lite field digest v1').digest();
   }
 
   /** Derives (or reuses) the key for this passphrase and salt. */
@@ -64,6 +67,15 @@ export class FieldCipher {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return `e${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+  }
+
+  /**
+   * A keyed digest (HMAC-SHA256, base64url) of text that may hold secret
+   * values, for names that must be stable but must not reveal or let anyone
+   * confirm a guess of those values without the passphrase (cache keys).
+   */
+  digest(text: string, context: string): string {
+    return createHmac('sha256', this.#digestKey).update(context).update('\0').update(text).digest('base64url');
   }
 
   decrypt(encoded: string, context: string): string {

@@ -24,6 +24,7 @@ export type {
   WriteChange,
 } from './resource-types.js';
 export { WRITE_METHODS } from './resource-types.js';
+export { MAX_NESTING_DEPTH } from './input-guard.js';
 export type { S3dbPlugin } from './plugin.js';
 export {
   escapeSegment as escapePartitionSegment,

@@ -57,6 +57,13 @@ export interface ResourceRuntime {
   readonly cipher: FieldCipher | undefined;
 }
 
+/** A resource's secret fields and the cipher sealing them, for plugins that keep documents outside storage (the cache). */
+export interface ResourceSecrets {
+  /** Every secret field of the current and of older schema versions (old documents still carry those). */
+  readonly fields: readonly FieldSpec[];
+  readonly cipher: FieldCipher;
+}
+
 export interface ResourceVersion {
   /** Schema version of new writes (base 36). */
   version: string;
@@ -78,6 +85,8 @@ export class Resource extends EventEmitter {
   /** Attribute path → metadata key (stable across versions). */
   readonly mapping: AttributeMapping;
   readonly keys: DocumentKeys;
+  /** Undefined when the resource has no secret field. */
+  readonly secrets: ResourceSecrets | undefined;
   readonly #runtime: ResourceRuntime;
   readonly #config: ResolvedConfig;
   readonly #schema: CompiledSchema;
@@ -99,6 +108,8 @@ export class Resource extends EventEmitter {
     this.#runtime = runtime;
     this.#config = config;
     this.#schema = compileSchema(config.definition.attributes, version.mapping);
+    const secretFields = [...this.#schema.fields, ...version.legacyFields.values()].filter((f) => f.secret);
+    this.secrets = secretFields.length > 0 && runtime.cipher ? { fields: secretFields, cipher: runtime.cipher } : undefined;
     this.#codec = new DocumentCodec({
       resource: config.name,
       version: version.version,

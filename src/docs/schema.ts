@@ -8,6 +8,7 @@ import FastestValidator from 'fastest-validator';
 import { ConfigurationError, ValidationError, type FieldError } from '../core/errors.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { isPlainObject } from './codec.js';
+import { copyInput } from './input-guard.js';
 
 /** A rule string (`'string|min:2'`, `'secret'`) or a nested object of attributes. */
 export type AttributeDefinition = string | AttributesDefinition;
@@ -43,7 +44,7 @@ export interface CompiledSchema {
   readonly hasSecrets: boolean;
   /** Validates a document without its id; returns every failing field. */
   check(data: Record<string, unknown>): true | FieldError[];
-  /** Copies `data` deep enough that validation defaults never mutate the caller's objects. */
+  /** A deep copy of `data` (validation defaults never mutate the caller's objects), checked by input-guard.ts. */
   cloneInput(data: Record<string, unknown>): Record<string, unknown>;
 }
 
@@ -132,7 +133,6 @@ export function compileSchema(attributes: AttributesDefinition, mapping: Attribu
   } catch (err) {
     throw new ConfigurationError(`Invalid attribute rules: ${(err as Error).message} Use fastest-validator rules such as 'string|min:2', 'number|integer', 'boolean', 'email', 'date', 'array|items:string' or 'secret'.`, { cause: err });
   }
-  const nestedObjects = fields.filter((f) => f.isObject);
 
   return {
     fields,
@@ -153,16 +153,7 @@ export function compileSchema(attributes: AttributesDefinition, mapping: Attribu
       });
     },
     cloneInput(data) {
-      const copy = { ...data };
-      for (const node of nestedObjects) {
-        let target: Record<string, unknown> | undefined = copy;
-        const last = node.segments.length - 1;
-        for (let i = 0; i < last && target; i++) target = target[node.segments[i] as string] as Record<string, unknown> | undefined;
-        const name = node.segments[last] as string;
-        const value = target?.[name];
-        if (target && isPlainObject(value)) target[name] = { ...value };
-      }
-      return copy;
+      return copyInput(data);
     },
   };
 }

@@ -3,8 +3,10 @@
  * methods, plus the backoff between conflicting update attempts.
  */
 import { NotFoundError, ValidationError, invalidOption } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import { isPlainObject } from './codec.js';
 import { assertValidId } from './document-keys.js';
+import { rejectProtoKey } from './input-guard.js';
 
 export function nullIfMissing(err: unknown): null {
   if (err instanceof NotFoundError) return null;
@@ -25,6 +27,7 @@ export function withoutUndefined(data: Record<string, unknown>): Record<string, 
 export function checkChanges(id: string, changes: unknown): asserts changes is Record<string, unknown> {
   assertValidId(id);
   if (!isPlainObject(changes)) throw invalidOption('changes', 'a plain object of fields', changes);
+  rejectProtoKey(changes);
   if (changes.id !== undefined && changes.id !== id) {
     throw new ValidationError(`Cannot change the id of ${JSON.stringify(id)} to ${JSON.stringify(changes.id)}: insert a new document and delete the old one`, [
       { field: 'id', message: 'id cannot change', actual: changes.id },
@@ -32,11 +35,7 @@ export function checkChanges(id: string, changes: unknown): asserts changes is R
   }
 }
 
-/** Jittered exponential backoff between conflicting attempts (1, 2, 4… up to 50 ms). */
+/** Jittered exponential backoff between conflicting attempts (1, 2, 4… up to 50 ms); an abort ends it with AbortError. */
 export function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 ** (attempt - 1));
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    setTimeout(resolve, ms);
-  });
+  return sleep(Math.random() * Math.min(50, 2 ** (attempt - 1)), signal);
 }

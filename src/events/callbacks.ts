@@ -40,6 +40,7 @@ export function errorReport(row: EventRow, error: unknown, rolledBack: boolean, 
   return {
     msg: msg ?? `${row.user} at ${row.ip} initiated ${row.cmd} that led to an error: ${reason}`,
     error,
+    code: (error as { code?: unknown } | null)?.code as string | undefined,
     data: row.data,
     user: row.user,
     ip: row.ip,
@@ -51,6 +52,40 @@ export function errorReport(row: EventRow, error: unknown, rolledBack: boolean, 
     causation_id: row.causation_id,
     metadata: row.metadata,
     rolledBack,
+  };
+}
+
+function field<T>(input: unknown, key: string, fallback: T): T {
+  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined;
+  return (value ?? fallback) as T;
+}
+
+/**
+ * eventlite's error object for an event that failed before it had a row (no
+ * `cmd`, bad fields, a version conflict, a locked file): built from the input.
+ */
+export function inputErrorReport(input: unknown, error: unknown, datetime: number): EventErrorReport {
+  const cmd = field<string>(input, 'cmd', '');
+  const user = field<string>(input, 'user', '');
+  const ip = field<string>(input, 'ip', '');
+  const reason = error instanceof Error ? error.message : String(error);
+  const noCmd = typeof cmd !== 'string' || cmd === '';
+  return {
+    msg: noCmd ? `No command given; nothing was stored. ${reason}` : `${user} at ${ip} initiated ${cmd} that led to an error: ${reason}`,
+    ...(noCmd ? { priority: 2 } : {}),
+    error,
+    code: (error as { code?: unknown } | null)?.code as string | undefined,
+    data: field(input, 'data', {}),
+    user,
+    ip,
+    cmd,
+    id: null,
+    version: field(input, 'version', 1),
+    datetime,
+    correlation_id: field(input, 'correlationId', null),
+    causation_id: field(input, 'causationId', null),
+    metadata: field(input, 'metadata', {}),
+    rolledBack: true,
   };
 }
 

@@ -1,9 +1,11 @@
 /**
- * The error thrown when user code (a model method or an `onEventStored` hook)
+ * The errors thrown when user code (a model method or an `onEventStored` hook)
  * throws while an event is being written: the event and everything done for it
- * were rolled back.
+ * were rolled back. A SQLite constraint the model's write broke (a UNIQUE
+ * column, say) is a conflict with stored state, not bad input, so it gets its
+ * own class and code (`CONSTRAINT`).
  */
-import { ValidationError } from '../core/errors.js';
+import { ConstraintError, ValidationError } from '../core/errors.js';
 import type { EventRow } from './event-row.js';
 
 export interface EventRejectedErrorInit {
@@ -15,6 +17,14 @@ export interface EventRejectedErrorInit {
   cause: unknown;
   /** The event as it was before the rollback (its id was not kept). */
   row?: EventRow;
+}
+
+function rejectionMessage(init: EventRejectedErrorInit): { message: string; reason: string } {
+  const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
+  const who = init.handler === 'model' ? `the model method for \`${init.cmd}\`` : `an onEventStored hook (cmd \`${init.cmd}\`)`;
+  const which = init.index === undefined ? 'The event' : `Event #${init.index} of the batch`;
+  const scope = init.index === undefined ? 'It and its model changes were rolled back' : 'Every event and model change of the batch was rolled back';
+  return { message: `${which} was rejected: ${who} threw: ${reason}. ${scope}; fix the data or the handler and store it again.`, reason };
 }
 
 /**
@@ -29,18 +39,51 @@ export class EventRejectedError extends ValidationError {
   readonly row: EventRow | undefined;
 
   constructor(init: EventRejectedErrorInit) {
-    const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
-    const who = init.handler === 'model' ? `the model method for \`${init.cmd}\`` : `an onEventStored hook (cmd \`${init.cmd}\`)`;
-    const which = init.index === undefined ? 'The event' : `Event #${init.index} of the batch`;
-    const scope = init.index === undefined ? 'It and its model changes were rolled back' : 'Every event and model change of the batch was rolled back';
-    super(
-      `${which} was rejected: ${who} threw: ${reason}. ${scope}; fix the data or the handler and store it again.`,
-      [{ field: init.index === undefined ? 'cmd' : `events[${init.index}]`, message: reason }],
-      { cause: init.cause, details: { cmd: init.cmd, handler: init.handler, index: init.index } },
-    );
+    const { message, reason } = rejectionMessage(init);
+    super(message, [{ field: init.index === undefined ? 'cmd' : `events[${init.index}]`, message: reason }], {
+      cause: init.cause,
+      details: { cmd: init.cmd, handler: init.handler, index: init.index },
+    });
     this.cmd = init.cmd;
     this.handler = init.handler;
     this.index = init.index;
     this.row = init.row;
   }
+}
+
+/**
+ * An event was rejected because a SQLite constraint (UNIQUE, NOT NULL, CHECK,
+ * FOREIGN KEY) refused its model's write; nothing of it was written. Code `CONSTRAINT`.
+ */
+export class EventConstraintError extends ConstraintError {
+  readonly cmd: string;
+  readonly handler: 'model' | 'hook';
+  readonly index: number | undefined;
+  readonly row: EventRow | undefined;
+  /** SQLite's extended code, e.g. `SQLITE_CONSTRAINT_UNIQUE`. */
+  readonly sqliteCode: string;
+
+  constructor(init: EventRejectedErrorInit & { sqliteCode: string }) {
+    super(rejectionMessage(init).message, {
+      cause: init.cause,
+      details: { cmd: init.cmd, handler: init.handler, index: init.index, sqliteCode: init.sqliteCode },
+    });
+    this.cmd = init.cmd;
+    this.handler = init.handler;
+    this.index = init.index;
+    this.row = init.row;
+    this.sqliteCode = init.sqliteCode;
+  }
+}
+
+/** The error for user code that threw `init.cause` while an event was written. */
+export function eventRejection(init: EventRejectedErrorInit): EventRejectedError | EventConstraintError {
+  const code = (init.cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return new EventConstraintError({ ...init, sqliteCode: code });
+  return new EventRejectedError(init);
+}
+
+/** True for either rejection error. */
+export function isEventRejection(err: unknown): err is EventRejectedError | EventConstraintError {
+  return err instanceof EventRejectedError || err instanceof EventConstraintError;
 }

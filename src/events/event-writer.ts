@@ -3,9 +3,9 @@
  * expected-version check, insert, `onEventStored` hooks, and the model when it
  * shares the queue's file. Anything that throws here rolls the event back.
  */
-import { ConflictError, ValidationError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import { newCorrelationId } from './correlation-id.js';
-import { EventRejectedError } from './event-errors.js';
+import { eventRejection } from './event-errors.js';
 import type { PreparedEvent } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { executeModel } from './model-dispatch.js';
@@ -27,17 +27,16 @@ function label(index: number | undefined): string {
   return index === undefined ? 'The event' : `Event #${index} of the batch`;
 }
 
-function resolveCorrelation(ctx: QueueContext, event: PreparedEvent, index: number | undefined): string {
+/**
+ * The event's correlation id: as given; else its cause's; else a new one. A
+ * `causationId` naming no stored event is kept as given (as eventlite does: the
+ * cause may live in another store) and the event starts a new correlation.
+ */
+function resolveCorrelation(ctx: QueueContext, event: PreparedEvent): string {
   if (event.correlationId !== undefined) return event.correlationId;
   if (event.causationId === null) return newCorrelationId();
   const parent = ctx.statements.parentCorrelation.get(event.causationId) as [string | null] | undefined;
-  if (!parent) {
-    throw new ValidationError(
-      `${label(index)} has causationId ${event.causationId}, but no event has that id. Pass the id of a stored event, or a correlationId.`,
-      [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
-    );
-  }
-  return parent[0] ?? newCorrelationId();
+  return parent?.[0] ?? newCorrelationId();
 }
 
 function nextStreamVersion(ctx: QueueContext, event: PreparedEvent, index: number | undefined): number | null {
@@ -64,7 +63,7 @@ export function writeEvent(
   index?: number,
   shareData = false,
 ): WrittenEvent {
-  const correlationId = resolveCorrelation(ctx, event, index);
+  const correlationId = resolveCorrelation(ctx, event);
   const streamVersion = nextStreamVersion(ctx, event, index);
   const datetime = ctx.options.datetime();
   let id: number;
@@ -115,7 +114,7 @@ export function writeEvent(
       try {
         hook(row);
       } catch (cause) {
-        throw new EventRejectedError({ cmd: event.cmd, handler: 'hook', index, cause, row });
+        throw eventRejection({ cmd: event.cmd, handler: 'hook', index, cause, row });
       }
     }
   }
@@ -124,9 +123,10 @@ export function writeEvent(
     try {
       result = executeModel(row, model);
     } catch (cause) {
-      throw new EventRejectedError({ cmd: event.cmd, handler: 'model', index, cause, row });
+      throw eventRejection({ cmd: event.cmd, handler: 'model', index, cause, row });
     }
     tx.positions.set(model, id);
   }
+  ctx.afterInsert?.(tx, row);
   return { row, result };
 }

@@ -3,54 +3,30 @@
  * modules together (writes, group commit, reads, pagination, streaming,
  * replay) and owns the connection.
  */
-import { Cache } from '../core/cache.js';
 import { ValidationError } from '../core/errors.js';
-import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
+import { releaseConnection, type CompatDatabase } from './connection.js';
 import type { EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
+import { eventliteQueries, PENDING_QUERIES, type EventliteQueries } from './eventlite-queries.js';
 import { GroupCommit } from './group-commit.js';
+import { PendingEvents, type PendingEventInput, type StoreWhenResult } from './pending-events.js';
+import type { PendingEventRow } from './wait-conditions.js';
+import { cacheStats, openQueueContext, readSettings, type CacheStatsReport, type QueueSettings } from './queue-open.js';
+import { withHashedPassword } from './password-hash.js';
 import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
-import { resolveQueueOptions, type Durability, type IndexName, type QueueOptions, type QueueProfile } from './options.js';
+import { resolveQueueOptions, type QueueOptions } from './options.js';
 import { preparePagedQueries, readPage, toMillis, type Page, type PagedQueries, type PageOptions } from './pagination.js';
-import { prepareStatements, type QueueContext } from './queue-context.js';
+import type { QueueContext } from './queue-context.js';
 import * as reads from './reads.js';
 import { cycleThrough, type ReplayRange, type ReplaySummary } from './replay.js';
-import { applyIndexes, CREATE_QUEUE_TABLE, ensureQueueSchema, presentIndexes } from './schema.js';
-import { sqliteError } from './sqlite-errors.js';
+import { applyIndexes, CREATE_QUEUE_TABLE, ensureQueueSchema } from './schema.js';
 import { storeMany, storeOne, type BulkResult } from './store.js';
 import { streamEvents, type StreamOptions } from './stream.js';
 import { assertOpen, runWrite } from './write-transaction.js';
 
-/** What `queue.settings()` reports: the pragmas as SQLite reads them back, and the merged options. */
-export interface QueueSettings {
-  dbName: string;
-  journalMode: string;
-  synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
-  busyTimeout: number;
-  tempStore: string;
-  /** SQLite cache_size (negative = KiB). */
-  cacheSize: number;
-  durability: Durability;
-  WAL: boolean;
-  profile: QueueProfile | null;
-  /** Indexes as configured. */
-  indexes: Record<IndexName, boolean>;
-  /** Seed indexes present in the file right now. */
-  presentIndexes: IndexName[];
-  cache: { enabled: boolean; maxSize: number; ttl: number };
-}
-
-export interface CacheStatsReport {
-  enabled: boolean;
-  hits: number;
-  misses: number;
-  evictions: number;
-  size: number;
-  maxSize: number;
-  ttl: number;
-  hitRate: number;
-}
+export type { QueueSettings, CacheStatsReport } from './queue-open.js';
+export { PAGE_CACHE_KIB } from './queue-open.js';
 
 /** Context passed by `storeWithContext`. */
 export interface StoreContext {
@@ -59,11 +35,6 @@ export interface StoreContext {
   parentEventId?: number;
   metadata?: Record<string, any>;
 }
-
-const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
-
-/** Page cache of a queue's connection, as SQLite's negative cache_size (KiB). */
-export const PAGE_CACHE_KIB = -65536;
 
 /**
  * The event queue. Made by {@link initQueue}.
@@ -88,40 +59,14 @@ export class EventQueue {
   _cb: Callbacks | undefined;
   /** Deletes every event (only with `risky: true`). */
   readonly reset?: () => void;
+  #queries: EventliteQueries | undefined;
+  readonly #pending: PendingEvents;
 
   constructor(options: QueueOptions = {}) {
-    const resolved = resolveQueueOptions(options);
-    const db = acquireConnection(resolved.dbName, {
-      readonly: resolved.readonly,
-      fileMustExist: resolved.fileMustExist,
-      busyTimeout: resolved.busyTimeout,
-    });
-    try {
-      db.pragma(`busy_timeout = ${resolved.busyTimeout}`);
-      if (!resolved.readonly) db.pragma(`journal_mode = ${resolved.WAL ? 'WAL' : 'DELETE'}`);
-      db.pragma(`synchronous = ${resolved.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      // Savepoint journals of group commits stay in memory instead of a temp file per transaction.
-      db.pragma('temp_store = MEMORY');
-      // A 64 MiB page cache (grown only as used, default is 2 MiB) keeps index pages of large
-      // bulk writes in memory instead of spilling and re-reading them mid-transaction.
-      db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
-      if (resolved.reset) db.exec('DROP TABLE IF EXISTS queue');
-      ensureQueueSchema(db, resolved.readonly);
-      if (!resolved.readonly) applyIndexes(db, resolved.indexes);
-    } catch (err) {
-      releaseConnection(db);
-      throw sqliteError(err, 'open the event queue', db.name);
-    }
-    this.#ctx = {
-      db,
-      dbName: db.name,
-      options: resolved,
-      statements: prepareStatements(db, resolved.readonly),
-      cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
-      hooks: new Set(),
-      current: null,
-      closed: false,
-    };
+    this.#ctx = openQueueContext(resolveQueueOptions(options));
+    const { db, options: resolved } = this.#ctx;
+    this.#pending = new PendingEvents(this.#ctx, () => ({ model: this._model, callbacks: this._cb }));
+    if (!resolved.readonly) this.#ctx.afterInsert = (tx, row) => this.#pending.afterInsert(tx, row);
     this.#group = new GroupCommit(this.#ctx);
     this.#paged = preparePagedQueries(db);
     if (resolved.risky) {
@@ -139,6 +84,37 @@ export class EventQueue {
     }
   }
 
+  /**
+   * eventlite's prepared statements by its names (`_queries.getLastRow.get().id`),
+   * on this queue's schema; see eventlite-queries.ts. Writes through them bypass
+   * hooks and the cache.
+   */
+  get _queries(): EventliteQueries {
+    assertOpen(this.#ctx);
+    this.#queries ??= eventliteQueries(this.#ctx.db, {
+      ...PENDING_QUERIES,
+      ...(this.#ctx.options.risky ? { drop: 'DROP TABLE IF EXISTS queue' } : {}),
+    });
+    return this.#queries;
+  }
+
+  /** eventlite's docs spell the queue's methods `eventQueue.methods.x()`: the queue itself. */
+  get methods(): this {
+    return this;
+  }
+
+  /** eventlite's docs' name of {@link _queries}. */
+  get queries(): EventliteQueries {
+    return this._queries;
+  }
+
+  /** The newest event, or undefined when the log is empty (eventlite's docs: `methods.getLastRow().id`). */
+  getLastRow(): EventRow | undefined {
+    assertOpen(this.#ctx);
+    const id = this.#ctx.statements.lastId.get() as number | null;
+    return id === null ? undefined : this.retrieveByID(id);
+  }
+
   /** The better-sqlite3 connection every write goes through. */
   get db(): CompatDatabase {
     return this.#ctx.db;
@@ -151,29 +127,17 @@ export class EventQueue {
 
   /** Pragmas as SQLite reports them, and the merged options. */
   settings(): QueueSettings {
-    const { db, options } = this.#ctx;
-    return {
-      dbName: this.dbName,
-      journalMode: String(db.pragma('journal_mode', { simple: true })),
-      synchronous: SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))] ?? 'FULL',
-      busyTimeout: Number(db.pragma('busy_timeout', { simple: true })),
-      tempStore: ['DEFAULT', 'FILE', 'MEMORY'][Number(db.pragma('temp_store', { simple: true }))] ?? 'DEFAULT',
-      cacheSize: Number(db.pragma('cache_size', { simple: true })),
-      durability: options.durability,
-      WAL: options.WAL,
-      profile: options.profile,
-      indexes: { ...options.indexes },
-      presentIndexes: presentIndexes(db),
-      cache: { ...options.cache },
-    };
+    return readSettings(this.#ctx);
   }
 
   /**
    * Stores an event and applies it to the model; returns the model method's result.
    * Synchronous: with a model on the queue's file, the event and the model's changes
    * are committed together before it returns, and a throwing model method rolls both
-   * back (`_error` is called and `EventRejectedError` thrown). A model in another file
-   * runs after the event committed; its failures go to `_error`. Callbacks run after commit.
+   * back. As in eventlite, a failure (no cmd, a throwing model method, a broken
+   * constraint) goes to `callbacks._error` and `store` returns undefined; without an
+   * `_error` callback the typed error is thrown. A model in another file runs after the
+   * event committed; its failures go to `_error`. Callbacks run after commit.
    *
    * @example
    * const user = queue.store({ cmd: 'createUser', data: { name: 'Ann' } }, model, callbacks);
@@ -182,7 +146,7 @@ export class EventQueue {
   store<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): R {
     assertOpen(this.#ctx);
     this.#group.flush();
-    return storeOne(this.#ctx, event, model ?? this._model, callbacks ?? this._cb) as R;
+    return storeOne(this.#ctx, withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb) as R;
   }
 
   /**
@@ -194,7 +158,7 @@ export class EventQueue {
    * await Promise.all(orders.map((data) => queue.storeAsync({ cmd: 'placeOrder', data }, model)));
    */
   storeAsync<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): Promise<R> {
-    return this.#group.enqueue<R>(event, model ?? this._model, callbacks ?? this._cb);
+    return this.#group.enqueue<R>(withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb);
   }
 
   /**
@@ -210,7 +174,9 @@ export class EventQueue {
   storeBulk<R = any>(events: readonly EventInput[], model?: Model, callbacks?: Callbacks): Array<BulkResult<R>> {
     assertOpen(this.#ctx);
     this.#group.flush();
-    return storeMany(this.#ctx, events, model ?? this._model, callbacks ?? this._cb) as Array<BulkResult<R>>;
+    const hash = this.#ctx.options.hash;
+    const inputs = hash === null || !Array.isArray(events) ? events : events.map((event) => withHashedPassword(event, hash));
+    return storeMany(this.#ctx, inputs, model ?? this._model, callbacks ?? this._cb) as Array<BulkResult<R>>;
   }
 
   /** `store` with correlation, causation (`causationId` or `parentEventId`) and metadata taken from `context`. */
@@ -246,18 +212,24 @@ export class EventQueue {
     };
   }
 
-  retrieveByID(id: number): EventRow | null {
+  /** The event with this id, or undefined (as eventlite documents). */
+  retrieveByID(id: number): EventRow | undefined {
     return reads.retrieveByID(this.#ctx, id);
   }
 
   /** Cached `retrieveByID`; the value is deep-frozen (shared, read-only). */
-  retrieveByIDCached(id: number): EventRow | null {
+  retrieveByIDCached(id: number): EventRow | undefined {
     return reads.retrieveByIDCached(this.#ctx, id);
   }
 
   /** Every event of a correlation id, in id order. */
   getTransaction(correlationId: string): EventRow[] {
     return reads.getTransaction(this.#ctx, correlationId);
+  }
+
+  /** The name eventlite's performance guide uses for {@link getTransaction}. */
+  getByCorrelationId(correlationId: string): EventRow[] {
+    return this.getTransaction(correlationId);
   }
 
   /** Cached `getTransaction` (invalidated by every write to that correlation); deep-frozen. */
@@ -344,24 +316,68 @@ export class EventQueue {
 
   /** Hits, misses, evictions, size and hit rate of the query cache. */
   getCacheStats(): CacheStatsReport {
-    const { cache, options } = this.#ctx;
-    if (!cache) return { enabled: false, hits: 0, misses: 0, evictions: 0, size: 0, maxSize: options.cache.maxSize, ttl: options.cache.ttl, hitRate: 0 };
-    const stats = cache.stats();
-    return {
-      enabled: true,
-      hits: stats.hits,
-      misses: stats.misses,
-      evictions: stats.evictions,
-      size: stats.size,
-      maxSize: stats.max,
-      ttl: stats.ttl,
-      hitRate: stats.hitRate,
-    };
+    return cacheStats(this.#ctx);
   }
 
   /** Empties the query cache (needed after writing to `queue` with SQL directly). */
   clearCache(): void {
     this.#ctx.cache?.clear();
+  }
+
+  /**
+   * eventlite's `storeWhen`: keeps the event pending (durably, in this file) until
+   * `waitFor` holds, then stores it in the same transaction as the event that
+   * satisfied it. Without `waitFor` it is `store`. See wait-conditions.ts.
+   * @example
+   * queue.storeWhen({ cmd: 'shipOrder', data: { orderId: 7 }, correlationId: 'order-7',
+   *   waitFor: { all: [{ pattern: 'paymentReceived', correlationId: 'order-7' }] }, timeout: 300_000 }, model, callbacks);
+   */
+  storeWhen(event: PendingEventInput, model?: Model, callbacks?: Callbacks): StoreWhenResult | any {
+    if (event === null || typeof event !== 'object' || event.waitFor === undefined || event.waitFor === null) {
+      return this.store(event as EventInput, model, callbacks);
+    }
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    const { waitFor: _waitFor, timeout: _timeout, ...plain } = event;
+    return this.#pending.storeWhen(event, model ?? this._model, callbacks ?? this._cb, withHashedPassword(plain, this.#ctx.options.hash));
+  }
+
+  /** Evaluates every pending event; marks those whose conditions hold `ready` and returns them (eventlite). */
+  checkAllPendingEvents(): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return this.#pending.checkAllPendingEvents();
+  }
+
+  /** Stores every `ready` pending event with `model` and `callbacks`; returns `[{ pendingEvent, result }]`. */
+  executeReadyEvents(model?: Model, callbacks?: Callbacks): Array<{ pendingEvent: PendingEventRow; result: unknown }> {
+    assertOpen(this.#ctx);
+    this.#group.flush();
+    return this.#pending.executeReadyEvents(model ?? this._model, callbacks ?? this._cb);
+  }
+
+  /** Marks pending events past their `timeout` as expired (calling `callbacks._timeout` given to storeWhen) and returns them. */
+  expirePendingEvents(): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.expirePendingEvents();
+  }
+
+  /** Cancels a pending (or ready) event; true if it had not run. */
+  cancelPendingEvent(pendingEventId: number): boolean {
+    assertOpen(this.#ctx);
+    return this.#pending.cancelPendingEvent(pendingEventId);
+  }
+
+  /** Pending events (status `pending`) whose own correlation id is `correlationId`. */
+  getPendingEventsByCorrelation(correlationId: string): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.byCorrelation(correlationId);
+  }
+
+  /** Pending events with `status` (`pending`, `ready`, `executed`, `expired`, `cancelled`). */
+  getPendingEventsByStatus(status: PendingEventRow['status']): PendingEventRow[] {
+    assertOpen(this.#ctx);
+    return this.#pending.byStatus(status);
   }
 
   /** Commits pending `storeAsync` events, then releases the file. Idempotent. */

@@ -3,9 +3,10 @@
  * options and dispatch. A model on the queue's file shares the queue's
  * connection, so an event and its model changes commit together.
  */
-import { existsSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
 import { acquireConnection, connectionUsers, releaseConnection, type CompatDatabase } from './connection.js';
 import { modelPosition } from './model-position.js';
 import { MODEL_INTERNALS, type EventErrorReport, type Migrations, type Model, type ModelMethod } from './model-types.js';
@@ -30,7 +31,7 @@ export interface ModelSetupOptions<Q = Record<string, Database.Statement>, M ext
   error?: (report: EventErrorReport) => void;
   /** Handler for cmds without a method. @default logs and returns '' (eventlite) */
   default?: ModelMethod;
-  /** Move the file away first: `[]` → `<name>-old.<ext>`, `[newName]`, `[oldName, newName]`; an empty new name deletes it. */
+  /** Move the file away first: `[]` → `<name>-old.<ext>`, `[newName]`, `[oldName, newName]` (an empty new name deletes it), or eventlite's `['delete']`, `['move']`, `['move', folder]`, `['rename']`. */
   reset?: string[];
   /** A model without a database: only `default` runs. */
   stub?: boolean;
@@ -52,13 +53,27 @@ function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw invalidOption(name, 'a function', value);
 }
 
+/**
+ * Moves the model's file away before opening it. Besides file names, eventlite's
+ * documented strategies: `['delete']`, `['move']` (to `<name>-old.<ext>`),
+ * `['move', 'backup/']` (into that folder) and `['rename']` (a timestamped name).
+ */
 function resetFile(dbName: string, reset: unknown): void {
-  if (!Array.isArray(reset) || reset.some((part) => typeof part !== 'string')) {
-    throw invalidOption('reset', 'an array of at most two file names', reset);
+  if (!Array.isArray(reset) || reset.length > 2 || reset.some((part) => typeof part !== 'string')) {
+    throw invalidOption('reset', "an array of at most two file names, or ['delete'], ['move'], ['move', folder], ['rename']", reset);
   }
-  const [oldName, newName] =
-    reset.length === 0 ? [dbName, dbName.replace(/(\.[^./]*)?$/, '-old$1')] : reset.length === 1 ? [dbName, reset[0] as string] : [reset[0] as string, reset[1] as string];
+  const parts = reset as string[];
+  const oldDefault = dbName.replace(/(\.[^./]*)?$/, '-old$1');
+  let oldName = dbName;
+  let newName: string;
+  if (parts[0] === 'delete' && parts.length === 1) newName = '';
+  else if (parts[0] === 'rename' && parts.length === 1) newName = dbName.replace(/(\.[^./]*)?$/, `-${new Date().toISOString().replace(/[:.]/g, '-')}$1`);
+  else if (parts[0] === 'move') newName = parts.length === 2 ? join(parts[1]!, basename(dbName)) : oldDefault;
+  else if (parts.length === 0) newName = oldDefault;
+  else if (parts.length === 1) newName = parts[0]!;
+  else [oldName, newName] = parts as [string, string];
   if (!existsSync(oldName)) return;
+  if (newName) mkdirSync(dirname(resolve(newName)), { recursive: true });
   for (const suffix of ['', '-wal', '-shm']) {
     if (!existsSync(oldName + suffix)) continue;
     if (newName) renameSync(oldName + suffix, newName + suffix);
@@ -82,11 +97,7 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
   options: ModelSetupOptions<Q, M> = {},
 ): Model & M & { _db: CompatDatabase; _queries: Q; _close(): void; get(cmd: string, data?: unknown): unknown; all(cmd: string, data?: unknown): unknown[] } {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) {
-      throw new ValidationError(`Unknown modelSetup option \`${key}\`. Known options: ${KNOWN.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-    }
-  }
+  assertKnownOptions('modelSetup', options, KNOWN);
   for (const name of ['tables', 'queries', 'methods', 'done', 'error', 'default'] as const) checkFunction(name, options[name]);
   const fallback = options.default ?? defaultHandler;
 
@@ -131,16 +142,28 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
       _error: options.error ?? (() => {}),
       _migrations: migrations,
       ...methods,
+      // A write statement (eventlite's query pass-through) runs and gives null / [] as under bun.
       get(cmd: string, data?: unknown) {
-        return data === undefined ? lookup(cmd).get() : lookup(cmd).get(data);
+        const statement = lookup(cmd);
+        const args = data === undefined ? [] : [data];
+        if (statement.reader) return statement.get(...args);
+        statement.run(...args);
+        return null;
       },
       all(cmd: string, data?: unknown) {
-        return data === undefined ? lookup(cmd).all() : lookup(cmd).all(data);
+        const statement = lookup(cmd);
+        const args = data === undefined ? [] : [data];
+        if (statement.reader) return statement.all(...args);
+        statement.run(...args);
+        return [];
       },
       _close() {
         releaseConnection(db);
       },
     };
+    // eventlite's docs describe a model as `{ queries, methods }`: aliases, unless a method has that name.
+    if (!Object.hasOwn(model, 'queries')) Object.defineProperty(model, 'queries', { enumerable: false, value: queries });
+    if (!Object.hasOwn(model, 'methods')) Object.defineProperty(model, 'methods', { enumerable: false, value: methods });
     Object.defineProperty(model, MODEL_INTERNALS, {
       enumerable: false,
       value: {

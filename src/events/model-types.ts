@@ -29,6 +29,10 @@ export type Migrations = Record<string, Array<((data: any) => any) | null | unde
 export interface EventErrorReport {
   msg: string;
   error: unknown;
+  /** The error's `code`: an s3lite code, or SQLite's (`SQLITE_CONSTRAINT_UNIQUE`) when a model write broke a constraint. */
+  code?: string;
+  /** eventlite's urgency mark: 2 for an event without `cmd`. */
+  priority?: number;
   res?: unknown;
   data: unknown;
   user: string;

@@ -3,7 +3,8 @@
  * validation. Options merge key by key over a profile over the defaults, so
  * `indexes: { cmd: true }` adds an index without turning the two core ones off.
  */
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
+import { resolveHashOptions, type HashOptions, type ResolvedHashOptions } from './password-hash.js';
 
 /** The eight configurable indexes of the seed, each mapped to one SQLite index. */
 export const INDEX_NAMES = [
@@ -53,8 +54,10 @@ export interface QueueOptions {
   cache?: QueueCacheOptions;
   /** Adds `reset()`, which empties the log. For tests only. @default false */
   risky?: boolean;
-  /** Drop the event table when opening (eventlite's `reset`); requires `risky: true`. @default false */
+  /** Drop the event table (and pending wait-condition events) when opening, as eventlite's `reset` does. @default false */
   reset?: boolean;
+  /** Hash `data.user_password` before storing (eventlite's Bun.password options). @default undefined (no hashing) */
+  hash?: HashOptions;
   /** A preset of the seed; explicit options override it. */
   profile?: QueueProfile;
   /** Clock of the `datetime` column, in ms since the epoch. @default Date.now */
@@ -72,6 +75,7 @@ export interface ResolvedQueueOptions {
   cache: Required<QueueCacheOptions>;
   risky: boolean;
   reset: boolean;
+  hash: ResolvedHashOptions | null;
   profile: QueueProfile | null;
   datetime: () => number;
   readonly: boolean;
@@ -121,22 +125,11 @@ const DEFAULTS: Preset = {
 };
 
 const KNOWN_OPTIONS = new Set([
-  'dbName', 'WAL', 'noWAL', 'durability', 'busyTimeout', 'indexes', 'cache', 'risky', 'reset', 'profile', 'datetime', 'init',
+  'dbName', 'WAL', 'noWAL', 'durability', 'busyTimeout', 'indexes', 'cache', 'risky', 'reset', 'hash', 'profile', 'datetime', 'init',
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(name: string, value: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new ValidationError(
-        `Unknown option \`${name}${name ? '.' : ''}${key}\`. Known options: ${known.join(', ')}. Check the spelling or remove it.`,
-        [{ field: name ? `${name}.${key}` : key, message: 'unknown option', actual: value[key] }],
-      );
-    }
-  }
 }
 
 function optionalBoolean(name: string, value: unknown): boolean | undefined {
@@ -156,7 +149,7 @@ function optionalInteger(name: string, value: unknown, min: number): number | un
 /** Validates `options` and merges them over the profile and the defaults. Throws `ValidationError` naming the option. */
 export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOptions {
   if (!isPlainObject(options as unknown)) throw invalidOption('options', 'an object', options);
-  checkKeys('', options as unknown as Record<string, unknown>, [...KNOWN_OPTIONS]);
+  assertKnownOptions('initQueue', options, [...KNOWN_OPTIONS]);
 
   let preset = DEFAULTS;
   if (options.profile !== undefined) {
@@ -182,7 +175,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   const indexes = { ...preset.indexes };
   if (options.indexes !== undefined) {
     if (!isPlainObject(options.indexes)) throw invalidOption('indexes', 'an object of index names to booleans', options.indexes);
-    checkKeys('indexes', options.indexes, INDEX_NAMES);
+    assertKnownOptions('initQueue', options.indexes, INDEX_NAMES, 'indexes.');
     for (const [key, value] of Object.entries(options.indexes)) {
       indexes[key as IndexName] = optionalBoolean(`indexes.${key}`, value) ?? indexes[key as IndexName];
     }
@@ -191,7 +184,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   const cache = { ...preset.cache };
   if (options.cache !== undefined) {
     if (!isPlainObject(options.cache)) throw invalidOption('cache', 'an object { enabled, maxSize, ttl }', options.cache);
-    checkKeys('cache', options.cache, ['enabled', 'maxSize', 'ttl']);
+    assertKnownOptions('initQueue', options.cache, ['enabled', 'maxSize', 'ttl'], 'cache.');
     cache.enabled = optionalBoolean('cache.enabled', options.cache.enabled) ?? cache.enabled;
     cache.maxSize = optionalInteger('cache.maxSize', options.cache.maxSize, 1) ?? cache.maxSize;
     cache.ttl = optionalInteger('cache.ttl', options.cache.ttl, 0) ?? cache.ttl;
@@ -199,7 +192,6 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
 
   const risky = optionalBoolean('risky', options.risky) ?? false;
   const reset = optionalBoolean('reset', options.reset) ?? false;
-  if (reset && !risky) throw invalidOption('reset', '`false` unless `risky: true` is also set (it deletes every event)', reset);
 
   if (options.datetime !== undefined && typeof options.datetime !== 'function') {
     throw invalidOption('datetime', 'a function returning milliseconds since the epoch', options.datetime);
@@ -209,7 +201,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
   let fileMustExist = false;
   if (options.init !== undefined) {
     if (!isPlainObject(options.init)) throw invalidOption('init', 'an object { create, readonly, strict }', options.init);
-    checkKeys('init', options.init, ['create', 'readonly', 'strict']);
+    assertKnownOptions('initQueue', options.init, ['create', 'readonly', 'strict'], 'init.');
     fileMustExist = optionalBoolean('init.create', options.init.create) === false;
     readonly = optionalBoolean('init.readonly', options.init.readonly) ?? false;
     optionalBoolean('init.strict', options.init.strict);
@@ -224,6 +216,7 @@ export function resolveQueueOptions(options: QueueOptions = {}): ResolvedQueueOp
     cache,
     risky,
     reset,
+    hash: resolveHashOptions(options.hash),
     profile: options.profile ?? null,
     datetime: options.datetime ?? Date.now,
     readonly,

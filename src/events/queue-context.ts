@@ -44,6 +44,8 @@ export interface QueueContext {
   hooks: Set<(row: EventRow) => void>;
   /** The outermost write transaction this queue runs, if any. */
   current: WriteTransaction | null;
+  /** Runs after each event is written (and its same-file model applied), inside the transaction: releases pending events it satisfies. */
+  afterInsert: ((tx: WriteTransaction, row: EventRow) => void) | null;
   closed: boolean;
 }
 

@@ -18,10 +18,17 @@ function checkId(name: string, id: unknown): asserts id is number {
   if (typeof id !== 'number' || !Number.isInteger(id)) throw invalidOption(name, 'an integer event id', id);
 }
 
-export function retrieveByID(ctx: QueueContext, id: number): EventRow | null {
-  checkId('id', id);
-  const raw = ctx.statements.byId.get(id) as RawEventRow | undefined;
-  return raw ? rowToEvent(raw) : null;
+/** The id as a number: eventlite (bun) also takes an integer in a string, e.g. from a URL. */
+function eventId(id: unknown): number {
+  const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
+  checkId('id', n);
+  return n;
+}
+
+/** The event, or undefined (eventlite's documented miss) when no event has this id. */
+export function retrieveByID(ctx: QueueContext, id: number): EventRow | undefined {
+  const raw = ctx.statements.byId.get(eventId(id)) as RawEventRow | undefined;
+  return raw ? rowToEvent(raw) : undefined;
 }
 
 export function getTransaction(ctx: QueueContext, correlationId: string): EventRow[] {
@@ -39,15 +46,15 @@ export function getEventLineage(ctx: QueueContext, eventId: number): EventLineag
   if (!event) return null;
   return {
     event,
-    parent: event.causation_id === null ? null : retrieveByID(ctx, event.causation_id),
+    parent: event.causation_id === null ? null : (retrieveByID(ctx, event.causation_id) ?? null),
     children: getChildEvents(ctx, eventId),
   };
 }
 
 /** The event by id from the cache (frozen), read and cached on a miss. Missing ids are not cached. */
-export function retrieveByIDCached(ctx: QueueContext, id: number): EventRow | null {
+export function retrieveByIDCached(ctx: QueueContext, id: number): EventRow | undefined {
   if (!ctx.cache) return retrieveByID(ctx, id);
-  const key = cacheKeyOfId(id);
+  const key = cacheKeyOfId(eventId(id));
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit as EventRow;
   const row = retrieveByID(ctx, id);

@@ -56,7 +56,15 @@ function existingColumns(db: SqliteDatabase): Set<string> {
   return new Set(rows.map((row) => row.name));
 }
 
-/** Creates or migrates the `queue` table and its stream index, in one transaction. */
+function hasStreamIndex(db: SqliteDatabase): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'idx_stream_version'`).get() !== undefined;
+}
+
+/**
+ * Creates or migrates the `queue` table and its stream index, in one transaction.
+ * The schema is read first: an initialised file is opened without taking the
+ * write lock, so opening never waits for (or times out behind) another writer.
+ */
 export function ensureQueueSchema(db: SqliteDatabase, readonly: boolean): void {
   const columns = existingColumns(db);
   const missing = columns.size === 0 ? [] : ADDED_COLUMNS.filter(([name]) => !columns.has(name));
@@ -68,15 +76,20 @@ export function ensureQueueSchema(db: SqliteDatabase, readonly: boolean): void {
     }
     return;
   }
+  if (columns.size > 0 && missing.length === 0 && hasStreamIndex(db)) return;
   db.transaction(() => {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    const now = existingColumns(db);
     db.exec(CREATE_QUEUE_TABLE);
-    for (const [name, definition] of missing) db.exec(`ALTER TABLE queue ADD COLUMN ${name} ${definition}`);
+    for (const [name, definition] of ADDED_COLUMNS) if (now.size > 0 && !now.has(name)) db.exec(`ALTER TABLE queue ADD COLUMN ${name} ${definition}`);
     db.exec(STREAM_INDEX);
   }).immediate();
 }
 
-/** Creates the enabled indexes and drops the disabled ones. */
+/** Creates the enabled indexes and drops the disabled ones; takes the write lock only when one must change. */
 export function applyIndexes(db: SqliteDatabase, indexes: Record<IndexName, boolean>): void {
+  const present = new Set(presentIndexes(db));
+  if (INDEX_NAMES.every((key) => present.has(key) === indexes[key])) return;
   db.transaction(() => {
     for (const key of INDEX_NAMES) {
       const { name, columns } = INDEX_DEFINITIONS[key];

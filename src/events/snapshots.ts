@@ -4,9 +4,12 @@
  * restore + replay from `replayFrom` equals a full replay.
  */
 import type Database from 'better-sqlite3';
-import { ConflictError, invalidOption, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidOption } from '../core/errors.js';
 import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
 import { MODEL_INTERNALS, type Model } from './model-types.js';
+import { modelDb, modelTables, readEventliteState, readState, toStoredState, writeState, type ModelState, type StoredModelState } from './model-state.js';
+
+export type { ModelState } from './model-state.js';
 
 export interface SnapshotManagerOptions {
   /** File holding the snapshots. @default 'data/snapshots.sqlite' */
@@ -17,11 +20,16 @@ export interface SnapshotManagerOptions {
   init?: { create?: boolean; readonly?: boolean; strict?: boolean };
 }
 
+/** What `createSnapshot` resolves to (eventlite's `CreateSnapshotResult`). */
 export interface SnapshotInfo {
-  success: true;
-  snapshotId: number;
-  eventId: number;
-  modelName: string;
+  success: boolean;
+  snapshotId?: number;
+  eventId?: number;
+  modelName?: string;
+  /** Why it failed (`success: false`). */
+  error?: string;
+  /** The failure's s3lite code (`CONFLICT` when the model reflects another position). */
+  code?: string;
 }
 
 export interface RestoreResult {
@@ -32,39 +40,6 @@ export interface RestoreResult {
   replayFrom: number;
   metadata?: Record<string, unknown>;
   error?: string;
-}
-
-interface TableState {
-  columns: string[];
-  rows: unknown[][];
-}
-
-interface ModelState {
-  version: 2;
-  tables: Record<string, TableState>;
-  /** sqlite_sequence values of AUTOINCREMENT tables, so new ids continue as in a full replay. */
-  sequences: Record<string, number>;
-}
-
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-function encodeValue(value: unknown): unknown {
-  return Buffer.isBuffer(value) ? { $blob: value.toString('base64') } : value;
-}
-
-function decodeValue(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && typeof (value as { $blob?: unknown }).$blob === 'string') {
-    return Buffer.from((value as { $blob: string }).$blob, 'base64');
-  }
-  return value;
-}
-
-function modelDb(model: Model): Database.Database {
-  const db = model?._db as Database.Database | undefined;
-  if (!db || typeof db.prepare !== 'function') {
-    throw new ValidationError('This model has no database (a stub model?); snapshots need a model from modelSetup() with a dbName.');
-  }
-  return db;
 }
 
 export class SnapshotManager {
@@ -107,54 +82,63 @@ export class SnapshotManager {
   }
 
   #modelTables(db: Database.Database): string[] {
-    const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]).filter(
-      (name) => name !== 'queue' && !name.startsWith('sqlite_') && !name.startsWith('s3lite_') && !(db === this.db && name === 'snapshots'),
-    );
-    return names.sort();
+    return modelTables(db, db === this.db ? 'snapshots' : undefined);
+  }
+
+  /** eventlite's `{ tables: { name: { schema, data } }, version }` of the model's tables. */
+  async extractModelState(model: Model): Promise<ModelState> {
+    const db = modelDb(model);
+    const read = db.transaction(() => readEventliteState(db, this.#modelTables(db)));
+    return db.inTransaction ? read() : read.deferred();
   }
 
   /**
-   * Saves the model's tables with the log position they reflect. `eventId` may be
-   * omitted for models from `modelSetup` (their position is tracked); if given, it
-   * must match that position.
+   * Replaces the model's rows with `state` (from `extractModelState`, or a stored
+   * snapshot's) in one transaction. A stub model is left as is (eventlite).
+   */
+  async restoreModelState(model: Model, state: ModelState | StoredModelState): Promise<void> {
+    const db = (model as Model | undefined)?._db as Database.Database | undefined;
+    if (!db || typeof db.prepare !== 'function') return;
+    const stored = toStoredState(state);
+    const write = db.transaction(() => writeState(db, stored, this.#modelTables(db), 'The state'));
+    if (db.inTransaction) write();
+    else write.immediate();
+  }
+
+  /**
+   * Saves the model's tables with the log position they reflect. For models from
+   * `modelSetup` the position is tracked: `eventId` may be omitted (or null), and
+   * one that differs from a known position is refused (`success: false`, code
+   * `CONFLICT`), since restoring it would replay the wrong events. Failures resolve
+   * `{ success: false, error }` as in eventlite.
    */
   async createSnapshot(modelName: string, eventId: number | null | undefined, model: Model, metadata: Record<string, unknown> = {}): Promise<SnapshotInfo> {
+    try {
+      return this.#create(modelName, eventId, model, metadata);
+    } catch (err) {
+      return { success: false, error: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code };
+    }
+  }
+
+  #create(modelName: string, eventId: number | null | undefined, model: Model, metadata: Record<string, unknown>): SnapshotInfo {
     if (typeof modelName !== 'string' || modelName === '') throw invalidOption('modelName', 'a non-empty string', modelName);
     const db = modelDb(model);
     const internals = model[MODEL_INTERNALS];
-    const read = db.transaction(() => {
-      const position = internals ? internals.getPosition() : null;
-      const state: ModelState = { version: 2, tables: {}, sequences: {} };
-      const tables = this.#modelTables(db);
-      for (const name of tables) {
-        const select = db.prepare(`SELECT * FROM ${quote(name)}`).raw();
-        const columns = select.columns().map((c) => c.name);
-        state.tables[name] = { columns, rows: (select.all() as unknown[][]).map((row) => row.map(encodeValue)) };
-      }
-      const hasSequence = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).get() !== undefined;
-      if (hasSequence) {
-        for (const { name, seq } of db.prepare(`SELECT name, seq FROM sqlite_sequence`).all() as Array<{ name: string; seq: number }>) {
-          if (tables.includes(name)) state.sequences[name] = seq;
-        }
-      }
-      return { position, state };
-    });
+    const read = db.transaction(() => ({ position: internals ? internals.getPosition() : 0, state: readState(db, this.#modelTables(db)) }));
     const { position, state } = db.inTransaction ? read() : read.deferred();
-    let at: number;
-    if (position !== null) {
-      if (eventId !== null && eventId !== undefined && eventId !== position) {
-        throw new ConflictError(
-          `The model reflects the log up to event ${position}, not ${eventId}; a snapshot labelled ${eventId} would replay the wrong events. Omit eventId (or pass ${position}).`,
-          { details: { modelName, eventId, position } },
-        );
-      }
-      at = position;
-    } else {
-      if (!Number.isInteger(eventId) || (eventId as number) < 0) {
-        throw invalidOption('eventId', 'the id of the last event this model reflects (required for models not made by modelSetup)', eventId);
-      }
-      at = eventId as number;
+    const given = eventId !== null && eventId !== undefined;
+    if (given && (!Number.isInteger(eventId) || eventId < 0)) throw invalidOption('eventId', 'the id of the last event the model reflects', eventId);
+    // Position 0: the model never applied an event through s3lite, so we do not know better than the caller.
+    if (given && position > 0 && eventId !== position) {
+      throw new ConflictError(
+        `The model reflects the log up to event ${position}, not ${eventId}; a snapshot labelled ${eventId} would replay the wrong events after a restore. Pass ${position} (or omit eventId).`,
+        { details: { modelName, eventId, position } },
+      );
     }
+    if (!given && position === 0 && !internals) {
+      throw invalidOption('eventId', 'the id of the last event this model reflects (required for models not made by modelSetup)', eventId);
+    }
+    const at = given ? eventId : position;
     const result = this.#save.run(at, modelName, Date.now(), JSON.stringify(state), JSON.stringify(metadata));
     return { success: true, snapshotId: Number(result.lastInsertRowid), eventId: at, modelName };
   }
@@ -163,40 +147,22 @@ export class SnapshotManager {
    * Replaces the model's tables with the latest snapshot at or before `eventId`
    * (default: the latest), in one transaction. Replay from `replayFrom` afterwards.
    */
-  async restoreSnapshot(modelName: string, eventId: number = Number.MAX_SAFE_INTEGER, model: Model): Promise<RestoreResult> {
+  async restoreSnapshot(modelName: string, eventId: number | null | undefined, model: Model): Promise<RestoreResult> {
+    try {
+      return this.#restore(modelName, eventId ?? Number.MAX_SAFE_INTEGER, model);
+    } catch (err) {
+      return { success: false, error: err instanceof Error ? err.message : String(err), replayFrom: 0 };
+    }
+  }
+
+  #restore(modelName: string, eventId: number, model: Model): RestoreResult {
     const db = modelDb(model);
-    const snapshot = this.#latest.get(modelName, eventId) as
-      | { id: number; event_id: number; state: string; metadata: string | null }
-      | undefined;
+    const snapshot = this.#latest.get(modelName, eventId) as { id: number; event_id: number; state: string; metadata: string | null } | undefined;
     if (!snapshot) return { success: false, error: 'No snapshot found', replayFrom: 0 };
-    const state = JSON.parse(snapshot.state) as ModelState;
-    if (state.version !== 2) throw new ValidationError(`Snapshot ${snapshot.id} has an unknown format (version ${String(state.version)}); take a new snapshot.`);
+    const state = toStoredState(JSON.parse(snapshot.state));
     const internals = model[MODEL_INTERNALS];
     const restore = db.transaction(() => {
-      const current = this.#modelTables(db);
-      for (const name of Object.keys(state.tables)) {
-        if (!current.includes(name)) {
-          throw new ValidationError(`Snapshot ${snapshot.id} holds table \`${name}\`, which the model's database lacks; set the model up with the same tables first.`);
-        }
-      }
-      for (const name of current) db.prepare(`DELETE FROM ${quote(name)}`).run();
-      for (const [name, table] of Object.entries(state.tables)) {
-        if (table.rows.length === 0) continue;
-        const insert = db.prepare(
-          `INSERT INTO ${quote(name)} (${table.columns.map(quote).join(', ')}) VALUES (${table.columns.map(() => '?').join(', ')})`,
-        );
-        for (const row of table.rows) insert.run(...row.map(decodeValue));
-      }
-      const hasSequence = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).get() !== undefined;
-      if (hasSequence) {
-        const clear = db.prepare(`DELETE FROM sqlite_sequence WHERE name = ?`);
-        const set = db.prepare(`INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`);
-        for (const name of current) {
-          clear.run(name);
-          const seq = state.sequences[name];
-          if (seq !== undefined) set.run(name, seq);
-        }
-      }
+      writeState(db, state, this.#modelTables(db), `Snapshot ${snapshot.id}`);
       internals?.setPosition(snapshot.event_id);
     });
     if (db.inTransaction) restore();

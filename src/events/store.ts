@@ -4,8 +4,8 @@
  * model in another file runs after the event committed, as in eventlite.
  */
 import { ValidationError } from '../core/errors.js';
-import { errorReport, reportError, runCallback } from './callbacks.js';
-import { EventRejectedError } from './event-errors.js';
+import { errorReport, inputErrorReport, reportError, runCallback } from './callbacks.js';
+import { isEventRejection } from './event-errors.js';
 import { prepareEvent, takeDataCopy, type EventInput } from './event-input.js';
 import type { EventRow } from './event-row.js';
 import { sharesConnection, writeEvent, type WrittenEvent } from './event-writer.js';
@@ -22,12 +22,32 @@ export interface BulkResult<R = unknown> {
 
 /** Tells `_error` about a rejected event (its handler threw), then lets the caller rethrow. */
 export function reportRejection(err: unknown, model: Model | undefined, callbacks: Callbacks | undefined): void {
-  if (err instanceof EventRejectedError && err.row) reportError(callbacks, model, errorReport(err.row, err.cause, true, err.message));
+  if (isEventRejection(err) && err.row) reportError(callbacks, model, errorReport(err.row, err.cause, true, err.message));
+}
+
+/**
+ * eventlite's error model for `store`: with a `callbacks._error` the failure is
+ * reported there (and to `model._error`) and `store` returns undefined; without
+ * one it is thrown. Either way nothing of the event was kept.
+ */
+function failStore(ctx: QueueContext, err: unknown, input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): undefined {
+  if (typeof callbacks?._error !== 'function') {
+    reportRejection(err, model, callbacks);
+    throw err;
+  }
+  if (isEventRejection(err) && err.row) reportError(callbacks, model, errorReport(err.row, err.cause, true, err.message));
+  else reportError(callbacks, model, inputErrorReport(input, err, ctx.options.datetime()));
+  return undefined;
 }
 
 /** Writes one event (see `EventQueue.store`). */
 export function storeOne(ctx: QueueContext, input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): unknown {
-  const event = prepareEvent(input);
+  let event;
+  try {
+    event = prepareEvent(input);
+  } catch (err) {
+    return failStore(ctx, err, input, model, callbacks);
+  }
   takeDataCopy(event);
   const foreign = model !== undefined && !sharesConnection(ctx, model);
   let result: unknown;
@@ -41,8 +61,7 @@ export function storeOne(ctx: QueueContext, input: EventInput, model: Model | un
       });
     });
   } catch (err) {
-    reportRejection(err, model, callbacks);
-    throw err;
+    return failStore(ctx, err, input, model, callbacks);
   }
   return result;
 }

@@ -2,7 +2,7 @@
  * `streamEvents`: batches of events in id order with keyset paging (`id > last`),
  * so memory stays constant and each batch costs the same on any log size.
  */
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/errors.js';
 import { EVENT_COLUMNS, tupleToEvent, type EventRow, type RawEventTuple } from './event-row.js';
 import { toMillis } from './pagination.js';
 import type { QueueContext } from './queue-context.js';
@@ -41,9 +41,7 @@ function optionalString(name: string, value: unknown): string | undefined {
 /** Async generator of event batches matching every given filter. */
 export async function* streamEvents(ctx: QueueContext, options: StreamOptions = {}): AsyncGenerator<EventRow[], void, undefined> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new ValidationError(`Unknown streamEvents option \`${key}\`. Known options: ${KNOWN.join(', ')}.`);
-  }
+  assertKnownOptions('streamEvents', options, KNOWN);
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidOption('batchSize', 'an integer from 1 and up', batchSize);
   const startId = optionalId('startId', options.startId);

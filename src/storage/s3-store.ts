@@ -23,6 +23,7 @@ import { createAgent, type ResolvedHttpClientOptions } from './http-client-optio
 import { checkDelimiter, checkMaxKeys } from './list-page.js';
 import { listAllPages } from './list-all.js';
 import { checkContentType, checkKey, normalizeMetadata, toBuffer } from './metadata-rules.js';
+import { installCredentialScrub } from './credential-scrub.js';
 import type {
   CopyObjectInput,
   DeleteObjectsInput,
@@ -92,6 +93,7 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.httpClientOptions.timeout,
       }),
     });
+    installCredentialScrub(this.client, [options.credentials?.accessKeyId, options.credentials?.secretAccessKey]);
     this.description = options.endpoint === undefined
       ? `s3://${this.#bucket}/${this.#prefix}`
       : `${options.endpoint}/${this.#bucket}/${this.#prefix}`;

@@ -66,3 +66,39 @@ describe('Memoizer', () => {
     expect(await get()).toEqual({ list: [1] });
   });
 });
+
+describe('Memoizer: clear() during an in-flight call (issue 12)', () => {
+  it('does not cache the result of a call that was in flight when clear() ran', async () => {
+    let version = 1;
+    let release!: () => void;
+    const load = Memoizer(async () => {
+      const seen = version;
+      if (seen === 1) await new Promise<void>((r) => (release = r));
+      return seen;
+    });
+    const stale = load();
+    await Promise.resolve();
+    version = 2;
+    load.clear();
+    release();
+    expect(await stale).toBe(1);
+    expect(await load()).toBe(2);
+  });
+
+  it('does the same for clear(key) of one key', async () => {
+    let version = 1;
+    let release!: () => void;
+    const load = Memoizer(async (id: string) => {
+      const seen = `${id}@${version}`;
+      if (version === 1) await new Promise<void>((r) => (release = r));
+      return seen;
+    });
+    const stale = load('a');
+    await Promise.resolve();
+    version = 2;
+    load.clear('a');
+    release();
+    expect(await stale).toBe('a@1');
+    expect(await load('a')).toBe('a@2');
+  });
+});

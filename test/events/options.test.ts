@@ -87,12 +87,12 @@ describe('initQueue options', () => {
 
   it('rejects unknown and malformed options with a ValidationError naming them', () => {
     const dbName = tmp.file();
-    expect(() => initQueue({ dbName, walMode: true } as never)).toThrow(/Unknown option `walMode`/);
+    expect(() => initQueue({ dbName, walMode: true } as never)).toThrow(/Unknown initQueue option `walMode`/);
     expect(() => initQueue({ dbName, indexes: { cmdd: true } } as never)).toThrow(/indexes\.cmdd/);
     expect(() => initQueue({ dbName, cache: { maxSize: 0 } })).toThrow(ValidationError);
     expect(() => initQueue({ dbName, durability: 'eventual' as never })).toThrow(/durability/);
     expect(() => initQueue({ dbName, profile: 'fast' as never })).toThrow(/profile/);
-    expect(() => initQueue({ dbName, reset: true })).toThrow(/risky/);
+    expect(() => initQueue({ dbName, reset: 'yes' as never })).toThrow(/reset/);
   });
 
   it('defaults: data/events.sqlite, WAL, durability full, core indexes, cache on', () => {
@@ -111,7 +111,7 @@ describe('initQueue options', () => {
     const queue = initQueue({ dbName: tmp.file(), risky: true });
     queue.store({ cmd: 'x' });
     queue.reset!();
-    expect(queue.retrieveByID(1)).toBeNull();
+    expect(queue.retrieveByID(1)).toBeUndefined();
     expect(initQueue({ dbName: tmp.file() }).reset).toBeUndefined();
     queue.close();
   });

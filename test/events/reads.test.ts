@@ -48,7 +48,7 @@ describe('cached reads', () => {
       if (row.cmd === 'fail') throw new Error('rejected');
     });
     expect(() => queue.store({ cmd: 'fail', correlationId: 'c' })).toThrow();
-    expect(queue.retrieveByIDCached(2)).toBeNull();
+    expect(queue.retrieveByIDCached(2)).toBeUndefined();
     expect(queue.getTransactionCached('c')).toEqual([]);
     queue.close();
   });
@@ -81,7 +81,7 @@ describe('cached reads', () => {
     expect(queue.getCacheStats()).toEqual({ enabled: true, hits: 1, misses: 3, evictions: 1, size: 2, maxSize: 2, ttl: 300000, hitRate: 0.25 });
     queue.clearCache();
     expect(queue.getCacheStats().size).toBe(0);
-    expect(queue.retrieveByIDCached(99)).toBeNull();
+    expect(queue.retrieveByIDCached(99)).toBeUndefined();
     queue.close();
     const off = initQueue({ dbName: tmp.file(), cache: { enabled: false } });
     off.store({ cmd: 'a' });

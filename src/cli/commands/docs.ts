@@ -3,23 +3,20 @@
  * count, verify-partitions, rebuild-partitions, export and import. Tables by
  * default, `--json` for scripts, progress on stderr for long work.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Command } from 'commander';
-import type { Resource, ResourceConfig } from '../../index.js';
+import type { ResourceConfig } from '../../index.js';
 import { UsageError } from '../exit-codes.js';
-import { withDatabase } from '../open-database.js';
+import { passphraseFrom, withDatabase } from '../open-database.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
 import { collectValues, partitionLookup, type PartitionFlags } from '../partition-values.js';
-import { createProgress } from '../progress.js';
-import { readJsonArgument, readJsonLines } from '../read-input.js';
+import { readJsonArgument } from '../read-input.js';
 import { renderTable } from '../text-table.js';
 import { registerPartitionRepairCommands } from './docs-partitions.js';
 import { documentsTable, isRecord, print, withCommonOptions, type OutputFlags } from './docs-output.js';
+import { exportResource, importDocuments, openExportSecrets, readExport } from './docs-transfer.js';
 
 export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'verify-partitions', 'rebuild-partitions', 'export', 'import'] as const;
 
-const RESOURCE_LINE = '$resource';
 
 export function registerDocsCommands(program: Command): void {
   const docs = program
@@ -125,13 +122,17 @@ export function registerDocsCommands(program: Command): void {
       .argument('<connection>')
       .argument('<resource>')
       .argument('<file>', "JSONL file to write ('-': stdout)")
-      .description('write the resource definition, then one document per line'),
-  ).action(async (cs: string, name: string, file: string, flags: OutputFlags) =>
-    withDatabase(cs, flags, async (db) => {
-      const exported = await exportResource(db.getResource(name), file);
-      if (file !== '-') print({ resource: name, exported, file }, flags, () => `exported ${exported} documents of ${name} to ${file}`);
-    }),
-  );
+      .description('write the resource definition, then one document per line; secret fields stay encrypted (import opens them with the same passphrase)'),
+  )
+    .option('--decrypt-secrets', 'write secret fields in plain text (prints a warning)')
+    .action(async (cs: string, name: string, file: string, flags: OutputFlags & { decryptSecrets?: boolean }) =>
+      withDatabase(cs, flags, async (db) => {
+        const warn = (line: string) => process.stderr.write(`${line}\n`);
+        const options = { passphrase: passphraseFrom(flags), decryptSecrets: flags.decryptSecrets === true, warn };
+        const exported = await exportResource(db, db.getResource(name), file, options);
+        if (file !== '-') print({ resource: name, exported, file }, flags, () => `exported ${exported} documents of ${name} to ${file}`);
+      }),
+    );
 
   withCommonOptions(
     docs
@@ -143,7 +144,9 @@ export function registerDocsCommands(program: Command): void {
   )
     .option('--upsert', 'replace documents whose id exists instead of failing')
     .action(async (cs: string, name: string, file: string, flags: OutputFlags & { upsert?: boolean }) => {
-      const { definition, documents } = await readExport(file);
+      const exported = await readExport(file);
+      const { definition } = exported;
+      const documents = await openExportSecrets(exported, passphraseFrom(flags), file);
       await withDatabase(cs, flags, async (db) => {
         const resource = db.resources[name] ?? (definition ? await db.createResource({ ...definition, name } as ResourceConfig) : db.getResource(name));
         const imported = await importDocuments(resource, documents, flags.upsert === true);
@@ -161,68 +164,4 @@ function withPartitionOptions(command: Command): Command {
 function describeLookup(lookup: { partition: string; partitionValues: Record<string, string> }): string {
   const values = Object.entries(lookup.partitionValues).map(([k, v]) => `${k}=${v}`);
   return values.length === 0 ? `partition ${lookup.partition}` : `partition ${lookup.partition} (${values.join(', ')})`;
-}
-
-async function exportResource(resource: Resource, file: string): Promise<number> {
-  const total = await resource.count();
-  const task = createProgress({ quiet: file === '-' && !process.stderr.isTTY }).task(`export ${resource.name}`, total);
-  const out = file === '-' ? process.stdout : createWriteStream(file);
-  const write = async (line: string) => {
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  };
-  const { attributes, behavior, timestamps, partitions, asyncPartitions } = resource.definition;
-  await write(JSON.stringify({ [RESOURCE_LINE]: { attributes, behavior, timestamps, partitions, asyncPartitions } }));
-  let n = 0;
-  for await (const doc of resource.stream()) {
-    await write(JSON.stringify(doc));
-    if (++n % 100 === 0) task.update(n);
-  }
-  task.finish();
-  if (out !== process.stdout) {
-    out.end();
-    await once(out, 'finish');
-  }
-  return n;
-}
-
-/** Reads and checks the whole file before anything is written. */
-async function readExport(file: string): Promise<{ definition: Record<string, any> | undefined; documents: Record<string, unknown>[] }> {
-  let definition: Record<string, any> | undefined;
-  const documents: Record<string, unknown>[] = [];
-  for await (const [line, value] of readJsonLines(file)) {
-    if (!isRecord(value)) throw new UsageError(`${file}:${line}: expected a JSON object per line; nothing was imported`);
-    if (RESOURCE_LINE in value) {
-      if (line !== 1 || !isRecord(value[RESOURCE_LINE])) throw new UsageError(`${file}:${line}: a ${RESOURCE_LINE} line may only be the first line; nothing was imported`);
-      definition = value[RESOURCE_LINE] as Record<string, any>;
-      continue;
-    }
-    documents.push(value);
-  }
-  return { definition, documents };
-}
-
-async function importDocuments(resource: Resource, documents: Record<string, unknown>[], upsert: boolean): Promise<number> {
-  const task = createProgress().task(`import ${resource.name}`, documents.length);
-  let imported = 0;
-  try {
-    for (let start = 0; start < documents.length; start += 500) {
-      const batch = documents.slice(start, start + 500);
-      if (upsert) {
-        await Promise.all(batch.map((d) => resource.upsert(d)));
-      } else {
-        const results = await resource.insertMany(batch);
-        const failed = results.find((r) => !r.ok);
-        if (failed && !failed.ok) {
-          const ok = results.filter((r) => r.ok).length;
-          failed.error.message = `document #${start + failed.index + 1} of the file (id ${String(failed.id)}): ${failed.error.message}; ${imported + ok} documents were imported before it (re-run with --upsert to continue)`;
-          throw failed.error;
-        }
-      }
-      imported += batch.length;
-      task.update(imported);
-    }
-  } finally {
-    task.finish();
-  }
-  return imported;
 }

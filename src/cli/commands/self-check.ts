@@ -6,6 +6,7 @@ import { ExecutorPool } from '../../core/executor-pool.js';
 import { Cache } from '../../core/cache.js';
 import { Memoizer } from '../../core/memoize.js';
 import { TimeoutError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
 
 export interface CheckResult {
   name: string;
@@ -19,11 +20,6 @@ export interface SelfCheckResult {
   lines: string[];
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-  });
 
 async function checkPool(): Promise<CheckResult[]> {
   const results: CheckResult[] = [];

@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AbortError, ClosedError, ConfigurationError } from '../../core/errors.js';
+import { acquireConnection, configureConnection, releaseConnection } from '../connection.js';
 import { encodeResult, errorMessage, runAttempt, type AttemptResult } from './job-attempt.js';
 import {
   assertJobName,
@@ -22,12 +21,18 @@ import {
   type ResolvedQueueOptions,
   type ResolvedWorkerOptions,
 } from './job-queue-options.js';
-import { JobTable, type ClaimedJob, type JobOutcome } from './job-table.js';
+import { eventliteAddOptions, eventliteJobStats, type EventliteAddJobOptions, type EventliteJobStats } from './eventlite-jobs.js';
+import { JOB_TABLE, JobTable, SCHEDULE_TABLE, type ClaimedJob, type JobOutcome } from './job-table.js';
 import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
 import { nextOccurrence, retryBackoff } from './job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
 
 export const DEFAULT_JOBS_DB = 'data/jobs.sqlite';
+
+/** Most urgent first: priority, then due time, then id. */
+function byUrgency(jobs: ClaimedJob[]): ClaimedJob[] {
+  return jobs.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+}
 
 interface Execution {
   controller: AbortController;
@@ -48,6 +53,8 @@ type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unkn
  * Delivery is at least once: a job whose process dies mid-run is run again once
  * its lease expires (`leaseDuration` after the last heartbeat), and that counts
  * as a failed attempt so a job that crashes its process cannot loop forever.
+ * Only started attempts count: a job claimed ahead (`prefetch`) by a process that
+ * died before starting it goes back to pending uncharged (see `#startReady`).
  *
  * Events: `completed` `{ id, name, attempt, result }`, `retrying`
  * `{ id, name, attempt, error, runAt }`, `failed` `{ id, name, attempt, error }`,
@@ -72,6 +79,8 @@ export class BackgroundJobQueue extends EventEmitter {
   #table: JobTable | null = null;
   #ownDb: Database.Database | null = null;
   #outcomes: PendingOutcome[] = [];
+  /** Jobs started here whose start is not written yet (the next transaction writes it). */
+  #unrecorded: number[] = [];
   #running = false;
   #closed = false;
   #pumpScheduled = false;
@@ -109,6 +118,7 @@ export class BackgroundJobQueue extends EventEmitter {
    * @internal
    */
   linkEventQueue(queue: EventQueueConnection): JobTable {
+    this.#leaveIdleDefaultFile();
     const current = this.#options.queue ?? this.#linked;
     if (current ? current.db !== queue.db : this.#options.dbName !== undefined || this.#ownDb !== null) {
       throw new ConfigurationError(
@@ -161,7 +171,20 @@ export class BackgroundJobQueue extends EventEmitter {
    * @example
    * jobs.scheduleRecurringJob('cleanup', {}, { cron: '0 3 * * *' });
    */
-  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions): string {
+  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions): string;
+  /**
+   * eventlite's form: adds the job now and again every `intervalMs` (a stored
+   * schedule keyed by the job name; remove it with `unscheduleRecurringJob(name)`).
+   * Returns the id of the job added now.
+   */
+  scheduleRecurringJob(name: string, data: unknown, intervalMs: number, options?: EventliteAddJobOptions): number;
+  scheduleRecurringJob(name: string, data: unknown, options: RecurringJobOptions | number, extra?: EventliteAddJobOptions): string | number {
+    if (typeof options === 'number') {
+      const addOptions = eventliteAddOptions(extra);
+      const id = this.add(name, data ?? {}, addOptions);
+      this.scheduleRecurringJob(name, data ?? {}, { every: options, priority: addOptions.priority });
+      return id;
+    }
     assertJobName(name);
     const { key, every, cron, priority } = resolveRecurringOptions(name, options);
     const next = nextOccurrence({ every, cron }, Date.now());
@@ -182,7 +205,7 @@ export class BackgroundJobQueue extends EventEmitter {
     return this.#tableOrOpen().get(id);
   }
 
-  getQueueStats(): JobQueueStats {
+  getQueueStats(): JobQueueStats & EventliteJobStats {
     this.#commit();
     const table = this.#tableOrOpen();
     const counts = table.countByStatus();
@@ -199,6 +222,7 @@ export class BackgroundJobQueue extends EventEmitter {
       concurrency: this.#options.concurrency,
       workers: [...this.#workers.keys()],
       recurring: table.countSchedules(),
+      ...eventliteJobStats(table.db),
     };
   }
 
@@ -214,6 +238,16 @@ export class BackgroundJobQueue extends EventEmitter {
       this.#schedulePump();
     }
     return cancelled;
+  }
+
+  /** eventlite's name of {@link add}: `addJob(type, data, { delay, priority, maxAttempts, timeout })`. */
+  addJob(name: string, data: unknown = {}, options?: EventliteAddJobOptions): number {
+    return this.add(name, data, eventliteAddOptions(options));
+  }
+
+  /** eventlite's `scheduleJob(type, data, time)`: the job becomes due at `time` (a Date or ms). */
+  scheduleJob(name: string, data: unknown, time: Date | number, options?: EventliteAddJobOptions): number {
+    return this.add(name, data ?? {}, { ...eventliteAddOptions(options), runAt: time });
   }
 
   /** Starts running due jobs, up to `concurrency` at once. */
@@ -255,7 +289,24 @@ export class BackgroundJobQueue extends EventEmitter {
     if (this.#closed) return;
     await this.stop(options);
     this.#closed = true;
-    this.#ownDb?.close();
+    if (this.#ownDb) releaseConnection(this.#ownDb);
+    this.#ownDb = null;
+    this.#table = null;
+  }
+
+  /**
+   * eventlite's docs start the job queue before creating the EventJobProcessor;
+   * `start()` then opened the default jobs file. While that file holds no open job
+   * or schedule and nothing runs, drop it so the queue can move to the event
+   * queue's database.
+   */
+  #leaveIdleDefaultFile(): void {
+    const db = this.#ownDb;
+    if (!db || this.#options.dbName !== undefined || this.#active.size > 0 || this.#ready.length > 0) return;
+    const open = db.prepare(`SELECT (SELECT count(*) FROM ${JOB_TABLE} WHERE status IN ('pending', 'running')) + (SELECT count(*) FROM ${SCHEDULE_TABLE})`).pluck().get() as number;
+    if (open > 0) return;
+    if (this.#table) this.#commit();
+    db.close();
     this.#ownDb = null;
     this.#table = null;
   }
@@ -268,13 +319,21 @@ export class BackgroundJobQueue extends EventEmitter {
       this.#table = new JobTable(shared.db);
     } else {
       const file = this.#options.dbName ?? DEFAULT_JOBS_DB;
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      const db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${this.#options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('busy_timeout = 5000');
+      // The same registry as initQueue: an event queue on this file in this process shares the connection.
+      const db = acquireConnection(file, { busyTimeout: 5000 });
+      try {
+        const { durability } = this.#options;
+        configureConnection(
+          db,
+          { journalMode: 'WAL', synchronous: durability === 'full' ? 'FULL' : 'NORMAL', busyTimeout: 5000 },
+          `BackgroundJobQueue({ durability: '${durability}' })`,
+        );
+        this.#table = new JobTable(db);
+      } catch (err) {
+        releaseConnection(db);
+        throw err;
+      }
       this.#ownDb = db;
-      this.#table = new JobTable(db);
     }
     return this.#table;
   }
@@ -315,28 +374,80 @@ export class BackgroundJobQueue extends EventEmitter {
     }, every);
   }
 
-  /** One transaction: write finished attempts, run maintenance when due, claim free slots. */
+  /**
+   * One transaction: record starts, write finished attempts, run maintenance when
+   * due, claim free slots, and record in advance the starts of the jobs about to
+   * run that lost a lease before (see {@link #startReady}).
+   */
   #pump(): void {
     this.#pumpScheduled = false;
     if (this.#closed || !this.#table) return;
     const table = this.#table;
     const now = Date.now();
     let claimed: ClaimedJob[] = [];
+    let marked: ReadonlyMap<number, number> = new Map();
     const { concurrency, prefetch } = this.#options;
-    const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
     const ok = this.#commit(() => {
       if (!this.#running) return;
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) this.#maintain(table, now);
+      const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
       if (slots > 0 && this.#workers.size > 0) {
         claimed = table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       }
+      const candidates = this.#ready.concat(claimed);
+      if (candidates.some((job) => job.lost_leases > 0)) {
+        const next = byUrgency(candidates).slice(0, concurrency - this.#active.size);
+        const careful = next.filter((job) => job.lost_leases > 0).map((job) => job.id);
+        if (careful.length > 0) marked = table.start(this.#owner, careful, now);
+      }
     });
-    if (!this.#running) return;
-    if (claimed.length > 0) {
-      this.#ready = this.#ready.concat(claimed).sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+    if (!ok) {
+      this.#wakeAt(now + this.#options.pollInterval);
+      return;
     }
-    this.#startReady();
-    this.#wakeAt(ok ? Math.min(now + this.#options.pollInterval, this.#nextScheduleAt) : now + this.#options.pollInterval);
+    if (!this.#running) {
+      // Stopped by an event listener during the commit: hand back what this round claimed.
+      for (const job of claimed) this.#outcomes.push({ kind: 'released', id: job.id, name: job.name, attempt: 0 });
+      if (claimed.length > 0) this.#commit();
+      return;
+    }
+    if (claimed.length > 0) this.#ready = byUrgency(this.#ready.concat(claimed));
+    this.#startReady(marked);
+    this.#wakeAt(Math.min(now + this.#options.pollInterval, this.#nextScheduleAt));
+  }
+
+  /**
+   * Starts ready jobs into free slots. Only a started attempt counts, and the start
+   * is recorded in the next grouped transaction (within one event-loop turn), so a
+   * process that dies holding jobs it claimed but never started costs them nothing.
+   * A job whose lease expired with no start recorded may have died in that turn: its
+   * next start is recorded before it runs (`marked`, by {@link #pump}), so a job that
+   * kills its process at once runs uncharged at most once and cannot loop forever.
+   */
+  #startReady(marked: ReadonlyMap<number, number> = new Map()): void {
+    if (!this.#running) return;
+    let free = this.#options.concurrency - this.#active.size;
+    let waiting = false;
+    const ready: ClaimedJob[] = [];
+    for (const job of this.#ready) {
+      if (free <= 0) {
+        // A start recorded for a job that can no longer start now (a listener took the slot) is handed back.
+        if (marked.has(job.id)) this.#outcomes.push({ kind: 'released', id: job.id, name: job.name, attempt: 0 });
+        else ready.push(job);
+      } else if (job.lost_leases === 0) {
+        this.#unrecorded.push(job.id);
+        this.#execute({ ...job, attempts: job.attempts + 1 });
+        free -= 1;
+      } else if (marked.has(job.id)) {
+        this.#execute({ ...job, attempts: marked.get(job.id) as number });
+        free -= 1;
+      } else {
+        ready.push(job);
+        waiting = true;
+      }
+    }
+    this.#ready = ready;
+    if (waiting || this.#unrecorded.length > 0 || this.#outcomes.length > 0) this.#schedulePump();
   }
 
   /** Writes buffered outcomes (plus `extra`) in one transaction, then emits their events. */
@@ -344,16 +455,26 @@ export class BackgroundJobQueue extends EventEmitter {
     const table = this.#table;
     if (!table) return true;
     const outcomes = this.#outcomes;
+    const unrecorded = this.#unrecorded;
     this.#outcomes = [];
+    this.#unrecorded = [];
     const now = Date.now();
     let applied: PendingOutcome[] = [];
     try {
       table.write(() => {
-        applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now));
+        // A job that started and finished since the last commit gets its start written with
+        // its outcome; the others' starts first (an outcome ends the lease a start needs).
+        const pending = new Set(unrecorded);
+        const finished = outcomes.filter((outcome) => outcome.kind !== 'released' && pending.delete(outcome.id));
+        if (pending.size > 0) table.recordStarts(this.#owner, [...pending], now);
+        const withStart = new Set(finished);
+        applied = outcomes.filter((outcome) => table.apply(outcome, this.#owner, now, withStart.has(outcome)));
         extra?.();
       });
     } catch (err) {
-      this.#outcomes = outcomes.concat(this.#outcomes); // rolled back: keep them for the next try
+      // Rolled back: keep them for the next try.
+      this.#outcomes = outcomes.concat(this.#outcomes);
+      this.#unrecorded = unrecorded.concat(this.#unrecorded);
       this.#report(err);
       return false;
     }
@@ -379,14 +500,6 @@ export class BackgroundJobQueue extends EventEmitter {
     const nextSchedule = fireDueSchedules(table, this.#names, now);
     // Schedules added by other processes are found by the regular maintenance pass.
     this.#nextScheduleAt = Math.min(nextSchedule ?? Infinity, this.#nextMaintenanceAt);
-  }
-
-  #startReady(): void {
-    while (this.#running && this.#active.size < this.#options.concurrency) {
-      const job = this.#ready.shift();
-      if (!job) return;
-      this.#execute(job);
-    }
   }
 
   #execute(job: ClaimedJob): void {

@@ -2,6 +2,19 @@
  * Bulk export and import of an event queue: lossless JSONL both ways, CSV out.
  */
 import { invalidOption } from '../../core/errors.js';
+import {
+  batchProcess,
+  migrateEvents,
+  processingStats,
+  type BatchableEventStore,
+  type BatchProcessOptions,
+  type BatchProcessResult,
+  type MigrateOptions,
+  type MigrateResult,
+  type ProcessingStats,
+  type ProcessingStatsOptions,
+} from './event-batches.js';
+import type { EventRow } from '../event-row.js';
 import { CSV_HEADER, encodeCsvRow } from './event-csv.js';
 import { exportRows, type ExportOptions, type ExportResult } from './event-export.js';
 import { importEvents, type ImportOptions, type ImportResult } from './event-import.js';
@@ -63,5 +76,43 @@ export class BulkOperations {
    */
   exportToCSV(path: ExportTarget, options: ExportOptions = {}): Promise<ExportResult> {
     return exportRows(this.#queue, path, options, { encode: encodeCsvRow, header: CSV_HEADER });
+  }
+
+  /**
+   * Counts by cmd, user and version, the date range, root and child events and
+   * distinct correlations (eventlite's `getProcessingStats`), in one read snapshot.
+   * @example
+   * const { totalEvents, eventsByCommand } = await bulkOps.getProcessingStats({ startId: 1000 });
+   */
+  async getProcessingStats(options: ProcessingStatsOptions = {}): Promise<ProcessingStats> {
+    return processingStats(this.#queue, options);
+  }
+
+  /**
+   * Runs `processorFn(batch)` over the events in id order (filters: startId, endId,
+   * correlationId, user, cmd; `parallel` runs up to `maxConcurrency` batches at once).
+   * @example
+   * const { totalProcessed, totalErrors } = await bulkOps.batchProcess(async (batch) => index(batch), { batchSize: 500, cmd: 'orderPlaced' });
+   */
+  batchProcess(processorFn: (batch: EventRow[]) => unknown, options: BatchProcessOptions = {}): Promise<BatchProcessResult> {
+    return batchProcess(this.#batchable(), processorFn, options);
+  }
+
+  /**
+   * Appends an upgraded copy (at `targetVersion`) of each older event that
+   * `migrationFn(event, targetVersion)` returns one for; `dryRun` only counts.
+   * @example
+   * await bulkOps.migrateEvents((event) => ({ ...event, data: { ...event.data, currency: 'USD' } }), { targetVersion: 2 });
+   */
+  migrateEvents(migrationFn: (event: EventRow, targetVersion: number) => unknown, options: MigrateOptions = {}): Promise<MigrateResult> {
+    return migrateEvents(this.#batchable(), migrationFn, options);
+  }
+
+  #batchable(): BatchableEventStore {
+    const queue = this.#queue as Partial<BatchableEventStore>;
+    if (typeof queue.streamEvents !== 'function' || typeof queue.storeBulk !== 'function') {
+      throw invalidOption('queue', 'an event queue from initQueue() (with streamEvents and storeBulk)', this.#queue);
+    }
+    return queue as BatchableEventStore;
   }
 }

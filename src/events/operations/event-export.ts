@@ -24,7 +24,7 @@ export interface ExportOptions {
   /** First id to export (inclusive). @default 1 */
   startId?: number;
   /** Last id to export (inclusive). @default the highest id when the export starts */
-  endId?: number;
+  endId?: number | null;
   /** Rows read per page. @default 1000 */
   batchSize?: number;
   /** End a stream given as target (files are always closed, stdout never). @default true */
@@ -90,13 +90,14 @@ export async function exportRows(queue: EventStoreHandle, target: ExportTarget, 
     throw invalidOption('path', 'a file path, "-" or a writable stream', target);
   }
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
-  const startId = positiveInt('startId', options.startId) ?? 1;
+  // eventlite's default start is 0; ids start at 1, so 0 means "from the first".
+  const startId = options.startId === 0 ? 1 : (positiveInt('startId', options.startId) ?? 1);
   const batchSize = positiveInt('batchSize', options.batchSize) ?? 1000;
   const predicate = typeof options.filter === 'function' ? options.filter : undefined;
   const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter);
   const { db } = queue;
   // Fix the end up front: appends made during a long export do not make it chase the tail.
-  const endId = positiveInt('endId', options.endId) ?? ((db.prepare('SELECT max(id) FROM queue').pluck().get() as number | null) ?? 0);
+  const endId = positiveInt('endId', options.endId ?? undefined) ?? ((db.prepare('SELECT max(id) FROM queue').pluck().get() as number | null) ?? 0);
   const bySql = format.sql !== undefined && predicate === undefined;
   const columns = bySql ? `id, ${format.sql}` : EVENT_COLUMNS;
   const page = db.prepare(`SELECT ${columns} FROM queue WHERE id >= ? AND id <= ?${sql} ORDER BY id LIMIT ?`).raw();

@@ -10,12 +10,10 @@
  * identical row (every column equal, JSON text byte for byte) is skipped and
  * counted; the same id with other content is a ConflictError naming the line.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { invalidOption, type S3liteError } from '../../core/errors.js';
 import { rowToEvent, type RawEventRow } from '../event-row.js';
+import { removeStaleScratch, scratchPath, scratchSchema } from '../scratch-files.js';
 import { decodeEventLine, jsonTextError, LINE_COLUMNS, lineError } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';
 import { diagnoseClash, duplicateInFile } from './import-diagnostics.js';
@@ -119,14 +117,19 @@ async function importAtomically(
   written: { any: boolean },
 ): Promise<ImportResult> {
   const { db } = queue;
+  const dbFile = queue.dbName ?? db.name;
+  // Files left by imports whose process was killed (see scratch-files.ts).
+  removeStaleScratch(dbFile);
   // Staging lives in a scratch file ATTACHed for the import: TEMP tables may be held in
   // memory (temp_store), and memory must not grow with the file.
-  const schema = `s3lite_import_${randomBytes(6).toString('hex')}`;
-  const scratch = scratchPath(queue, schema);
+  const schema = scratchSchema();
+  const scratch = scratchPath(dbFile, schema);
   db.prepare('ATTACH DATABASE ? AS ' + schema).run(scratch);
   try {
     db.pragma(`${schema}.journal_mode = MEMORY`); // scratch data: no journal file, rollback still works
     db.pragma(`${schema}.synchronous = OFF`);
+    // Held from the first write to DETACH: tells other processes this file is in use.
+    db.pragma(`${schema}.locking_mode = EXCLUSIVE`);
     const staged = await stage(queue, source, options, schema);
     const { imported, skipped, firstId, lastId } = db.transaction(() => copyStaged(queue, schema, staged, options.preserveIds, hooks)).immediate();
     written.any = imported > 0;
@@ -136,13 +139,6 @@ async function importAtomically(
     db.exec(`DETACH DATABASE ${schema}`);
     rmSync(scratch, { force: true });
   }
-}
-
-/** Next to the event store (same disk), or in the OS temp directory for in-memory stores. */
-function scratchPath(queue: EventStoreHandle, schema: string): string {
-  const file = queue.dbName ?? queue.db.name;
-  const onDisk = file !== '' && file !== ':memory:' && !file.startsWith('file::memory:');
-  return onDisk ? `${file}.${schema}` : join(tmpdir(), `${schema}.sqlite`);
 }
 
 const NOTHING = 'Nothing was imported (the import is atomic).';

@@ -7,6 +7,7 @@ import type { EventRow } from '../event-row.js';
 import type { BackgroundJobQueue } from './background-job-queue.js';
 import type { HookableEventStore } from './event-store-handle.js';
 import { addImportHook } from './import-hooks.js';
+import { checkOptions, ON_EVENT_OPTION_NAMES, resolveAddOptions } from './job-queue-options.js';
 
 export interface OnEventOptions {
   /** Priority of the jobs this rule adds. @default 0 */
@@ -69,6 +70,9 @@ export class EventJobProcessor {
     if (typeof cmd !== 'string' || cmd === '') throw invalidOption('cmd', 'a non-empty command name', cmd);
     if (typeof jobName !== 'string' || jobName === '') throw invalidOption('jobName', 'a non-empty job name', jobName);
     if (typeof map !== 'function') throw invalidOption('map', 'a function (eventRow) => job data', map);
+    // Checked now: a bad option found when an event is stored would roll that event back.
+    checkOptions('onEvent', options, ON_EVENT_OPTION_NAMES);
+    resolveAddOptions(options, 0);
     const rules = this.#rules.get(cmd) ?? [];
     if (rules.some((rule) => rule.jobName === jobName)) {
       throw new ConfigurationError(`A rule for cmd "${cmd}" already enqueues "${jobName}"`);
@@ -76,6 +80,40 @@ export class EventJobProcessor {
     rules.push({ jobName, map, options: { ...options } });
     this.#rules.set(cmd, rules);
     return this;
+  }
+
+  /**
+   * eventlite's `processEvent(eventData, eventRow)`: the ids of the jobs the rules
+   * for the event's cmd give. For a stored event the outbox has already added them
+   * (same idempotency key), so this returns their ids and adds nothing; for an
+   * event that was never stored (no `id`), it adds the jobs.
+   */
+  processEvent(eventData: unknown, eventRow?: Partial<EventRow>): number[] {
+    const cmd = eventRow?.cmd ?? (eventData as { cmd?: unknown } | null)?.cmd;
+    if (typeof cmd !== 'string') return [];
+    const rules = this.#rules.get(cmd);
+    if (!rules) return [];
+    const row = { ...eventRow, cmd, data: eventRow?.data ?? eventData } as EventRow;
+    return rules.map((rule) =>
+      this.#jobs.add(rule.jobName, rule.map(row), {
+        ...rule.options,
+        ...(typeof row.id === 'number' ? { idempotencyKey: `event:${row.id}:${rule.jobName}` } : {}),
+      }),
+    );
+  }
+
+  /**
+   * eventlite's `createEventCallback()`: a callback set for `store`. Jobs are
+   * already enqueued by the outbox inside the event's transaction, so its
+   * `_default` only looks them up (never a second job); `_error` ignores failures.
+   */
+  createEventCallback(): { _default: (result: unknown, row: EventRow) => void; _error: () => void } {
+    return {
+      _default: (_result, row) => {
+        this.processEvent(row.data, row);
+      },
+      _error: () => {},
+    };
   }
 
   /** Stops enqueuing jobs for new events. */

@@ -13,6 +13,7 @@ export type {
   WorkerOptions,
 } from './job-types.js';
 export { BulkOperations } from './bulk-operations.js';
+export type { BatchProcessOptions, BatchProcessResult, MigrateOptions, MigrateResult, ProcessingStats, ProcessingStatsOptions } from './event-batches.js';
 export type { ExportFilter, ExportOptions, ExportResult } from './event-export.js';
 export type { ImportOptions, ImportResult } from './event-import.js';
 export type { ExportTarget, ImportSource } from './line-io.js';

@@ -6,11 +6,16 @@ import type { JobTable } from './job-table.js';
 import { nextOccurrence } from './job-timing.js';
 
 /**
- * Jobs whose lease expired (their process died or stalled) go back to pending,
- * counting that run as a failed attempt; past `retryAttemptsOf(name)` they fail.
+ * Jobs whose lease expired (their process died or stalled) go back to pending.
+ * A started one counts that run as a failed attempt and, past
+ * `retryAttemptsOf(name)`, fails; one that was only claimed is not charged.
  */
 export function recoverExpiredLeases(table: JobTable, names: string, retryAttemptsOf: (name: string) => number | undefined, now: number): void {
   for (const job of table.expiredLeases(names, now)) {
+    if (!job.started) {
+      table.recoverUnstarted(job.id, now);
+      continue;
+    }
     const retryAttempts = retryAttemptsOf(job.name);
     const retry = retryAttempts !== undefined && job.attempts <= retryAttempts;
     const error = `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`;

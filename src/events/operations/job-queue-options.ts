@@ -1,9 +1,11 @@
 /**
  * Options of BackgroundJobQueue and its calls, validated up front with one
- * message template.
+ * message template. The option names of each call are listed here, in one
+ * place: an option that is not listed is rejected (a misspelt one must not
+ * silently fall back to its default).
  */
 import type Database from 'better-sqlite3';
-import { invalidOption } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/errors.js';
 import type { AddJobOptions, RecurringJobOptions, WorkerOptions } from './job-types.js';
 import { assertCron } from './job-timing.js';
 
@@ -64,6 +66,22 @@ export interface ResolvedWorkerOptions {
   maxRetryDelay: number;
 }
 
+/** Options of `new BackgroundJobQueue(options)`. */
+export const QUEUE_OPTION_NAMES = ['dbName', 'queue', 'concurrency', 'prefetch', 'pollInterval', 'leaseDuration', 'durability'] as const;
+/** Options of `registerWorker(name, worker, options)`. */
+export const WORKER_OPTION_NAMES = ['timeout', 'retryAttempts', 'retryDelay', 'maxRetryDelay'] as const;
+/** Options of `add(name, data, options)`. */
+export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey'] as const;
+/** Options of `EventJobProcessor.onEvent(cmd, jobName, map, options)`: passed to `add`. */
+export const ON_EVENT_OPTION_NAMES = ['priority', 'delay'] as const;
+/** Options of `scheduleRecurringJob(name, data, options)`. */
+export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority'] as const;
+
+export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object', options);
+  assertKnownOptions(where, options, known);
+}
+
 function isInt(value: unknown, min: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
@@ -75,7 +93,7 @@ function intOption(name: string, value: unknown, fallback: number, min: number):
 }
 
 export function resolveQueueOptions(options: BackgroundJobQueueOptions): ResolvedQueueOptions {
-  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkOptions('BackgroundJobQueue', options, QUEUE_OPTION_NAMES);
   const { dbName, queue } = options;
   if (dbName !== undefined && (typeof dbName !== 'string' || dbName === '')) {
     throw invalidOption('dbName', 'a non-empty file path', dbName);
@@ -101,6 +119,7 @@ export function resolveQueueOptions(options: BackgroundJobQueueOptions): Resolve
 }
 
 export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
+  checkOptions('registerWorker', options, WORKER_OPTION_NAMES);
   const retryDelay = intOption('retryDelay', options.retryDelay, 1000, 0);
   return {
     timeout: intOption('timeout', options.timeout, 30_000, 0),
@@ -116,6 +135,7 @@ export function assertJobName(name: unknown): asserts name is string {
 
 /** Returns [priority, runAt, idempotencyKey] for `add`. */
 export function resolveAddOptions(options: AddJobOptions, now: number): [number, number, string | null] {
+  checkOptions('add', options, ADD_OPTION_NAMES);
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw invalidOption('priority', 'an integer', priority);
   const key = options.idempotencyKey ?? null;
@@ -135,6 +155,7 @@ export function resolveRecurringOptions(name: string, options: RecurringJobOptio
   cron: string | null;
   priority: number;
 } {
+  checkOptions('scheduleRecurringJob', options, RECURRING_OPTION_NAMES);
   const { every, cron } = options;
   if ((every === undefined) === (cron === undefined)) {
     throw invalidOption('every', 'given, or `cron` given, but not both', every);

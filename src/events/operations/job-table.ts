@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS ${JOB_TABLE} (
   priority INTEGER NOT NULL DEFAULT 0,
   run_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER,
+  lost_leases INTEGER NOT NULL DEFAULT 0,
   idempotency_key TEXT UNIQUE,
   lease_owner TEXT,
   lease_until INTEGER,
@@ -43,9 +45,12 @@ export interface ClaimedJob {
   id: number;
   name: string;
   data: string;
+  /** Attempts started before this claim. */
   attempts: number;
   priority: number;
   run_at: number;
+  /** Leases of this job that expired with no start recorded: from 1 on, its start is written before it runs. */
+  lost_leases: number;
 }
 
 export interface ScheduleRow {
@@ -66,12 +71,48 @@ interface JobRow {
   priority: number;
   run_at: number;
   attempts: number;
+  started_at: number | null;
+  lost_leases: number;
   idempotency_key: string | null;
   last_error: string | null;
   result: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+}
+
+export interface ExpiredLease {
+  id: number;
+  name: string;
+  attempts: number;
+  /** False when no start was recorded under the lease. */
+  started: boolean;
+}
+
+/** Columns added after the first version, with their definitions. */
+const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
+  ['started_at', 'INTEGER'],
+  ['lost_leases', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+/**
+ * Creates the tables, or adds the columns of later versions. The schema is read
+ * first, so opening an initialised file takes no write lock.
+ */
+function ensureJobSchema(db: Database.Database): void {
+  const columns = () => new Set((db.prepare(`PRAGMA table_info(${JOB_TABLE})`).all() as { name: string }[]).map((c) => c.name));
+  const schedules = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEDULE_TABLE);
+  const present = columns();
+  if (schedules !== undefined && ADDED_COLUMNS.every(([name]) => present.has(name))) return;
+  const apply = () => {
+    const existing = columns(); // again under the write lock: another process may have migrated meanwhile
+    db.exec(SCHEMA);
+    for (const [name, definition] of ADDED_COLUMNS) {
+      if (existing.size > 0 && !existing.has(name)) db.exec(`ALTER TABLE ${JOB_TABLE} ADD COLUMN ${name} ${definition}`);
+    }
+  };
+  if (db.inTransaction) apply();
+  else db.transaction(apply).immediate();
 }
 
 export interface NewJob {
@@ -94,6 +135,7 @@ export class JobTable {
   readonly #insert: Database.Statement;
   readonly #idByKey: Database.Statement;
   readonly #claim: Database.Statement;
+  readonly #start: Database.Statement;
   readonly #complete: Database.Statement;
   readonly #retry: Database.Statement;
   readonly #fail: Database.Statement;
@@ -102,6 +144,7 @@ export class JobTable {
   readonly #expired: Database.Statement;
   readonly #recoverRetry: Database.Statement;
   readonly #recoverFail: Database.Statement;
+  readonly #recoverUnstarted: Database.Statement;
   readonly #cancel: Database.Statement;
   readonly #get: Database.Statement;
   readonly #countByStatus: Database.Statement;
@@ -115,7 +158,7 @@ export class JobTable {
 
   constructor(db: Database.Database) {
     this.db = db;
-    db.exec(SCHEMA);
+    ensureJobSchema(db);
     const t = JOB_TABLE;
     const names = `name IN (SELECT value FROM json_each(@names))`;
     this.#insert = db.prepare(
@@ -124,36 +167,45 @@ export class JobTable {
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     this.#idByKey = db.prepare(`SELECT id FROM ${t} WHERE idempotency_key = ?`).pluck();
+    // A claim is a lease, not an attempt: the attempt is counted when the job starts (start()).
     this.#claim = db.prepare(
-      `UPDATE ${t} SET status = 'running', attempts = attempts + 1, lease_owner = @owner,
+      `UPDATE ${t} SET status = 'running', started_at = NULL, lease_owner = @owner,
          lease_until = @leaseUntil, updated_at = @now
        WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND run_at <= @now AND ${names}
                     ORDER BY priority DESC, run_at, id LIMIT @limit)
-       RETURNING id, name, data, attempts, priority, run_at`,
+       RETURNING id, name, data, attempts, priority, run_at, lost_leases`,
+    );
+    this.#start = db.prepare(
+      `UPDATE ${t} SET attempts = attempts + 1, started_at = @now, updated_at = @now
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'running' AND lease_owner = @owner AND started_at IS NULL
+       RETURNING id, attempts`,
     );
     const mine = `WHERE id = @id AND status = 'running' AND lease_owner = @owner`;
+    // @started = 1: the attempt's start is not written yet and is recorded with its outcome (one statement, not two).
+    const started = `attempts = attempts + @started, started_at = CASE WHEN @started = 1 THEN @now ELSE started_at END`;
     this.#complete = db.prepare(
       `UPDATE ${t} SET status = 'completed', result = @result, last_error = NULL, lease_owner = NULL,
-         lease_until = NULL, finished_at = @now, updated_at = @now ${mine}`,
+         lease_until = NULL, finished_at = @now, updated_at = @now, ${started} ${mine}`,
     );
     this.#retry = db.prepare(
       `UPDATE ${t} SET status = 'pending', run_at = @runAt, last_error = @error, lease_owner = NULL,
-         lease_until = NULL, updated_at = @now ${mine}`,
+         lease_until = NULL, updated_at = @now, ${started} ${mine}`,
     );
     this.#fail = db.prepare(
       `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
-         finished_at = @now, updated_at = @now ${mine}`,
+         finished_at = @now, updated_at = @now, ${started} ${mine}`,
     );
-    // A run interrupted by stop({ drain: false }) was not a failure: give the attempt back.
+    // A run interrupted by stop({ drain: false }) was not a failure: give a started attempt back.
     this.#release = db.prepare(
-      `UPDATE ${t} SET status = 'pending', attempts = attempts - 1, run_at = @now, lease_owner = NULL,
-         lease_until = NULL, updated_at = @now ${mine}`,
+      `UPDATE ${t} SET status = 'pending', attempts = attempts - (started_at IS NOT NULL), started_at = NULL,
+         run_at = @now, lease_owner = NULL, lease_until = NULL, updated_at = @now ${mine}`,
     );
     this.#heartbeat = db.prepare(
       `UPDATE ${t} SET lease_until = @leaseUntil WHERE lease_owner = @owner AND status = 'running'`,
     );
     this.#expired = db.prepare(
-      `SELECT id, name, attempts FROM ${t} WHERE status = 'running' AND lease_until < @now AND ${names}`,
+      `SELECT id, name, attempts, started_at IS NOT NULL AS started FROM ${t}
+       WHERE status = 'running' AND lease_until < @now AND ${names}`,
     );
     const expired = `WHERE id = @id AND status = 'running' AND lease_until < @now`;
     this.#recoverRetry = db.prepare(
@@ -163,6 +215,10 @@ export class JobTable {
     this.#recoverFail = db.prepare(
       `UPDATE ${t} SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL,
          finished_at = @now, updated_at = @now ${expired}`,
+    );
+    this.#recoverUnstarted = db.prepare(
+      `UPDATE ${t} SET status = 'pending', lost_leases = lost_leases + 1, lease_owner = NULL, lease_until = NULL, updated_at = @now
+       ${expired} AND started_at IS NULL`,
     );
     this.#cancel = db.prepare(
       `UPDATE ${t} SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = @now,
@@ -210,32 +266,60 @@ export class JobTable {
     return rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
   }
 
-  /** Applies one outcome; false when the lease was lost meanwhile (another process took the job). */
-  apply(outcome: JobOutcome, owner: string, now: number): boolean {
+  /**
+   * Applies one outcome; false when the lease was lost meanwhile (another process took the job).
+   * `startUnrecorded`: the attempt's start was not written yet; it is counted here.
+   */
+  apply(outcome: JobOutcome, owner: string, now: number, startUnrecorded = false): boolean {
     const base = { id: outcome.id, owner, now };
+    const started = startUnrecorded ? 1 : 0;
     switch (outcome.kind) {
       case 'completed':
-        return this.#complete.run({ ...base, result: outcome.result }).changes > 0;
+        return this.#complete.run({ ...base, started, result: outcome.result }).changes > 0;
       case 'retry':
-        return this.#retry.run({ ...base, runAt: outcome.runAt, error: outcome.error }).changes > 0;
+        return this.#retry.run({ ...base, started, runAt: outcome.runAt, error: outcome.error }).changes > 0;
       case 'failed':
-        return this.#fail.run({ ...base, error: outcome.error }).changes > 0;
+        return this.#fail.run({ ...base, started, error: outcome.error }).changes > 0;
       case 'released':
+        // Released with its start unwritten: the start and its refund cancel out.
         return this.#release.run(base).changes > 0;
     }
+  }
+
+  /**
+   * Records that claimed jobs started, counting their attempt. Returns each marked
+   * job's attempt number; a job missing from it is no longer leased to `owner`.
+   */
+  /** {@link start} without reading the attempt numbers back (the caller knows them). */
+  recordStarts(owner: string, ids: readonly number[], now: number): void {
+    this.#start.run({ owner, ids: JSON.stringify(ids), now });
+  }
+
+  start(owner: string, ids: readonly number[], now: number): Map<number, number> {
+    const rows = this.#start.all({ owner, ids: JSON.stringify(ids), now }) as { id: number; attempts: number }[];
+    return new Map(rows.map((row) => [row.id, row.attempts]));
   }
 
   heartbeat(owner: string, leaseUntil: number): void {
     this.#heartbeat.run({ owner, leaseUntil });
   }
 
-  expiredLeases(names: string, now: number): { id: number; name: string; attempts: number }[] {
-    return this.#expired.all({ names, now }) as { id: number; name: string; attempts: number }[];
+  expiredLeases(names: string, now: number): ExpiredLease[] {
+    return (this.#expired.all({ names, now }) as Array<Omit<ExpiredLease, 'started'> & { started: number }>).map((row) => ({
+      ...row,
+      started: row.started === 1,
+    }));
   }
 
+  /** A started job whose lease expired: retried (its attempt counted) or failed. */
   recoverExpired(id: number, retry: boolean, error: string, now: number): boolean {
     const stmt = retry ? this.#recoverRetry : this.#recoverFail;
     return stmt.run({ id, error, now }).changes > 0;
+  }
+
+  /** A job whose lease expired with no start recorded: pending again, no attempt charged, `lost_leases` + 1. */
+  recoverUnstarted(id: number, now: number): boolean {
+    return this.#recoverUnstarted.run({ id, now }).changes > 0;
   }
 
   cancel(id: number, now: number): boolean {
@@ -252,6 +336,7 @@ export class JobTable {
       status: row.status,
       priority: row.priority,
       attempts: row.attempts,
+      startedAt: row.started_at === null ? null : new Date(row.started_at),
       runAt: new Date(row.run_at),
       idempotencyKey: row.idempotency_key,
       lastError: row.last_error,

@@ -10,7 +10,7 @@ export type JobState = 'pending' | 'running' | 'completed' | 'failed' | 'cancell
 export interface JobContext {
   /** Aborted when the attempt times out, the job is cancelled, or the queue stops without draining. */
   signal: AbortSignal;
-  /** 1 for the first run; counts runs cut short by a crash too (at-least-once delivery). */
+  /** 1 for the first run; counts runs cut short by a crash too (at-least-once delivery) once their start was written (within one event-loop turn). */
   attempt: number;
   jobId: number;
   name: string;
@@ -77,8 +77,10 @@ export interface JobInfo<TData = unknown> {
   data: TData;
   status: JobState;
   priority: number;
-  /** Attempts started so far. */
+  /** Attempts started so far (a claim by a process that died before starting the job is not one). */
   attempts: number;
+  /** When the latest attempt started, or null before the first. */
+  startedAt: Date | null;
   /** When the job is (or was) due. */
   runAt: Date;
   idempotencyKey: string | null;

@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3';
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { BackgroundJobQueue, retryBackoff, type JobContext } from '../../../src/
 import { makeTempDir, waitFor } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/job-crash-child.ts', import.meta.url));
+const CLAIM_CHILD = fileURLToPath(new URL('./fixtures/job-claim-child.ts', import.meta.url));
+const SUICIDE_CHILD = fileURLToPath(new URL('./fixtures/job-suicide-child.ts', import.meta.url));
 
 let dir: string;
 let cleanup: () => void;
@@ -327,6 +330,9 @@ describe('BackgroundJobQueue', () => {
       child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
     });
     expect(started).toEqual({ started: id, attempt: 1 });
+    // The start is recorded in the child's next transaction; kill it after that (mid-job).
+    const observer = jobQueue();
+    await waitFor(() => observer.getJobStatus(id)?.startedAt, 'the start to be recorded');
     child.kill('SIGKILL');
     await exited;
 
@@ -339,6 +345,82 @@ describe('BackgroundJobQueue', () => {
     const job = await settledStatus(restarted, id);
     expect(job.status).toBe('completed');
     expect(attempts).toEqual([2]);
+  });
+
+  it('does not charge an attempt to jobs claimed by a process killed (kill -9) before starting them', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const seed = jobQueue();
+    const ids = Array.from({ length: 36 }, (_, i) => seed.add('report', { i }));
+    await seed.close();
+
+    // 3 processes each lease 12 jobs (concurrency 2 + prefetch 10) and start 2 of them.
+    const children = Array.from({ length: 3 }, () =>
+      fork(CLAIM_CHILD, [file, '2', '10'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    const startedInChild = new Set<number>();
+    for (const child of children) child.on('message', (message) => startedInChild.add((message as { started: number }).started));
+    const observer = jobQueue();
+    await waitFor(() => startedInChild.size === 6 && observer.getQueueStats().running === 36, 'all 36 jobs leased and 6 started', 60_000);
+    await Promise.all(
+      children.map((child) => {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
+
+    const restarted = jobQueue({ leaseDuration: 400 });
+    const ranHere = new Set<number>();
+    restarted.registerWorker('report', (_data, { jobId }) => {
+      ranHere.add(jobId);
+    }, { retryAttempts: 0 });
+    restarted.start();
+    const jobs = [];
+    for (const id of ids) jobs.push(await settledStatus(restarted, id));
+    const failedWithoutRunning = jobs.filter((job) => job.status === 'failed' && !startedInChild.has(job.id) && !ranHere.has(job.id));
+    expect(failedWithoutRunning.map((job) => job.id)).toEqual([]);
+    // Every job that never started in a child ran here, as its first attempt.
+    for (const job of jobs.filter((j) => !startedInChild.has(j.id))) expect(job).toMatchObject({ status: 'completed', attempts: 1 });
+  }, 120_000);
+
+  it('a job that kills its process the moment it starts cannot loop: with retryAttempts: 0 it runs at most twice, then fails', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const log = join(dir, 'runs.log');
+    const seed = jobQueue();
+    const id = seed.add('poison', {});
+    await seed.close();
+    const observer = jobQueue();
+    for (let n = 0; n < 5; n++) {
+      const child = fork(SUICIDE_CHILD, [file, log], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const failed = await Promise.race([exited.then(() => false), waitFor(() => observer.getJobStatus(id)?.status === 'failed', 'the job to fail', 60_000)]);
+      if (failed) {
+        child.kill('SIGKILL');
+        await exited;
+        break;
+      }
+    }
+    const job = observer.getJobStatus(id);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(job?.lastError).toMatch(/Lease expired/);
+    const runs = readFileSync(log, 'utf8').trim().split('\n');
+    // The first run died before its start was written (uncharged); the second start was written first.
+    expect(runs).toEqual(['1', '1']);
+  }, 120_000);
+
+  it('opens a job table of the previous version (no started_at, lost_leases) and runs its pending jobs', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE s3lite_jobs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
+      priority INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT UNIQUE,
+      lease_owner TEXT, lease_until INTEGER, last_error TEXT, result TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      finished_at INTEGER)`);
+    old.prepare(`INSERT INTO s3lite_jobs (name, data, status, run_at, created_at, updated_at) VALUES ('legacy', '{"n":1}', 'pending', 0, 0, 0)`).run();
+    old.close();
+    const jobs = jobQueue();
+    jobs.registerWorker('legacy', (data: { n: number }) => data.n + 1);
+    jobs.start();
+    expect(await settledStatus(jobs, 1)).toMatchObject({ status: 'completed', attempts: 1, result: 2, startedAt: expect.any(Date) });
   });
 
   it('works with no arguments, keeping jobs in data/jobs.sqlite', async () => {
@@ -369,5 +451,27 @@ describe('BackgroundJobQueue', () => {
     expect(() => jobs.add('x', { n: 1n })).toThrow(ValidationError);
     jobs.registerWorker('x', () => undefined);
     expect(() => jobs.registerWorker('x', () => undefined)).toThrow(ConfigurationError);
+  });
+
+  it('rejects unknown options of the constructor, registerWorker, add and scheduleRecurringJob (a misspelling never means the default)', () => {
+    expect(() => new BackgroundJobQueue({ concurency: 8 } as never)).toThrow(
+      /Unknown BackgroundJobQueue option `concurency`; did you mean `concurrency`\?/,
+    );
+    const jobs = jobQueue();
+    let caught: unknown;
+    try {
+      jobs.registerWorker('y', () => undefined, { retryAtempts: 0 } as never);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).errors).toEqual([expect.objectContaining({ field: 'retryAtempts', message: 'unknown option' })]);
+    expect((caught as Error).message).toMatch(/did you mean `retryAttempts`/);
+    expect(jobs.getQueueStats().workers).toEqual([]); // nothing registered
+    jobs.registerWorker('y', () => undefined, { retryAttempts: 0 });
+    expect(() => jobs.add('y', {}, { prority: 5 } as never)).toThrow(/Unknown add option `prority`/);
+    expect(jobs.getQueueStats().total).toBe(0); // nothing added
+    expect(() => jobs.scheduleRecurringJob('y', {}, { every: 1000, cronn: '* * * * *' } as never)).toThrow(ValidationError);
+    expect(jobs.getQueueStats().recurring).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../src/core/errors.js';
+import { ConfigurationError, ValidationError } from '../../../src/core/errors.js';
 import { initQueue, modelSetup, type EventQueue } from '../../../src/events/index.js';
 import { BackgroundJobQueue, BulkOperations, EventJobProcessor } from '../../../src/events/operations/index.js';
 import { makeTempDir, waitFor } from './helpers.js';
@@ -180,5 +180,15 @@ describe('EventJobProcessor', () => {
     const explicit = new BackgroundJobQueue({ queue: q });
     jobQueues.push(explicit);
     expect(() => new EventJobProcessor(q, explicit)).not.toThrow();
+  });
+
+  it('checks onEvent options when the rule is added, not when an event is stored (which they would roll back)', () => {
+    const q = eventQueue();
+    const { processor } = linkedJobs(q);
+    expect(() => processor.onEvent('paid', 'receipt', undefined, { dealy: 100 } as never)).toThrow(/Unknown onEvent option `dealy`; did you mean `delay`/);
+    expect(() => processor.onEvent('paid', 'receipt', undefined, { priority: 1.5 })).toThrow(ValidationError);
+    q.store({ cmd: 'paid', data: {} });
+    expect(q.retrieveByID(1)?.cmd).toBe('paid');
+    expect(jobRows(q)).toEqual([]);
   });
 });

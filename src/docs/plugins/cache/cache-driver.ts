@@ -74,6 +74,15 @@ export interface CacheDriver {
    * caller, who may change it right after.
    */
   write(entryKey: string, entry: CacheEntry, ttl: number): Promise<void>;
+  /**
+   * Optional, for shared drivers: how many times since open() the backend
+   * may have missed writes of other processes (a dropped connection, a
+   * server that restarted from a snapshot). When it grows, the plugin
+   * replaces the cache epoch before using the driver again: entries cached
+   * before the gap are never served, since a writer may have failed to
+   * invalidate them in the meantime and be gone.
+   */
+  disruptions?(): number;
   /** Entries this driver dropped on its own (LRU, size bound, expiry it noticed). */
   evictions(): number;
   /** Releases connections and handles the driver opened itself. */

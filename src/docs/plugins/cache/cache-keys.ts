@@ -8,6 +8,7 @@
  * resource or id containing `/` cannot collide with another one.
  */
 import { createHash } from 'node:crypto';
+import type { SecretSealer } from './secret-sealer.js';
 
 /** Methods served from the cache. Every other non-writing method passes through. */
 export const CACHED_METHODS: ReadonlySet<string> = new Set(['get', 'getMany', 'list', 'listIds', 'count', 'page', 'query', 'getFromPartition']);
@@ -55,6 +56,10 @@ export function docEntryKey(resource: string, id: string): string {
 export interface ReadPlan {
   readonly kind: 'doc' | 'query';
   readonly resource: string;
+  /** The resource method whose result the entry holds. */
+  readonly method: string;
+  /** Seals the resource's secret fields in entries that leave the process; undefined without secrets. */
+  readonly sealer: SecretSealer | undefined;
   /** Where the entry is stored. */
   readonly key: string;
   /**
@@ -85,6 +90,7 @@ class ResourcePlans {
   constructor(
     readonly resource: string,
     schema: string,
+    readonly sealer: SecretSealer | undefined,
   ) {
     this.schema = schema;
     this.queryDeps = [versionKeys.global, versionKeys.resource(resource), versionKeys.lists(resource)];
@@ -95,7 +101,7 @@ class ResourcePlans {
     if (plan === undefined) {
       if (this.docs.size >= MAX_DOC_PLANS) this.docs.clear();
       const { resource } = this;
-      plan = { kind: 'doc', resource, key: docEntryKey(resource, id), args: `@${this.schema}`, deps: [versionKeys.global, versionKeys.resource(resource), versionKeys.doc(resource, id)] };
+      plan = { kind: 'doc', resource, method: 'get', sealer: this.sealer, key: docEntryKey(resource, id), args: `@${this.schema}`, deps: [versionKeys.global, versionKeys.resource(resource), versionKeys.doc(resource, id)] };
       this.docs.set(id, plan);
     }
     return plan;
@@ -105,13 +111,17 @@ class ResourcePlans {
    * Query entries are named by a SHA-256 of their arguments (bounded key
    * length, file-name safe) and keep the arguments themselves in `args`,
    * which a hit compares, so even a hash collision cannot serve another
-   * call's result.
+   * call's result. A resource with secrets keeps neither: its arguments may
+   * hold secret values, so both are a keyed digest (a 256-bit HMAC: no
+   * collision to fear, no guess to confirm without the passphrase).
    */
-  query(args: string): ReadPlan {
+  query(method: string, args: string): ReadPlan {
     const memo = args.length <= MAX_MEMO_ARGS;
     let plan = memo ? this.queries.get(args) : undefined;
     if (plan === undefined) {
-      plan = { kind: 'query', resource: this.resource, key: `e/q/${esc(this.resource)}/${createHash('sha256').update(args).digest('base64url')}`, args: `@${this.schema} ${args}`, deps: this.queryDeps };
+      const { resource, sealer } = this;
+      const name = sealer ? sealer.digest(args) : createHash('sha256').update(args).digest('base64url');
+      plan = { kind: 'query', resource, method, sealer, key: `e/q/${esc(resource)}/${name}`, args: `@${this.schema} ${sealer ? `#${name}` : args}`, deps: this.queryDeps };
       if (memo) {
         if (this.queries.size >= MAX_QUERY_PLANS) this.queries.clear();
         this.queries.set(args, plan);
@@ -132,10 +142,10 @@ export class ReadPlanner {
   /**
    * The plan of `method(...args)` on `resource` (schema version `schema`), or
    * undefined when the call is not cacheable (an argument that has no
-   * canonical form, such as a function).
+   * canonical form, such as a function). `sealer`: the resource's, when it has secret fields.
    */
-  plan(resource: string, schema: string, method: string, args: readonly unknown[]): ReadPlan | undefined {
-    if (method === 'get' && typeof args[0] === 'string' && args.length <= 2 && onlyCallOptions(args[1])) return this.#plans(resource, schema).doc(args[0]);
+  plan(resource: string, schema: string, method: string, args: readonly unknown[], sealer?: SecretSealer): ReadPlan | undefined {
+    if (method === 'get' && typeof args[0] === 'string' && args.length <= 2 && onlyCallOptions(args[1])) return this.#plans(resource, schema, sealer).doc(args[0]);
     if (!CACHED_METHODS.has(method)) return undefined;
     const optionsIndex = OPTIONS_INDEX[method];
     const parts: string[] = [];
@@ -146,14 +156,14 @@ export class ReadPlanner {
       if (text === undefined) return undefined;
       parts.push(text);
     }
-    return this.#plans(resource, schema).query(`${method}(${parts.join(',')})`);
+    return this.#plans(resource, schema, sealer).query(method, `${method}(${parts.join(',')})`);
   }
 
-  #plans(resource: string, schema: string): ResourcePlans {
+  #plans(resource: string, schema: string, sealer: SecretSealer | undefined): ResourcePlans {
     let plans = this.#resources.get(resource);
     // A resource redefined under the same name has a new schema version: its entries must not match the old ones.
-    if (plans === undefined || plans.schema !== schema) {
-      plans = new ResourcePlans(resource, schema);
+    if (plans === undefined || plans.schema !== schema || plans.sealer !== sealer) {
+      plans = new ResourcePlans(resource, schema, sealer);
       this.#resources.set(resource, plans);
     }
     return plans;

@@ -31,6 +31,7 @@ import type { CacheDriver } from './cache-driver.js';
 import { ReadPlanner, type ReadPlan } from './cache-keys.js';
 import { resolveCacheOptions, type CachePluginOptions } from './cache-options.js';
 import { CacheStack, NOT_NOW, type CacheStats } from './cache-stack.js';
+import { SecretSealer } from './secret-sealer.js';
 import { writtenIds } from './written-ids.js';
 
 export class CachePlugin implements S3dbPlugin {
@@ -42,6 +43,8 @@ export class CachePlugin implements S3dbPlugin {
   readonly #stack: CacheStack;
   readonly #planner = new ReadPlanner();
   readonly #attached = new WeakSet<Resource>();
+  /** One sealer per resource with secret fields (the plans keep it, so it is made once, not per call). */
+  readonly #sealers = new Map<string, SecretSealer>();
   #db: S3db | undefined;
   #active = false;
   readonly #fallbackLogger = createLogger('warn');
@@ -99,7 +102,7 @@ export class CachePlugin implements S3dbPlugin {
     if (WRITE_METHODS.has(call.method)) return this.#write(call, next);
     let plan: ReadPlan | undefined;
     try {
-      plan = this.#planner.plan(call.resource.name, call.resource.version, call.method, call.args);
+      plan = this.#planner.plan(call.resource.name, call.resource.version, call.method, call.args, this.#sealer(call.resource));
       if (plan === undefined) return next();
       if (this.#stack.synchronous) {
         const value = this.#stack.lookupNow(plan);
@@ -110,6 +113,17 @@ export class CachePlugin implements S3dbPlugin {
     }
     return this.#read(plan, next);
   };
+
+  #sealer(resource: Resource): SecretSealer | undefined {
+    const secrets = resource.secrets;
+    if (secrets === undefined) return undefined;
+    let sealer = this.#sealers.get(resource.name);
+    if (sealer === undefined || !sealer.serves(secrets)) {
+      sealer = new SecretSealer(resource.name, secrets);
+      this.#sealers.set(resource.name, sealer);
+    }
+    return sealer;
+  }
 
   async #read(plan: ReadPlan, next: () => Promise<unknown>): Promise<unknown> {
     const found = await this.#stack.lookup(plan);

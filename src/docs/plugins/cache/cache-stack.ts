@@ -14,33 +14,22 @@
  * that could not reach a driver is kept and replayed before that driver is
  * used again, so it cannot serve what the lost invalidation should have
  * removed.
+ *
+ * Outages across processes: the kept invalidation lives in this process
+ * only, and its writer may exit before the shared driver is back. So the
+ * global version token doubles as the cache epoch (every entry depends on
+ * it, every hit checks it): it is replaced before a shared driver is used
+ * again after it failed in this process, and on the signals of failures
+ * elsewhere that epoch-watch.ts collects.
  */
 import type { Logger } from '../../logger.js';
 import { freshToken, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { docEntryKey, versionKeys, type ReadPlan } from './cache-keys.js';
 import { complete, valid } from './entry-version.js';
+import { EpochWatch } from './epoch-watch.js';
+import { Slot, type CacheStats, type DriverStats } from './cache-slot.js';
 
-export interface DriverStats {
-  driver: string;
-  hits: number;
-  misses: number;
-  sets: number;
-  evictions: number;
-  errors: number;
-}
-
-export interface CacheStats {
-  /** Reads served from the cache (any driver). */
-  hits: number;
-  /** Reads that went to storage. */
-  misses: number;
-  sets: number;
-  evictions: number;
-  errors: number;
-  hitRate: number;
-  /** The same counters per driver, by name (`memory`, `redis`…; `memory#2` for a second one). */
-  drivers: Record<string, DriverStats>;
-}
+export type { CacheStats, DriverStats } from './cache-slot.js';
 
 /** A hit, or a miss with the version tokens a fresh read may be stored under (none when it must not be stored). */
 export type Lookup = { hit: true; value: unknown } | { hit: false; tokens: readonly string[] | undefined };
@@ -55,26 +44,6 @@ const RETRY_MS = 250;
 const NO_KEYS: readonly string[] = [];
 const NO_STORE: Lookup = { hit: false, tokens: undefined };
 
-class Slot {
-  readonly name: string;
-  readonly driver: CacheDriver;
-  hits = 0;
-  misses = 0;
-  sets = 0;
-  errors = 0;
-  broken = false;
-  /** Invalidations this driver missed: it is not read until they are replayed. */
-  pending: VersionWrite[] = [];
-  pendingEntries: string[] = [];
-  lastRetry = 0;
-  retrying: Promise<void> | undefined;
-
-  constructor(name: string, driver: CacheDriver) {
-    this.name = name;
-    this.driver = driver;
-  }
-}
-
 export class CacheStack {
   /**
    * Every driver answers in this process without a promise (memory): hits
@@ -88,6 +57,8 @@ export class CacheStack {
   readonly #docVersionTtl: number;
   readonly #logger: () => Logger;
   readonly #background = new Set<Promise<unknown>>();
+  /** With a shared last driver: when its epoch must change because of failures elsewhere. */
+  readonly #epoch: EpochWatch | undefined;
   #hits = 0;
   #misses = 0;
 
@@ -100,6 +71,8 @@ export class CacheStack {
     });
     this.#authority = this.#slots[this.#slots.length - 1] as Slot;
     this.synchronous = drivers.every((driver) => typeof driver.readNow === 'function');
+    const last = this.#authority.driver;
+    this.#epoch = last.shared ? new EpochWatch(last, logger, () => this.#startEpoch()) : undefined;
     this.#ttl = ttl;
     // A document's token must outlive every entry read under the previous one; expiring sooner only costs misses.
     this.#docVersionTtl = ttl > 0 ? 2 * ttl + 60_000 : 0;
@@ -114,6 +87,7 @@ export class CacheStack {
         this.#fail(slot, 'connect', err);
       }
     }
+    await this.#epoch?.start(context, (work) => this.#track(work));
   }
 
   /**
@@ -142,7 +116,7 @@ export class CacheStack {
       this.#ok(authority);
       entry ??= read.entry;
       if (!entry || !valid(entry, plan.args, read.versions)) return NOT_NOW;
-      return this.#hit(index, plan.key, entry, read.versions);
+      return this.#hit(index, plan, entry, read.versions);
     } catch {
       return NOT_NOW;
     }
@@ -181,7 +155,10 @@ export class CacheStack {
       this.#countMisses(consulted, true);
       return this.#miss(tokens);
     }
-    if (upper && valid(upper.entry, args, versions)) return { hit: true, value: this.#hit(upper.index, key, upper.entry, versions) };
+    if (upper && valid(upper.entry, args, versions)) {
+      const opened = this.#open(upper.index, plan, upper.entry);
+      if (opened) return { hit: true, value: this.#hit(upper.index, plan, opened, versions) };
+    }
     let entry = read.entry;
     if (upper) {
       // The upper copy is stale: the shared driver may hold a fresh one.
@@ -192,7 +169,10 @@ export class CacheStack {
         return this.#miss();
       }
     }
-    if (entry && valid(entry, args, versions)) return { hit: true, value: this.#hit(this.#slots.length - 1, key, entry, versions) };
+    if (entry && valid(entry, args, versions)) {
+      const opened = this.#open(this.#slots.length - 1, plan, entry);
+      if (opened) return { hit: true, value: this.#hit(this.#slots.length - 1, plan, opened, versions) };
+    }
     this.#countMisses(consulted, true);
     return this.#miss(versions);
   }
@@ -204,12 +184,7 @@ export class CacheStack {
    */
   store(plan: ReadPlan, tokens: readonly string[], value: unknown): void {
     const entry: CacheEntry = { version: tokens.join('.'), tokens, args: plan.args, value };
-    const { key } = plan;
-    for (const slot of this.#slots) {
-      if (!this.#usable(slot)) continue;
-      slot.sets++;
-      this.#track(slot.driver.write(key, entry, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
-    }
+    this.#writeTo(this.#slots.length, plan, entry);
   }
 
   /**
@@ -254,6 +229,7 @@ export class CacheStack {
   }
 
   async close(): Promise<void> {
+    this.#epoch?.stop();
     await this.settle();
     for (const slot of this.#slots) {
       try {
@@ -271,15 +247,20 @@ export class CacheStack {
       this.#slots.map(async (slot) => {
         // Only the last driver keeps versions; the others just drop the stale entries.
         const own = slot === this.#authority ? versions : [];
-        if (slot.pending.length > 0 || slot.retrying) return this.#queue(slot, own, stale);
-
-        try {
-          await slot.driver.invalidate(own, stale);
-          this.#ok(slot);
-        } catch (err) {
-          this.#fail(slot, 'invalidate', err);
+        if (slot.pending.length > 0 || slot.retrying) {
           this.#queue(slot, own, stale);
+        } else {
+          try {
+            await slot.driver.invalidate(own, stale);
+            this.#ok(slot);
+            return;
+          } catch (err) {
+            this.#fail(slot, 'invalidate', err);
+            this.#queue(slot, own, stale);
+          }
         }
+        // Kept only in this process so far: leave a note in the store before the write resolves, in case it exits first.
+        if (slot === this.#authority) await this.#epoch?.noteMissed();
       }),
     );
   }
@@ -296,8 +277,27 @@ export class CacheStack {
     }
   }
 
+  /** Replaces the cache epoch now; a failure queues it (see #fail). */
+  async #startEpoch(): Promise<boolean> {
+    const authority = this.#authority;
+    try {
+      await authority.driver.invalidate([{ key: versionKeys.global, token: freshToken(), ttl: 0 }], []);
+      this.#ok(authority);
+      return true;
+    } catch (err) {
+      this.#fail(authority, 'start a new cache epoch', err);
+      return false;
+    }
+  }
+
+  /** Queues a new cache epoch (a fresh global token) to be in place before `slot` is read again. */
+  #newEpoch(slot: Slot): void {
+    if (!slot.pending.some((v) => v.key === versionKeys.global)) slot.pending.push({ key: versionKeys.global, token: freshToken(), ttl: 0 });
+  }
+
   /** Whether `slot` may be read and written now; starts a replay of missed invalidations when due. */
   #usable(slot: Slot): boolean {
+    if (slot === this.#authority && this.#epoch?.disrupted()) this.#newEpoch(slot);
     if (slot.pending.length === 0 && slot.pendingEntries.length === 0 && !slot.retrying) return true;
     const now = Date.now();
     if (!slot.retrying && now - slot.lastRetry >= RETRY_MS) {
@@ -309,6 +309,7 @@ export class CacheStack {
       slot.retrying = slot.driver.invalidate(versions, entries).then(
         () => {
           slot.retrying = undefined;
+          if (slot === this.#authority && slot.pending.length === 0) this.#epoch?.replayed();
           this.#ok(slot);
         },
         (err: unknown) => {
@@ -343,22 +344,44 @@ export class CacheStack {
     return key.startsWith('v/d/') ? this.#docVersionTtl : 0;
   }
 
-  /** Counts a hit in driver `index`, promotes the entry to the drivers above it, and returns its value. */
-  #hit(index: number, key: string, entry: CacheEntry, tokens: readonly string[]): unknown {
+  /** Counts a hit in driver `index`, promotes the (opened) entry to the drivers above it, and returns its value. */
+  #hit(index: number, plan: ReadPlan, entry: CacheEntry, tokens: readonly string[]): unknown {
     this.#hits++;
     (this.#slots[index] as Slot).hits++;
     this.#countMisses(index, false);
-    if (index > 0) {
-      // Promote to the faster drivers above (they copy what they keep).
-      const promoted: CacheEntry = { version: entry.version, tokens, args: entry.args, value: entry.value };
-      for (let i = 0; i < index; i++) {
-        const slot = this.#slots[i] as Slot;
-        if (!this.#usable(slot)) continue;
-        slot.sets++;
-        this.#track(slot.driver.write(key, promoted, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
-      }
-    }
+    // Promote to the faster drivers above (they copy what they keep).
+    if (index > 0) this.#writeTo(index, plan, { version: entry.version, tokens, args: entry.args, value: entry.value });
     return entry.value;
+  }
+
+  /** Writes `entry` (secret fields open) to the first `upTo` usable drivers, sealed for those outside the process. */
+  #writeTo(upTo: number, plan: ReadPlan, entry: CacheEntry): void {
+    let sealed: CacheEntry | undefined;
+    for (let i = 0; i < upTo; i++) {
+      const slot = this.#slots[i] as Slot;
+      if (!this.#usable(slot)) continue;
+      let own = entry;
+      if (slot.seals && plan.sealer) own = sealed ??= { version: entry.version, args: entry.args, value: plan.sealer.seal(plan.method, entry.value) };
+      slot.sets++;
+      this.#track(slot.driver.write(plan.key, own, this.#ttl).then(() => this.#ok(slot), (err: unknown) => this.#fail(slot, 'write', err)));
+    }
+  }
+
+  /**
+   * The entry read from driver `index` with its secret fields decrypted, or
+   * undefined when one does not decrypt (tampered, another passphrase): it
+   * is then not served, counted as an error, and replaced by the fresh read.
+   */
+  #open(index: number, plan: ReadPlan, entry: CacheEntry): CacheEntry | undefined {
+    const slot = this.#slots[index] as Slot;
+    if (!slot.seals || !plan.sealer) return entry;
+    try {
+      return { version: entry.version, args: entry.args, value: plan.sealer.open(plan.method, entry.value) };
+    } catch (err) {
+      slot.errors++;
+      this.#logger().warn(`cache driver ${slot.name} holds an entry of ${plan.resource} whose secret fields do not decrypt (${(err as Error).message}); it is read from storage instead`);
+      return undefined;
+    }
   }
 
   #miss(tokens?: readonly string[]): Lookup {
@@ -385,6 +408,8 @@ export class CacheStack {
 
   #fail(slot: Slot, operation: string, err: unknown): void {
     slot.errors++;
+    // Other processes may have lost invalidations in the same outage: no entry from before it is served after it.
+    if (slot === this.#authority && this.#epoch && operation !== 'close') this.#newEpoch(slot);
     if (slot.broken) return;
     slot.broken = true;
     const reason = err instanceof Error ? err.message : String(err);

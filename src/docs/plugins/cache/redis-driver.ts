@@ -7,6 +7,11 @@
  * `KEYS`, no SCAN. Commands fail fast while Redis is unreachable (no offline
  * queue, no per-command retries, a command timeout), so an outage costs reads
  * a failed round trip, never a hang; ioredis keeps reconnecting behind.
+ *
+ * Disruptions (see CacheDriver.disruptions): every lost connection, and a
+ * server whose run_id differs from the one recorded under the key prefix
+ * by the last process connected (it restarted, maybe from a snapshot older
+ * than some invalidations).
  */
 import { Redis } from 'ioredis';
 import { ClosedError, StorageError } from '../../../core/errors.js';
@@ -42,6 +47,17 @@ export class RedisDriver implements CacheDriver {
   readonly #autoPipelining: boolean;
   #client: Redis | undefined;
   #prefix = '';
+  #disruptions = 0;
+  /** Whether the connection was up since the last disruption counted (a reconnect loop counts once). */
+  #up = false;
+  readonly #onClose = () => {
+    if (this.#up) this.#disruptions++;
+    this.#up = false;
+  };
+  readonly #onReady = () => {
+    this.#up = true;
+    this.#checkServer().catch(() => undefined);
+  };
 
   constructor(options: RedisDriverOptions = {}) {
     this.#url = options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -62,6 +78,8 @@ export class RedisDriver implements CacheDriver {
     if (this.#client) return;
     if (this.#given) {
       this.#client = this.#given;
+      this.#watch(this.#given);
+      if (this.#given.status === 'ready') await this.#onReadyNow();
       return;
     }
     const client = new Redis(this.#url, {
@@ -77,6 +95,38 @@ export class RedisDriver implements CacheDriver {
     client.on('error', () => undefined);
     this.#client = client;
     await client.connect();
+    await this.#onReadyNow();
+    this.#watch(client);
+  }
+
+  disruptions(): number {
+    return this.#disruptions;
+  }
+
+  /** Counts connection losses from now on; each reconnect checks the server's run_id again. */
+  #watch(client: Redis): void {
+    client.on('close', this.#onClose);
+    client.on('ready', this.#onReady);
+  }
+
+  async #onReadyNow(): Promise<void> {
+    this.#up = true;
+    await this.#checkServer().catch(() => undefined);
+  }
+
+  /**
+   * Records the server's run_id under the prefix; a different one recorded
+   * before means the server restarted since (a missing one: a new server,
+   * or the record was evicted), which counts as a disruption. A server
+   * without INFO (renamed command) is not checked.
+   */
+  async #checkServer(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    const runId = /run_id:([0-9a-f]+)/.exec(await client.info('server'))?.[1];
+    if (runId === undefined) return;
+    const previous = await client.getset(`${this.#prefix}run`, runId);
+    if (previous !== runId) this.#disruptions++;
   }
 
   async read(versionKeys: readonly string[], entryKey: string | undefined): Promise<DriverRead> {
@@ -128,6 +178,8 @@ export class RedisDriver implements CacheDriver {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    client?.off('close', this.#onClose);
+    client?.off('ready', this.#onReady);
     if (!client || client === this.#given) return;
     if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
     else client.disconnect();

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { FieldCipher } from '../../../../src/docs/field-cipher.js';
 import { ReadPlanner, versionKeys } from '../../../../src/docs/plugins/cache/cache-keys.js';
+import { SecretSealer } from '../../../../src/docs/plugins/cache/secret-sealer.js';
 
 describe('ReadPlanner', () => {
   it('get(id) is a doc plan depending on the global, resource and document versions; signal and priority do not change it', () => {
@@ -29,6 +32,20 @@ describe('ReadPlanner', () => {
     expect(other?.kind).toBe('query');
     expect(other?.key).not.toBe(doc?.key);
     expect(other?.args).toContain('partition');
+  });
+
+  it('with secret fields, a query entry keeps neither the arguments nor their plain hash: a keyed digest, stable for one passphrase', async () => {
+    const salt = FieldCipher.newSalt();
+    const secrets = (passphrase: string) =>
+      FieldCipher.create(passphrase, salt).then((cipher) => ({ fields: [{ path: 'password', segments: ['password'], key: '1', isObject: false, secret: true }], cipher }));
+    const sealer = new SecretSealer('users', await secrets('one'));
+    const plan = new ReadPlanner().plan('users', '1', 'query', [{ password: 'hunter2' }, {}], sealer);
+    const text = 'query({"password":"hunter2"},{})';
+    expect(plan?.args).not.toContain('hunter2');
+    expect(plan?.key).not.toContain(createHash('sha256').update(text).digest('base64url'));
+    expect(new ReadPlanner().plan('users', '1', 'query', [{ password: 'hunter2' }, {}], new SecretSealer('users', await secrets('one')))?.key).toBe(plan?.key);
+    expect(new ReadPlanner().plan('users', '1', 'query', [{ password: 'hunter2' }, {}], new SecretSealer('users', await secrets('two')))?.key).not.toBe(plan?.key);
+    expect(new ReadPlanner().plan('users', '1', 'query', [{ password: 'hunter3' }, {}], sealer)?.args).not.toBe(plan?.args);
   });
 
   it('a new schema version of the same resource gets new plans (entries of the old schema cannot match)', () => {

@@ -92,8 +92,8 @@ describe.skipIf(!hasRedisServer)('redis driver faults', () => {
       await users.update('u1', { name: `changed ${round}` });
     }
     const down = plugin.stats();
-    // Reads fail over at once; after the first lost invalidation Redis is not even tried until it is replayed.
-    expect(down.errors).toBeGreaterThanOrEqual(2);
+    // Reads fail over at once; after the first failure Redis is only retried (every 250 ms) to put a new cache epoch in place.
+    expect(down.errors).toBeGreaterThanOrEqual(1);
     expect(down.hits).toBe(1);
     expect(down.drivers.redis!.errors).toBe(down.errors);
     expect(warnings.filter((w) => w.includes('cache driver redis'))).toHaveLength(1);

@@ -1,0 +1,94 @@
+/**
+ * eventlite's `hash` option: with it, a `user_password` string in an event's
+ * data is replaced by its hash before the event is stored (eventlite uses
+ * Bun.password; here @node-rs/argon2 and @node-rs/bcrypt, which write the same
+ * PHC / `$2b$` strings, so hashes verify with either). The plain password never
+ * reaches the log, and replay sees the stored hash.
+ */
+import { hashSync as argon2Hash, verifySync as argon2Verify } from '@node-rs/argon2';
+import { hashSync as bcryptHash, verifySync as bcryptVerify } from '@node-rs/bcrypt';
+import { invalidOption, ValidationError } from '../core/errors.js';
+import type { EventInput } from './event-input.js';
+
+export type HashAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt';
+
+/** Bun.password's options. Defaults are Bun's: argon2id, 64 MiB, 2 passes; bcrypt cost 10. */
+export interface HashOptions {
+  algorithm?: HashAlgorithm;
+  /** argon2 memory in KiB. @default 65536 */
+  memoryCost?: number;
+  /** argon2 passes. @default 2 */
+  timeCost?: number;
+  /** bcrypt cost (log2 rounds). @default 10 */
+  cost?: number;
+}
+
+export type ResolvedHashOptions = Required<HashOptions>;
+
+// @node-rs/argon2's `Algorithm` is a const enum (not importable under verbatimModuleSyntax): its values.
+const ALGORITHMS: Record<Exclude<HashAlgorithm, 'bcrypt'>, 0 | 1 | 2> = {
+  argon2d: 0,
+  argon2i: 1,
+  argon2id: 2,
+};
+
+function intIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalidOption(name, `an integer from ${min} to ${max}`, value);
+  return value;
+}
+
+/** Validates the `hash` option; `undefined` means no hashing. */
+export function resolveHashOptions(hash: unknown): ResolvedHashOptions | null {
+  if (hash === undefined || hash === null || hash === false) return null;
+  if (typeof hash !== 'object' || Array.isArray(hash)) throw invalidOption('hash', 'an object { algorithm, memoryCost, timeCost, cost }', hash);
+  const options = hash as HashOptions;
+  for (const key of Object.keys(options)) {
+    if (!['algorithm', 'memoryCost', 'timeCost', 'cost'].includes(key)) {
+      throw new ValidationError(`Unknown option \`hash.${key}\`. Known options: algorithm, memoryCost, timeCost, cost.`, [{ field: `hash.${key}`, message: 'unknown option' }]);
+    }
+  }
+  const algorithm = options.algorithm ?? 'argon2id';
+  if (algorithm !== 'bcrypt' && !Object.hasOwn(ALGORITHMS, algorithm)) {
+    throw invalidOption('hash.algorithm', "'argon2id', 'argon2i', 'argon2d' or 'bcrypt'", algorithm);
+  }
+  return {
+    algorithm,
+    memoryCost: intIn('hash.memoryCost', options.memoryCost, 8, 4_194_304, 65_536),
+    timeCost: intIn('hash.timeCost', options.timeCost, 1, 1000, 2),
+    cost: intIn('hash.cost', options.cost, 4, 31, 10),
+  };
+}
+
+/** The hash of `password` under `options` (synchronous, as eventlite's store is). */
+export function hashPassword(password: string, options: ResolvedHashOptions): string {
+  if (options.algorithm === 'bcrypt') return bcryptHash(password, options.cost);
+  return argon2Hash(password, { algorithm: ALGORITHMS[options.algorithm] as never, memoryCost: options.memoryCost, timeCost: options.timeCost });
+}
+
+/**
+ * True when `password` matches `hash` (an argon2 PHC string or a bcrypt hash),
+ * the check Bun.password.verify does in eventlite apps.
+ * @example
+ * if (!verifyPassword(data.user_password, user.password_hash)) throw new Error('Invalid username or password');
+ */
+export function verifyPassword(password: string, hash: string): boolean {
+  if (typeof password !== 'string' || typeof hash !== 'string') return false;
+  try {
+    if (hash.startsWith('$argon2')) return argon2Verify(hash, password);
+    if (/^\$2[abxy]\$/.test(hash)) return bcryptVerify(password, hash);
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** `input` with `data.user_password` hashed when it is a string (else `input` itself). */
+export function withHashedPassword<T extends EventInput>(input: T, options: ResolvedHashOptions | null): T {
+  if (options === null || typeof input !== 'object' || input === null) return input;
+  const data = input.data as Record<string, unknown> | undefined;
+  if (typeof data !== 'object' || data === null || typeof data.user_password !== 'string') return input;
+  // Already a hash (an event stored again, e.g. by migrateEvents): hashing it twice would lose the password.
+  if (/^\$(argon2(id|i|d)\$|2[abxy]\$\d\d\$)/.test(data.user_password)) return input;
+  return { ...input, data: { ...data, user_password: hashPassword(data.user_password, options) } };
+}
