@@ -26,6 +26,8 @@ export type {
 export { WRITE_METHODS } from './resource-types.js';
 export { MAX_NESTING_DEPTH } from './input-guard.js';
 export type { S3dbPlugin } from './plugin.js';
+export { Plugin, type PluginOptions, type MethodWrapper, type MethodMiddleware } from './plugin-class.js';
+export { PluginStorage } from './plugin-storage.js';
 export {
   escapeSegment as escapePartitionSegment,
   type PartitionStats,
