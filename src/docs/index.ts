@@ -45,6 +45,9 @@ export { BEHAVIORS, type Behavior } from './behaviors.js';
 export { SYSTEM_KEYS, type AttributeMapping } from './attribute-mapping.js';
 export { encodeValue, decodeValue } from './codec.js';
 export { generateId, assertValidId, MAX_ID_BYTES, DocumentKeys } from './document-keys.js';
+// s3db.js's names for the same helpers.
+export { generateId as idGenerator } from './document-keys.js';
+export { encrypt, decrypt } from './secret-text.js';
 export { CATALOGUE_KEY } from './catalogue.js';
 export { LOG_LEVELS, type LogLevel, type Logger } from './logger.js';
 export * from './plugins/cache/index.js';
