@@ -21,6 +21,7 @@ import { COMPAT_OPTION_NAMES, resolveCompatOptions, type ResolvedCompat, type S3
 import { FieldCipher } from './field-cipher.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import type { S3dbPlugin } from './plugin.js';
+import { PluginRegistry } from './plugin-registry.js';
 import { resolveConfig, type ResolvedConfig } from './resource-config.js';
 import { Resource, type ResourceRuntime } from './resource.js';
 import type { ResourceConfig } from './resource-types.js';
@@ -73,7 +74,7 @@ export class S3db extends EventEmitter {
   readonly #compat: ResolvedCompat;
   readonly #pool: ExecutorPool;
   readonly #ownsPool: boolean;
-  readonly #plugins: S3dbPlugin[] = [];
+  readonly #plugins = new PluginRegistry();
   #store: ObjectStore | undefined;
   #catalogue: Catalogue | undefined;
   #cipher: FieldCipher | undefined;
@@ -104,8 +105,7 @@ export class S3db extends EventEmitter {
       this.#pool = new ExecutorPool(pool ?? {});
       this.#ownsPool = true;
     }
-    for (const plugin of plugins ?? []) this.#checkPlugin(plugin);
-    this.#plugins.push(...(plugins ?? []));
+    for (const plugin of plugins ?? []) this.#plugins.add(plugin);
   }
 
   /** The object store; opened on first use (connect() probes it and reads the catalogue). */
@@ -190,8 +190,19 @@ export class S3db extends EventEmitter {
     return this.#connected;
   }
 
-  get plugins(): readonly S3dbPlugin[] {
-    return this.#plugins;
+  /** In installation order; each is also reachable by name (`db.plugins.cache`). */
+  get plugins(): readonly S3dbPlugin[] & Readonly<Record<string, S3dbPlugin>> {
+    return this.#plugins.view();
+  }
+
+  /** s3db.js's plugins by name. */
+  get pluginRegistry(): Record<string, S3dbPlugin> {
+    return this.#plugins.record();
+  }
+
+  /** The plugin installed under `name` (its slug or name, or the name given to usePlugin). */
+  getPlugin(name: string): S3dbPlugin | undefined {
+    return this.#plugins.get(name);
   }
 
   /** Opens the store, probes it, reads the catalogue, restores resources, installs plugins. Idempotent. */
@@ -230,7 +241,7 @@ export class S3db extends EventEmitter {
       this.#store = undefined;
       throw err;
     }
-    for (const plugin of this.#plugins) await this.#installPlugin(plugin);
+    for (const plugin of this.#plugins.all) await this.#installPlugin(plugin);
     this.emit('connected');
   }
 
@@ -246,7 +257,7 @@ export class S3db extends EventEmitter {
     // Queued partition references are written before plugins stop (a cache must see them) and the pool closes.
     for (const resource of Object.values(this.resources)) resource.closePartitions();
     await Promise.all(Object.values(this.resources).map((resource) => resource.flushPartitions()));
-    for (const plugin of [...this.#plugins].reverse()) await plugin.stop?.();
+    for (const plugin of [...this.#plugins.all].reverse()) await plugin.stop?.();
     await this.#pool.drain();
     this.#connected = false;
     if (this.#ownsPool) await this.#pool.close();
@@ -343,16 +354,11 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Installs a plugin: `setup(db)` now if connected, else at connect. Returns the plugin. */
-  async usePlugin<P extends S3dbPlugin>(plugin: P): Promise<P> {
-    this.#checkPlugin(plugin);
-    this.#plugins.push(plugin);
+  /** Installs a plugin (under `name`, default its slug or name): `setup(db)` now if connected, else at connect. Returns the plugin. */
+  async usePlugin<P extends S3dbPlugin>(plugin: P, name?: string): Promise<P> {
+    this.#plugins.add(plugin, name);
     if (this.#connected) await this.#installPlugin(plugin);
     return plugin;
-  }
-
-  #checkPlugin(plugin: unknown): asserts plugin is S3dbPlugin {
-    if (!plugin || typeof (plugin as S3dbPlugin).setup !== 'function') throw invalidOption('plugin', 'an object with a setup(db) method', plugin);
   }
 
   async #installPlugin(plugin: S3dbPlugin): Promise<void> {

@@ -125,3 +125,25 @@ for (const backend of ['memory', 'file'] as const) {
     });
   });
 }
+
+describe('plugins by name (usePlugin(plugin, name), getPlugin, db.plugins.<name>)', () => {
+  it('names plugins by slug or name, or the name given; db.plugins is ordered and keyed', async () => {
+    const db = new S3db({ connectionString: location('memory') });
+    const stamp = await db.usePlugin(new StampPlugin());
+    const plain = await db.usePlugin({ name: 'plain', setup: () => undefined });
+    const aliased = await db.usePlugin(new Plugin({ slug: 'audit' }), 'auditTrail');
+    const second = await db.usePlugin(new StampPlugin());
+    expect(db.getPlugin('stamp')).toBe(stamp);
+    expect(db.getPlugin('plain')).toBe(plain);
+    expect(db.getPlugin('auditTrail')).toBe(aliased);
+    expect(db.getPlugin('stamp2')).toBe(second);
+    expect(db.plugins[0]).toBe(stamp);
+    expect(db.plugins.length).toBe(4);
+    expect((db.plugins as unknown as Record<string, unknown>).plain).toBe(plain);
+    expect(Object.keys(db.pluginRegistry)).toEqual(['stamp', 'plain', 'auditTrail', 'stamp2']);
+    await expect(db.usePlugin(new Plugin(), 'plain')).rejects.toThrow(/taken/);
+    await db.connect();
+    expect(stamp.events).toEqual(['install', 'start']);
+    await db.disconnect();
+  });
+});
