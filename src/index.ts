@@ -16,3 +16,6 @@ export type {
   PageOptions as EventPageOptions,
   StreamOptions as EventStreamOptions,
 } from './events/index.js';
+
+// s3db.js is imported as `import S3db from 's3db.js'` too.
+export { S3db as default } from './docs/index.js';

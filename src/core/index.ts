@@ -4,3 +4,5 @@ export { isRetryable, backoffDelay, retryAfterMs, httpStatusOf } from './retry-p
 export * from './cache.js';
 export * from './memoize.js';
 export { verifyPassword } from './passwords.js';
+export * from './tasks-pool.js';
+export * from './tasks-runner.js';

@@ -11,21 +11,23 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, ConfigurationError, NotFoundError, invalidOption } from '../core/errors.js';
 import { ExecutorPool, type ExecutorPoolOptions } from '../core/executor-pool.js';
-import { createClient } from '../storage/index.js';
+import { createClient, parseConnectionString } from '../storage/index.js';
 import type { HttpClientOptions } from '../storage/http-client-options.js';
 import type { ObjectStore, StoreCapabilities } from '../storage/object-store.js';
 import { extendMapping } from './attribute-mapping.js';
 import { Catalogue, type CatalogueData, type CatalogueResource } from './catalogue.js';
 import { isPlainObject } from './codec.js';
+import { COMPAT_OPTION_NAMES, resolveCompatOptions, type ResolvedCompat, type S3dbCompatOptions } from './database-options.js';
 import { FieldCipher } from './field-cipher.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import type { S3dbPlugin } from './plugin.js';
+import { PluginRegistry } from './plugin-registry.js';
 import { resolveConfig, type ResolvedConfig } from './resource-config.js';
 import { Resource, type ResourceRuntime } from './resource.js';
 import type { ResourceConfig } from './resource-types.js';
 import { attributePaths, compileSchema, type FieldSpec } from './schema.js';
 
-export interface S3dbOptions {
+export interface S3dbOptions extends S3dbCompatOptions {
   /** `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`. */
   connectionString?: string;
   /** An already open store instead of a connection string (the database does not close it). */
@@ -38,8 +40,8 @@ export interface S3dbOptions {
   passphrase?: string;
   /** Installed at connect, in order. */
   plugins?: S3dbPlugin[];
-  /** @default 'warn' */
-  logLevel?: LogLevel;
+  /** Also pino's `trace` (as debug) and `fatal` (as error). @default 'warn' ('debug' with `verbose: true`) */
+  logLevel?: LogLevel | 'trace' | 'fatal';
   /** Where log lines go. @default console */
   logger?: Partial<Logger>;
 }
@@ -53,16 +55,26 @@ export interface ResourceSummary {
   attributes: string[];
 }
 
-const KNOWN_OPTIONS = new Set(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger']);
+const KNOWN_OPTIONS = new Set<string>(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger', ...COMPAT_OPTION_NAMES]);
+
+/** What resourceExistsWithSameHash() tells. */
+export interface HashExistsResult {
+  exists: boolean;
+  sameHash: boolean;
+  /** The definition's hash, or null when the resource does not exist. */
+  hash: string | null;
+  existingHash?: string;
+}
 
 export class S3db extends EventEmitter {
   /** Resources by name (current schema version). */
   readonly resources: Record<string, Resource> = Object.create(null) as Record<string, Resource>;
   readonly logger: Logger;
   readonly #options: S3dbOptions;
+  readonly #compat: ResolvedCompat;
   readonly #pool: ExecutorPool;
   readonly #ownsPool: boolean;
-  readonly #plugins: S3dbPlugin[] = [];
+  readonly #plugins = new PluginRegistry();
   #store: ObjectStore | undefined;
   #catalogue: Catalogue | undefined;
   #cipher: FieldCipher | undefined;
@@ -76,28 +88,87 @@ export class S3db extends EventEmitter {
     super();
     if (!isPlainObject(options)) throw invalidOption('options', 'an object with a connectionString or a client', options);
     for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw invalidOption(key, `one of the S3db options (${[...KNOWN_OPTIONS].join(', ')})`, key);
-    const { connectionString, client, passphrase, plugins } = options;
+    this.#compat = resolveCompatOptions(options);
+    const { client, plugins } = options;
+    const { connectionString, passphrase } = this.#compat;
     if ((connectionString === undefined) === (client === undefined)) throw invalidOption('connectionString', 'a connection string (or a `client`, not both)', connectionString);
     if (connectionString !== undefined && typeof connectionString !== 'string') throw invalidOption('connectionString', 'a string', connectionString);
     if (passphrase !== undefined && (typeof passphrase !== 'string' || passphrase.length === 0)) throw invalidOption('passphrase', 'a non-empty string', '(hidden)');
     if (plugins !== undefined && !Array.isArray(plugins)) throw invalidOption('plugins', 'an array of plugins', plugins);
-    this.#options = options;
-    this.logger = createLogger((options.logLevel ?? 'warn') as LogLevel, options.logger ?? console);
-    if (options.executorPool instanceof ExecutorPool) {
-      this.#pool = options.executorPool;
+    this.#options = { ...options, connectionString, passphrase };
+    this.logger = createLogger(this.#compat.logLevel, options.logger ?? console);
+    const pool = this.#compat.executorPool;
+    if (pool instanceof ExecutorPool) {
+      this.#pool = pool;
       this.#ownsPool = false;
     } else {
-      this.#pool = new ExecutorPool(options.executorPool ?? {});
+      this.#pool = new ExecutorPool(pool ?? {});
       this.#ownsPool = true;
     }
-    for (const plugin of plugins ?? []) this.#checkPlugin(plugin);
-    this.#plugins.push(...(plugins ?? []));
+    for (const plugin of plugins ?? []) this.#plugins.add(plugin);
   }
 
-  /** The object store (after connect). */
+  /** The object store; opened on first use (connect() probes it and reads the catalogue). */
   get client(): ObjectStore {
-    if (!this.#store) throw new ClosedError('The database is not connected: await db.connect() first');
+    return this.#openStore();
+  }
+
+  #openStore(): ObjectStore {
+    const { connectionString, client, httpClientOptions } = this.#options;
+    this.#store ??=
+      client ??
+      createClient(connectionString as string, {
+        concurrency: this.#pool.concurrency,
+        ...(httpClientOptions ? { httpClientOptions } : {}),
+        logger: this.logger,
+      });
     return this.#store;
+  }
+
+  /** s3db.js's name of `executorPool.concurrency`. */
+  get parallelism(): number {
+    return this.#pool.concurrency;
+  }
+
+  set parallelism(value: number) {
+    this.#pool.concurrency = value;
+  }
+
+  /** The bucket of a memory:// or S3 connection string ('' for file:// or a given client). */
+  get bucket(): string {
+    const target = this.#target();
+    return target && target.kind !== 'file' ? target.bucket : '';
+  }
+
+  /** The key prefix of a memory:// or S3 connection string. */
+  get keyPrefix(): string {
+    const target = this.#target();
+    return target && target.kind !== 'file' ? target.prefix : '';
+  }
+
+  #target() {
+    const { connectionString } = this.#options;
+    return connectionString === undefined ? undefined : parseConnectionString(connectionString);
+  }
+
+  /** Cost of bcrypt for `password` attributes (`bcryptRounds` or `security.bcrypt.rounds`). @default 10 */
+  get bcryptRounds(): number {
+    return this.#compat.bcryptRounds;
+  }
+
+  /** Accepted for s3db.js code; schema versions are always kept readable. */
+  get versioningEnabled(): boolean {
+    return this.#compat.versioningEnabled;
+  }
+
+  /** Accepted for s3db.js code; s3db.json is always written at once and conditionally. */
+  get deferMetadataWrites(): boolean {
+    return this.#compat.deferMetadataWrites;
+  }
+
+  /** The `taskExecutorMonitoring` option as given; live figures are in `executorPool.stats()`. */
+  get taskExecutorMonitoring(): Readonly<Record<string, unknown>> | null {
+    return this.#compat.taskExecutorMonitoring;
   }
 
   get executorPool(): ExecutorPool {
@@ -124,8 +195,24 @@ export class S3db extends EventEmitter {
     return this.#connected;
   }
 
-  get plugins(): readonly S3dbPlugin[] {
-    return this.#plugins;
+  /** s3db.js's name of {@link isConnected}. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** In installation order; each is also reachable by name (`db.plugins.cache`). */
+  get plugins(): readonly S3dbPlugin[] & Readonly<Record<string, S3dbPlugin>> {
+    return this.#plugins.view();
+  }
+
+  /** s3db.js's plugins by name. */
+  get pluginRegistry(): Record<string, S3dbPlugin> {
+    return this.#plugins.record();
+  }
+
+  /** The plugin installed under `name` (its slug or name, or the name given to usePlugin). */
+  getPlugin(name: string): S3dbPlugin | undefined {
+    return this.#plugins.get(name);
   }
 
   /** Opens the store, probes it, reads the catalogue, restores resources, installs plugins. Idempotent. */
@@ -138,14 +225,8 @@ export class S3db extends EventEmitter {
   }
 
   async #connect(): Promise<void> {
-    const { connectionString, client, httpClientOptions, passphrase } = this.#options;
-    const store =
-      client ??
-      createClient(connectionString as string, {
-        concurrency: this.#pool.concurrency,
-        ...(httpClientOptions ? { httpClientOptions } : {}),
-        logger: this.logger,
-      });
+    const { client, passphrase } = this.#options;
+    const store = this.#openStore();
     try {
       // Lazy stores (S3) probe on their first conditional write and warn themselves.
       if (store.knownCapabilities === undefined) {
@@ -170,20 +251,26 @@ export class S3db extends EventEmitter {
       this.#connected = true;
     } catch (err) {
       if (!client) await store.close().catch(() => undefined);
+      this.#store = undefined;
       throw err;
     }
-    for (const plugin of this.#plugins) await this.#installPlugin(plugin);
+    for (const plugin of this.#plugins.all) await this.#installPlugin(plugin);
     this.emit('connected');
   }
 
   /** Stops plugins, waits for queued work, and releases the store (and the pool if the database made it). */
   async disconnect(): Promise<void> {
     if (this.#connecting) await this.#connecting.catch(() => undefined);
-    if (!this.#connected) return;
+    if (!this.#connected) {
+      // A store opened through `db.client` before connect() is released too.
+      if (!this.#options.client) await this.#store?.close();
+      this.#store = undefined;
+      return;
+    }
     // Queued partition references are written before plugins stop (a cache must see them) and the pool closes.
     for (const resource of Object.values(this.resources)) resource.closePartitions();
     await Promise.all(Object.values(this.resources).map((resource) => resource.flushPartitions()));
-    for (const plugin of [...this.#plugins].reverse()) await plugin.stop?.();
+    for (const plugin of [...this.#plugins.all].reverse()) await plugin.stop?.();
     await this.#pool.drain();
     this.#connected = false;
     if (this.#ownsPool) await this.#pool.close();
@@ -199,6 +286,8 @@ export class S3db extends EventEmitter {
    */
   async createResource(config: ResourceConfig): Promise<Resource> {
     const resolved = resolveConfig(config);
+    // As in s3db.js, a resource defined before connect() connects first.
+    if (!this.#connected) await this.connect();
     const paths = attributePaths(resolved.definition.attributes);
     // Compile now so bad rules fail before anything is written.
     compileSchema(resolved.definition.attributes, extendMapping({}, paths.map((p) => p.path)));
@@ -238,6 +327,31 @@ export class S3db extends EventEmitter {
     throw new NotFoundError(`Resource ${JSON.stringify(name)} is not defined: call db.createResource({ name: ${JSON.stringify(name)}, attributes }) first`);
   }
 
+  /** Whether a resource named `name` is defined. */
+  resourceExists(name: string): boolean {
+    return Object.hasOwn(this.resources, name);
+  }
+
+  /** Whether `config` would reuse the current definition of its resource (no new schema version). */
+  resourceExistsWithSameHash(config: ResourceConfig): HashExistsResult {
+    const existingHash = this.#hashes.get(config.name);
+    if (!this.resourceExists(config.name) || existingHash === undefined) return { exists: false, sameHash: false, hash: null };
+    const { hash } = resolveConfig(config);
+    return { exists: true, sameHash: hash === existingHash, hash, existingHash };
+  }
+
+  /** Writes s3db.json as it stands (conditionally, so a concurrent definition is never overwritten). */
+  async uploadMetadataFile(): Promise<void> {
+    if (!this.#connected) await this.connect();
+    const catalogue = this.#requireConnected();
+    const known = structuredClone(catalogue.data);
+    // The stored entries win (they are as new or newer); ours fill in what is missing.
+    await catalogue.update((stored) => {
+      const encryption = stored.encryption ?? known.encryption;
+      return { ...known, ...stored, ...(encryption ? { encryption } : {}), resources: { ...known.resources, ...stored.resources } };
+    });
+  }
+
   /** Every resource in the catalogue. */
   listResources(): ResourceSummary[] {
     const catalogue = this.#requireConnected();
@@ -253,16 +367,11 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Installs a plugin: `setup(db)` now if connected, else at connect. Returns the plugin. */
-  async usePlugin<P extends S3dbPlugin>(plugin: P): Promise<P> {
-    this.#checkPlugin(plugin);
-    this.#plugins.push(plugin);
+  /** Installs a plugin (under `name`, default its slug or name): `setup(db)` now if connected, else at connect. Returns the plugin. */
+  async usePlugin<P extends S3dbPlugin>(plugin: P, name?: string): Promise<P> {
+    this.#plugins.add(plugin, name);
     if (this.#connected) await this.#installPlugin(plugin);
     return plugin;
-  }
-
-  #checkPlugin(plugin: unknown): asserts plugin is S3dbPlugin {
-    if (!plugin || typeof (plugin as S3dbPlugin).setup !== 'function') throw invalidOption('plugin', 'an object with a setup(db) method', plugin);
   }
 
   async #installPlugin(plugin: S3dbPlugin): Promise<void> {
@@ -277,7 +386,7 @@ export class S3db extends EventEmitter {
   }
 
   #runtime(): ResourceRuntime {
-    return { store: this.client, pool: this.#pool, cipher: this.#cipher };
+    return { store: this.client, pool: this.#pool, cipher: this.#cipher, versioningEnabled: this.#compat.versioningEnabled, bcryptRounds: this.#compat.bcryptRounds };
   }
 
   /** Resources defined in the catalogue are usable right after connect (without hooks or idGenerator). */

@@ -27,6 +27,8 @@ export type {
 export { WRITE_METHODS } from './resource-types.js';
 export { MAX_NESTING_DEPTH } from './input-guard.js';
 export type { S3dbPlugin } from './plugin.js';
+export { Plugin, type PluginOptions, type MethodWrapper, type MethodMiddleware } from './plugin-class.js';
+export { PluginStorage } from './plugin-storage.js';
 export {
   escapeSegment as escapePartitionSegment,
   type PartitionStats,
@@ -48,6 +50,9 @@ export { generateId } from './ids/generate-id.js';
 export type { BatchStatus } from './ids/id-source.js';
 export type { SequenceInfo } from './ids/sequence-store.js';
 export type { HistoryEntry } from './resource-history.js';
+// s3db.js's names for the same helpers.
+export { generateId as idGenerator } from './ids/generate-id.js';
+export { encrypt, decrypt } from './secret-text.js';
 export { CATALOGUE_KEY } from './catalogue.js';
 export { LOG_LEVELS, type LogLevel, type Logger } from './logger.js';
 export * from './plugins/cache/index.js';

@@ -22,8 +22,11 @@ export class PasswordFields {
   readonly #fields: PasswordField[] = [];
   readonly #resource: string;
 
-  constructor(resource: string, attributes: AttributesDefinition) {
+  readonly #rounds: number;
+
+  constructor(resource: string, attributes: AttributesDefinition, rounds: number = BCRYPT_ROUNDS) {
     this.#resource = resource;
+    this.#rounds = rounds;
     this.#collect(attributes, []);
   }
 
@@ -59,7 +62,7 @@ export class PasswordFields {
         ]);
       }
       if (out === data) out = structuredClone(data);
-      setAt(out, field.segments, await bcryptHash(value as string, BCRYPT_ROUNDS));
+      setAt(out, field.segments, await bcryptHash(value as string, this.#rounds));
     }
     return out;
   }

@@ -18,8 +18,11 @@ export type EventListener = (...args: unknown[]) => unknown;
 export interface ResourceBehaviourOptions {
   /** Destructive whole-resource calls (`deleteAll`, `deleteAllData`) refuse unless false. @default true */
   paranoid: boolean;
-  /** Keep every replaced or deleted version of a document readable through `getHistory`/`getVersion`. @default false */
-  versioningEnabled: boolean;
+  /**
+   * Keep every replaced or deleted version of a document readable through `getHistory`/`getVersion`;
+   * undefined follows the database's `versioningEnabled`. @default the database's (false)
+   */
+  versioningEnabled: boolean | undefined;
   /** Return secret fields decrypted; false returns them sealed (still decryptable with the passphrase). @default true */
   autoDecrypt: boolean;
   /** Nested objects without an explicit `$$type` may be omitted. @default false */
@@ -45,7 +48,7 @@ export function resolveBehaviourOptions(config: Record<string, unknown>): Resour
   if (config.version !== undefined && typeof config.version !== 'string') throw invalidOption('version', 'a string label such as "v2"', config.version);
   return {
     paranoid: flag('paranoid', config.paranoid, true),
-    versioningEnabled: flag('versioningEnabled', config.versioningEnabled, false),
+    versioningEnabled: config.versioningEnabled === undefined ? undefined : flag('versioningEnabled', config.versioningEnabled, false),
     autoDecrypt: flag('autoDecrypt', config.autoDecrypt, true),
     allNestedObjectsOptional: flag('allNestedObjectsOptional', config.allNestedObjectsOptional, false),
     asyncEvents: flag('asyncEvents', config.asyncEvents, true),

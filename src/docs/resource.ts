@@ -69,6 +69,10 @@ export interface ResourceRuntime {
   readonly store: ObjectStore;
   readonly pool: ExecutorPool;
   readonly cipher: FieldCipher | undefined;
+  /** The database's `versioningEnabled`: the default of resources that do not set it. */
+  readonly versioningEnabled: boolean;
+  /** bcrypt cost of `password` attributes (the database's `bcryptRounds`). */
+  readonly bcryptRounds: number;
 }
 
 /** A resource's secret fields and the cipher sealing them, for plugins that keep documents outside storage (the cache). */
@@ -131,7 +135,7 @@ export class Resource extends EventEmitter {
     const secretFields = [...this.#schema.fields, ...version.legacyFields.values()].filter((f) => f.secret);
     this.secrets = secretFields.length > 0 && runtime.cipher ? { fields: secretFields, cipher: runtime.cipher } : undefined;
     this.#idCheck = compileIdRule(config.name, config.definition.attributes);
-    this.#passwords = new PasswordFields(config.name, config.definition.attributes);
+    this.#passwords = new PasswordFields(config.name, config.definition.attributes, runtime.bcryptRounds);
     this.#ids = new IdSource(
       config.options.idPlan ?? { kind: 'random', size: config.definition.idSize, alphabet: undefined },
       new SequenceStore({ resource: config.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) }),
@@ -163,7 +167,7 @@ export class Resource extends EventEmitter {
     this.#history = new DocumentHistory({
       resource: this.name,
       store: runtime.store,
-      enabled: () => this.#config.options.versioningEnabled,
+      enabled: () => this.#config.options.versioningEnabled ?? runtime.versioningEnabled,
       run: (fn, options) => this.#run(fn, options),
       seal: (doc) => sealSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
       open: (doc) => openSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,

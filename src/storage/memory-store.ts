@@ -4,7 +4,7 @@
  * conditional writes, lexicographic listing with continuation tokens).
  * Stores naming the same bucket share its objects within the process.
  */
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
 import { md5Etag } from './etag.js';
 import { compareKeys, indexAfter, indexAtOrAfter, indexPastPrefix } from './key-order.js';
 import { listPage, type ListPosition, type SortedKeySource } from './list-page.js';
@@ -232,6 +232,52 @@ export class MemoryStore implements ObjectStore {
   }
 
   async close(): Promise<void> {}
+
+  /** This prefix's objects as they are now (objects are immutable, so this is cheap and stays valid). */
+  snapshot(): MemorySnapshot {
+    const objects: MemorySnapshot['objects'] = [];
+    this.#eachUnderPrefix((fullKey, object) => objects.push({ key: fullKey.slice(this.#prefix.length), ...object }));
+    return { objects };
+  }
+
+  /** Replaces this prefix's objects with `snapshot`'s (keys and metadata are checked as on a write). */
+  restore(snapshot: MemorySnapshot): void {
+    if (snapshot === null || typeof snapshot !== 'object' || !Array.isArray(snapshot.objects)) {
+      throw invalidOption('snapshot', 'a value returned by snapshot()', snapshot);
+    }
+    const entries = snapshot.objects.map((o) => {
+      const body = Buffer.from(o.body);
+      return [this.#fullKey(o.key), { body, metadata: normalizeMetadata(o.metadata, true), contentType: checkContentType(o.contentType), etag: md5Etag(body), lastModified: o.lastModified }] as const;
+    });
+    const old: string[] = [];
+    this.#eachUnderPrefix((fullKey) => old.push(fullKey));
+    for (const fullKey of old) this.#bucket.delete(fullKey);
+    for (const [fullKey, object] of entries) this.#bucket.set(fullKey, object);
+  }
+
+  /** How many objects and bytes (bodies) this prefix holds. */
+  stats(): { objectCount: number; totalSize: number; keys: string[] } {
+    const keys: string[] = [];
+    let totalSize = 0;
+    this.#eachUnderPrefix((fullKey, object) => {
+      keys.push(fullKey.slice(this.#prefix.length));
+      totalSize += object.body.length;
+    });
+    return { objectCount: keys.length, totalSize, keys };
+  }
+
+  #eachUnderPrefix(visit: (fullKey: string, object: MemoryObject) => void): void {
+    const keys = this.#bucket.sortedKeys();
+    for (let i = indexAtOrAfter(keys, this.#prefix); i < keys.length && keys[i]!.startsWith(this.#prefix); i++) {
+      const object = this.#bucket.objects.get(keys[i]!);
+      if (object !== undefined) visit(keys[i]!, object);
+    }
+  }
+}
+
+/** What MemoryStore.snapshot() returns: every object under the store's prefix. */
+export interface MemorySnapshot {
+  objects: { key: string; body: Buffer; metadata: Readonly<Record<string, string>>; contentType: string; etag: string; lastModified: number }[];
 }
 
 function head(object: MemoryObject): ObjectHead {

@@ -1,5 +1,18 @@
 // Public API of the cache plugin; src/docs/index.ts re-exports this file.
-export { CachePlugin } from './cache-plugin.js';
+export { CachePlugin, type CachePluginStatsReport } from './s3db-cache-plugin.js';
+export type { S3dbCacheOptions, S3dbTier } from './s3db-cache-options.js';
+export { KeyValueCache, type KeyValueCacheOptions } from './key-value-cache.js';
+export {
+  MemoryCache,
+  FilesystemCache,
+  PartitionAwareFilesystemCache,
+  S3Cache,
+  MultiTierCache,
+  type MemoryCacheOptions,
+  type FilesystemCacheOptions,
+  type S3CacheOptions,
+  type MultiTierCacheOptions,
+} from './cache-classes.js';
 export type {
   CachePluginOptions,
   CacheDriverName,

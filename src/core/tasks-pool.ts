@@ -1,0 +1,273 @@
+/**
+ * TasksPool: s3db.js's task pool API (`enqueue`, `addBatch`, `pause`/`resume`,
+ * `getStats`, `pool:*` events) as a face over our ExecutorPool. The pool does
+ * the queueing, priorities, retries and timeouts; the face only names tasks,
+ * times them and emits s3db.js's events. Pause works through the pool's
+ * public cancellation: tasks still queued in the pool are taken back out and
+ * handed in again on resume; running tasks finish.
+ *
+ * @example
+ * const pool = new TasksPool({ concurrency: 10 });
+ * pool.on('pool:taskCompleted', (task) => console.log(task.id, task.duration));
+ * const body = await pool.enqueue((signal) => fetch(url, { signal }), { priority: 10, metadata: { url } });
+ */
+import { EventEmitter } from 'node:events';
+import { AbortError, ClosedError, invalidOption } from './errors.js';
+import { ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
+
+export interface TasksPoolOptions extends ExecutorPoolOptions {
+  /** Share this pool (e.g. `db.executorPool`) instead of making one; stop() then leaves it open. */
+  pool?: ExecutorPool;
+}
+
+export interface EnqueueOptions {
+  /** Higher runs first. @default 0 */
+  priority?: number;
+  /** Per-attempt timeout in ms. @default the pool's */
+  timeout?: number;
+  /** Aborting cancels the task (queued: never starts; running: its signal aborts). */
+  signal?: AbortSignal;
+  /** Carried on the task object the events receive. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What the `pool:*` events receive. */
+export interface PoolTask {
+  readonly id: string;
+  readonly priority: number;
+  readonly metadata: Record<string, unknown>;
+  /** Attempts made so far (1 on the first run). */
+  attempts: number;
+  timings: { enqueuedAt: number; startedAt?: number; queueWait?: number; execution?: number };
+  /** Total ms from first start to settle. */
+  duration?: number;
+}
+
+export interface TasksPoolStats extends ExecutorPoolStats {
+  queueSize: number;
+  activeCount: number;
+  processedCount: number;
+  errorCount: number;
+  retryCount: number;
+  /** Tasks held by pause() (queued here, not in the pool). */
+  pausedCount: number;
+  effectiveConcurrency: number;
+  paused: boolean;
+}
+
+export interface BatchOptions<T> {
+  priority?: number;
+  onItemComplete?: (result: T, index: number) => void;
+  onItemError?: (error: unknown, index: number) => void;
+}
+
+interface Entry<T = unknown> {
+  task: PoolTask;
+  fn: Task<T>;
+  timeout: number | undefined;
+  userSignal: AbortSignal | undefined;
+  /** Aborted by pause() to take the task back while it is still queued in the pool. */
+  recall: AbortController | undefined;
+  started: boolean;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+let nextId = 0;
+
+export class TasksPool extends EventEmitter {
+  /** The one pool doing the work. */
+  readonly pool: ExecutorPool;
+  readonly #ownsPool: boolean;
+  readonly #waiting = new Set<Entry>();
+  readonly #held: Entry[] = [];
+  #paused = false;
+  #processed = 0;
+  #errors = 0;
+  #retries = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: TasksPoolOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+    const { pool, ...poolOptions } = options;
+    if (pool !== undefined && !(pool instanceof ExecutorPool)) throw invalidOption('pool', 'an ExecutorPool', pool);
+    this.pool = pool ?? new ExecutorPool(poolOptions);
+    this.#ownsPool = pool === undefined;
+  }
+
+  get concurrency(): number {
+    return this.pool.concurrency;
+  }
+
+  set concurrency(value: number) {
+    this.pool.concurrency = value;
+  }
+
+  setConcurrency(value: number): void {
+    this.pool.concurrency = value;
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** Runs `fn` through the pool; `fn` receives an AbortSignal to pass to its request. */
+  enqueue<T>(fn: Task<T>, options: EnqueueOptions = {}): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a function', fn));
+    if (options === null || typeof options !== 'object') return Promise.reject(invalidOption('options', 'an object', options));
+    if ('retries' in options) return Promise.reject(invalidOption('retries', "absent: retries are the pool's option (new TasksPool({ retries }))", (options as { retries: unknown }).retries));
+    const { priority = 0, timeout, signal, metadata = {} } = options;
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) return Promise.reject(invalidOption('priority', 'a finite number', priority));
+    if (this.pool.closed) return Promise.reject(new ClosedError('TasksPool is stopped; create a new one to run more work'));
+    return new Promise<T>((resolve, reject) => {
+      const entry: Entry<T> = {
+        task: { id: `task-${++nextId}`, priority, metadata, attempts: 0, timings: { enqueuedAt: Date.now() } },
+        fn,
+        timeout,
+        userSignal: signal,
+        recall: undefined,
+        started: false,
+        resolve,
+        reject,
+      };
+      if (this.#paused) this.#held.push(entry as Entry);
+      else this.#submit(entry as Entry);
+    });
+  }
+
+  /** Runs every function; resolves with results and errors by index once all have settled. */
+  async addBatch<T>(fns: Task<T>[], options: BatchOptions<T> = {}): Promise<{ results: (T | undefined)[]; errors: { index: number; error: unknown }[] }> {
+    if (!Array.isArray(fns)) throw invalidOption('fns', 'an array of functions', fns);
+    const results: (T | undefined)[] = new Array(fns.length).fill(undefined);
+    const errors: { index: number; error: unknown }[] = [];
+    await Promise.all(
+      fns.map((fn, index) =>
+        this.enqueue(fn, { priority: options.priority ?? 0, metadata: { index } }).then(
+          (value) => {
+            results[index] = value;
+            options.onItemComplete?.(value, index);
+          },
+          (error: unknown) => {
+            errors.push({ index, error });
+            options.onItemError?.(error, index);
+          },
+        ),
+      ),
+    );
+    errors.sort((a, b) => a.index - b.index);
+    return { results, errors };
+  }
+
+  /** Stops starting tasks: those still queued in the pool are taken back until resume(). */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    for (const entry of [...this.#waiting]) if (!entry.started) entry.recall?.abort();
+    this.emit('pool:paused');
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    for (const entry of this.#held.splice(0)) this.#submit(entry);
+    this.emit('pool:resumed');
+  }
+
+  /** Resolves when none of this face's tasks is queued or running (a paused pool's held tasks wait for resume()). */
+  drain(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #idle(): boolean {
+    return this.#waiting.size === 0 && (this.#held.length === 0 || this.#paused);
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle()) return;
+    this.emit('pool:drained');
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  getStats(): TasksPoolStats {
+    const stats = this.pool.stats();
+    return {
+      ...stats,
+      queueSize: stats.queued + this.#held.length,
+      activeCount: stats.active,
+      processedCount: this.#processed,
+      errorCount: this.#errors,
+      retryCount: this.#retries,
+      pausedCount: this.#held.length,
+      effectiveConcurrency: stats.concurrency,
+      paused: this.#paused,
+    };
+  }
+
+  /** Rejects held tasks, and closes the pool if this face made it. */
+  async stop(): Promise<void> {
+    for (const entry of this.#held.splice(0)) entry.reject(new ClosedError('TasksPool was stopped before this task started'));
+    this.#checkIdle();
+    if (this.#ownsPool) await this.pool.close();
+    else await this.drain();
+  }
+
+  /** s3db.js's other name of stop(). */
+  destroy(): Promise<void> {
+    return this.stop();
+  }
+
+  #submit(entry: Entry): void {
+    // A caller's signal goes to the pool as is (so work nested in a task still runs in its slot);
+    // otherwise the face holds a controller so pause() can take the task back.
+    entry.recall = entry.userSignal === undefined ? new AbortController() : undefined;
+    const signal = entry.userSignal ?? entry.recall?.signal;
+    this.#waiting.add(entry);
+    const { task } = entry;
+    const run: Task<unknown> = (attemptSignal) => {
+      task.attempts++;
+      if (!entry.started) {
+        entry.started = true;
+        task.timings.startedAt = Date.now();
+        task.timings.queueWait = task.timings.startedAt - task.timings.enqueuedAt;
+        this.emit('pool:taskStarted', task);
+      } else {
+        this.#retries++;
+        this.emit('pool:taskRetried', task, task.attempts - 1);
+      }
+      return entry.fn(attemptSignal);
+    };
+    this.pool.run(run, { priority: task.priority, ...(signal ? { signal } : {}), ...(entry.timeout !== undefined ? { timeout: entry.timeout } : {}) }).then(
+      (value) => this.#settle(entry, undefined, value),
+      (error: unknown) => {
+        if (!entry.started && entry.recall?.signal.aborted && error instanceof AbortError) {
+          this.#waiting.delete(entry);
+          this.#held.push(entry);
+          this.#checkIdle();
+          return;
+        }
+        this.#settle(entry, error, undefined);
+      },
+    );
+  }
+
+  #settle(entry: Entry, error: unknown, value: unknown): void {
+    this.#waiting.delete(entry);
+    const { task } = entry;
+    if (task.timings.startedAt !== undefined) {
+      task.timings.execution = Date.now() - task.timings.startedAt;
+      task.duration = task.timings.execution;
+    }
+    if (error === undefined) {
+      this.#processed++;
+      this.emit('pool:taskCompleted', task);
+      entry.resolve(value);
+    } else {
+      this.#errors++;
+      this.emit('pool:taskFailed', task, error);
+      entry.reject(error);
+    }
+    this.#checkIdle();
+  }
+}
