@@ -51,7 +51,7 @@ export type { BatchStatus } from './ids/id-source.js';
 export type { SequenceInfo } from './ids/sequence-store.js';
 export type { HistoryEntry } from './resource-history.js';
 // s3db.js's names for the same helpers.
-export { generateId as idGenerator } from './ids/generate-id.js';
+export { generateId as idGenerator } from './document-keys.js';
 export { encrypt, decrypt } from './secret-text.js';
 export { CATALOGUE_KEY } from './catalogue.js';
 export { LOG_LEVELS, type LogLevel, type Logger } from './logger.js';
