@@ -36,6 +36,11 @@ export interface S3dbOptions {
   httpClientOptions?: HttpClientOptions;
   /** Key material of `secret` attributes. No default: resources with secrets need it. */
   passphrase?: string;
+  /**
+   * Without a passphrase, open resources with secret fields read-only, their secret values left out
+   * of every document (instead of unavailable). Any write to them is a ConfigurationError. @default false
+   */
+  withholdSecrets?: boolean;
   /** Installed at connect, in order. */
   plugins?: S3dbPlugin[];
   /** @default 'warn' */
@@ -53,7 +58,7 @@ export interface ResourceSummary {
   attributes: string[];
 }
 
-const KNOWN_OPTIONS = new Set(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger']);
+const KNOWN_OPTIONS = new Set(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger', 'withholdSecrets']);
 
 export class S3db extends EventEmitter {
   /** Resources by name (current schema version). */
@@ -277,7 +282,7 @@ export class S3db extends EventEmitter {
   }
 
   #runtime(): ResourceRuntime {
-    return { store: this.client, pool: this.#pool, cipher: this.#cipher };
+    return { store: this.client, pool: this.#pool, cipher: this.#cipher, withholdSecrets: this.#options.withholdSecrets === true && !this.#cipher };
   }
 
   /** Resources defined in the catalogue are usable right after connect (without hooks or idGenerator). */
@@ -286,7 +291,7 @@ export class S3db extends EventEmitter {
       const current = entry.versions[entry.currentVersion];
       if (!current) continue;
       const hasSecrets = attributePaths(current.definition.attributes).some((p) => p.secret);
-      if (hasSecrets && !this.#cipher) {
+      if (hasSecrets && !this.#cipher && this.#options.withholdSecrets !== true) {
         this.#unavailable.set(name, `Resource ${name} has secret attributes and the database was opened without a passphrase: pass \`passphrase\` to new S3db()`);
         continue;
       }
