@@ -34,10 +34,18 @@ const program = new Command()
   .showHelpAfterError()
   // Usage errors exit 2; whatever commander echoes goes through redact() first.
   .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(redact(text)), writeOut: (text) => process.stdout.write(text) });
+  .configureOutput({ writeErr: (text) => process.stderr.write(redact(text)), writeOut: (text) => process.stdout.write(text) })
+  .addHelpText(
+    'after',
+    `
+Examples:
+  s3lite tune --quick                            measure this machine and print the tuning report (npm start)
+  s3lite docs memory://bucket/app resources      the resources of a database (see s3lite docs --help)
+  s3lite events data/events.sqlite stats         an event store at a glance (see s3lite events --help)`,
+  );
 
 program
-  .command('tune', { isDefault: true })
+  .command('tune')
   .description('measure this machine and backend; print the performance guides\' tables with the figures, the checklist, JSON and an HTML report')
   .option('--quick', 'short runs (about a minute); what npm start uses')
   .option('--docs <connection-string>', 'documents target (memory://, file://, s3://, http(s)://); tune writes under a fresh sub-prefix and clears it', DEFAULT_DOCS)
@@ -69,6 +77,8 @@ registerDocsCommands(program);
 registerEventsCommands(program);
 
 try {
+  // No command: say what there is (a benchmark that writes files is not a default to stumble into).
+  if (process.argv.length <= 2) program.help();
   await program.parseAsync(targetFirstToActionFirst(process.argv, { docs: DOCS_ACTIONS, events: EVENTS_ACTIONS }));
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -38,6 +38,11 @@ export interface S3dbOptions extends S3dbCompatOptions {
   httpClientOptions?: HttpClientOptions;
   /** Key material of `secret` attributes. No default: resources with secrets need it. */
   passphrase?: string;
+  /**
+   * Without a passphrase, open resources with secret fields read-only, their secret values left out
+   * of every document (instead of unavailable). Any write to them is a ConfigurationError. @default false
+   */
+  withholdSecrets?: boolean;
   /** Installed at connect, in order. */
   plugins?: S3dbPlugin[];
   /** Also pino's `trace` (as debug) and `fatal` (as error). @default 'warn' ('debug' with `verbose: true`) */
@@ -55,7 +60,7 @@ export interface ResourceSummary {
   attributes: string[];
 }
 
-const KNOWN_OPTIONS = new Set<string>(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger', ...COMPAT_OPTION_NAMES]);
+const KNOWN_OPTIONS = new Set<string>(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger', 'withholdSecrets', ...COMPAT_OPTION_NAMES]);
 
 /** What resourceExistsWithSameHash() tells. */
 export interface HashExistsResult {
@@ -386,7 +391,14 @@ export class S3db extends EventEmitter {
   }
 
   #runtime(): ResourceRuntime {
-    return { store: this.client, pool: this.#pool, cipher: this.#cipher, versioningEnabled: this.#compat.versioningEnabled, bcryptRounds: this.#compat.bcryptRounds };
+    return {
+      store: this.client,
+      pool: this.#pool,
+      cipher: this.#cipher,
+      versioningEnabled: this.#compat.versioningEnabled,
+      bcryptRounds: this.#compat.bcryptRounds,
+      withholdSecrets: this.#options.withholdSecrets === true && !this.#cipher,
+    };
   }
 
   /** Resources defined in the catalogue are usable right after connect (without hooks or idGenerator). */
@@ -395,7 +407,7 @@ export class S3db extends EventEmitter {
       const current = entry.versions[entry.currentVersion];
       if (!current) continue;
       const hasSecrets = attributePaths(current.definition.attributes).some((p) => p.secret);
-      if (hasSecrets && !this.#cipher) {
+      if (hasSecrets && !this.#cipher && this.#options.withholdSecrets !== true) {
         this.#unavailable.set(name, `Resource ${name} has secret attributes and the database was opened without a passphrase: pass \`passphrase\` to new S3db()`);
         continue;
       }

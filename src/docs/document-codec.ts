@@ -6,7 +6,7 @@
  * carries a revision token, so every write changes the ETag even when all
  * fields live in metadata (S3's ETag is the MD5 of the body only).
  */
-import { EncryptionError, StorageError } from '../core/errors.js';
+import { ConfigurationError, EncryptionError, StorageError } from '../core/errors.js';
 import { SYSTEM_KEYS } from './attribute-mapping.js';
 import { layoutDocument, type Behavior, type EncodedField, type LayoutContext } from './behaviors.js';
 import { decodeValue, encodeValue } from './codec.js';
@@ -34,6 +34,8 @@ export interface DocumentCodecOptions {
   /** Every path ever mapped (all versions), to read fields that left the schema. */
   legacyFields: ReadonlyMap<string, FieldSpec>;
   cipher: FieldCipher | undefined;
+  /** Without a cipher: secret values are left out of decoded documents and every encode is refused. */
+  withholdSecrets?: boolean;
   limit?: number;
 }
 
@@ -49,6 +51,10 @@ export class DocumentCodec {
 
   /** Encodes a validated document (without id). Throws MetadataLimitError under enforce-limits. */
   encode(id: string, data: Record<string, unknown>, onExceedsLimit?: LayoutContext['onExceedsLimit']): EncodedDocument {
+    // A document read without its secrets would be written back without them: refuse every write.
+    if (this.#o.withholdSecrets && !this.#o.cipher) {
+      throw new ConfigurationError(`Resource ${this.#o.resource} was opened without a passphrase (secret values withheld): it is read-only. Pass \`passphrase\` to write to it`);
+    }
     const fields = this.#fields(data);
     const ctx: LayoutContext = { resource: this.#o.resource, id };
     if (this.#o.limit !== undefined) ctx.limit = this.#o.limit;
@@ -119,6 +125,7 @@ export class DocumentCodec {
       let value: unknown;
       if (spec.secret || encoded.charCodeAt(0) === 101 /* e */) {
         if (encoded === 'z') value = null;
+        else if (this.#o.withholdSecrets && !this.#o.cipher) continue;
         else value = this.#cipher(spec).decrypt(encoded, `${this.#o.resource}.${spec.path}`);
       } else {
         value = decodeValue(encoded);

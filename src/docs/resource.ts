@@ -73,6 +73,8 @@ export interface ResourceRuntime {
   readonly versioningEnabled: boolean;
   /** bcrypt cost of `password` attributes (the database's `bcryptRounds`). */
   readonly bcryptRounds: number;
+  /** No cipher: leave secret values out of reads and refuse writes (S3db's `withholdSecrets`). */
+  readonly withholdSecrets?: boolean;
 }
 
 /** A resource's secret fields and the cipher sealing them, for plugins that keep documents outside storage (the cache). */
@@ -148,6 +150,7 @@ export class Resource extends EventEmitter {
       schema: this.#schema,
       legacyFields: version.legacyFields,
       cipher: runtime.cipher,
+      withholdSecrets: runtime.withholdSecrets === true,
     });
     this.#scanner = new ResourceScanner(runtime.pool, runtime.store, this.keys, (id, options) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
     this.#writer = new DocumentWriter({

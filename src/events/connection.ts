@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bunStatement } from './bun-statement.js';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, ValidationError } from '../core/errors.js';
 import { sqliteError } from './sqlite-errors.js';
 
 export type SqliteDatabase = Database.Database;
@@ -108,6 +108,9 @@ export function acquireConnection(dbName: string, options: OpenOptions = {}): Co
       return shared.db;
     }
     openFiles.delete(shared.key); // closed by its user directly: nothing to share any more
+  }
+  if (shareable && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ValidationError(`${path} is a directory, not an event store file: give the path of a file, e.g. ${resolve(path, 'events.sqlite')}.`, [], { details: { file: path } });
   }
   if (shareable && !readonly && !options.fileMustExist) {
     mkdirSync(dirname(path), { recursive: true });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { acquireConnection, connectionUsers, releaseConnection, type CompatDatabase } from './connection.js';
 import { modelPosition } from './model-position.js';
 import { MODEL_INTERNALS, type EventErrorReport, type Migrations, type Model, type ModelMethod } from './model-types.js';
@@ -29,8 +30,10 @@ export interface ModelSetupOptions<Q = Record<string, Database.Statement>, M ext
   done?: (row: EventRow, result: unknown) => void;
   /** Called with eventlite's error object when a handler fails. */
   error?: (report: EventErrorReport) => void;
-  /** Handler for cmds without a method. @default logs and returns '' (eventlite) */
+  /** Handler for cmds without a method. @default warns once per cmd through `logger` and returns '' */
   default?: ModelMethod;
+  /** Where the model's warnings go (only `warn` is used). @default console */
+  logger?: Partial<Logger>;
   /** Move the file away first: `[]` → `<name>-old.<ext>`, `[newName]`, `[oldName, newName]` (an empty new name deletes it), or eventlite's `['delete']`, `['move']`, `['move', folder]`, `['rename']`. */
   reset?: string[];
   /** A model without a database: only `default` runs. */
@@ -42,12 +45,20 @@ export interface ModelSetupOptions<Q = Record<string, Database.Statement>, M ext
   init?: { create?: boolean; readonly?: boolean; strict?: boolean };
 }
 
-const KNOWN = ['dbName', 'name', 'tables', 'queries', 'methods', 'migrations', 'done', 'error', 'default', 'reset', 'stub', 'WAL', 'noWAL', 'init'];
+const KNOWN = ['dbName', 'name', 'tables', 'queries', 'methods', 'migrations', 'done', 'error', 'default', 'reset', 'stub', 'WAL', 'noWAL', 'init', 'logger'];
 
-const defaultHandler: ModelMethod = (data, meta) => {
-  console.log(`${meta.cmd} is unknown to model.`, 'The data is', data);
-  return '';
-};
+/** eventlite logged every unknown event with its data; this warns once per cmd, through the logger, without the data (it may be personal). */
+function unknownCommandHandler(sink: Partial<Logger>): ModelMethod {
+  const logger = createLogger('warn', sink);
+  const warned = new Set<string>();
+  return (_data, meta) => {
+    if (!warned.has(meta.cmd)) {
+      warned.add(meta.cmd);
+      logger.warn(`The model has no method for \`${meta.cmd}\`: those events are stored but change nothing in the model (pass \`default\` to handle them).`);
+    }
+    return '';
+  };
+}
 
 function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw invalidOption(name, 'a function', value);
@@ -99,7 +110,10 @@ export function modelSetup<Q = Record<string, Database.Statement>, M extends Rec
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
   assertKnownOptions('modelSetup', options, KNOWN);
   for (const name of ['tables', 'queries', 'methods', 'done', 'error', 'default'] as const) checkFunction(name, options[name]);
-  const fallback = options.default ?? defaultHandler;
+  if (options.logger !== undefined && (typeof options.logger !== 'object' || options.logger === null)) {
+    throw invalidOption('logger', 'an object with a warn(message) method, e.g. console', options.logger);
+  }
+  const fallback = options.default ?? unknownCommandHandler(options.logger ?? console);
 
   if (options.stub) {
     return { _queries: {}, _db: {}, _default: fallback } as never;

@@ -80,8 +80,10 @@ describe('docs export: secret fields', () => {
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr).toMatch(/ENCRYPTION|decrypt/);
     expect(wrong.stderr).toMatch(/nothing was imported/);
+    // Nothing was written: not even the database directory exists (and reading it does not create it).
     const count = cli(['docs', cs('empty'), 'resources', '--json']);
-    expect(JSON.parse(count.stdout)).toEqual([]);
+    expect(count.status).toBe(3);
+    expect(count.stderr).toMatch(/No database at/);
   });
 
   it('writes plain text only with --decrypt-secrets, after a warning on stderr', () => {

@@ -5,17 +5,19 @@
  */
 import type { Command } from 'commander';
 import type { ResourceConfig } from '../../index.js';
+import { Catalogue } from '../../docs/catalogue.js';
 import { UsageError } from '../exit-codes.js';
 import { passphraseFrom, withDatabase } from '../open-database.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
 import { collectValues, partitionLookup, type PartitionFlags } from '../partition-values.js';
 import { readJsonArgument } from '../read-input.js';
 import { renderTable } from '../text-table.js';
+import { registerEditCommands } from './docs-edit.js';
 import { registerPartitionRepairCommands } from './docs-partitions.js';
 import { documentsTable, isRecord, print, withCommonOptions, type OutputFlags } from './docs-output.js';
 import { exportResource, importDocuments, openExportSecrets, readExport } from './docs-transfer.js';
 
-export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'verify-partitions', 'rebuild-partitions', 'export', 'import'] as const;
+export const DOCS_ACTIONS = ['resources', 'list', 'get', 'insert', 'query', 'count', 'verify-partitions', 'rebuild-partitions', 'export', 'import', 'create-resource', 'update', 'delete'] as const;
 
 
 export function registerDocsCommands(program: Command): void {
@@ -26,8 +28,11 @@ export function registerDocsCommands(program: Command): void {
   withCommonOptions(docs.command('resources').argument('<connection>').description('list the resources and their schemas')).action(
     async (cs: string, flags: OutputFlags) =>
       withDatabase(cs, flags, async (db) => {
+        // A resource with secret fields opened without a passphrase is not instantiated: its definition comes from the catalogue.
+        const catalogue = db.listResources().every((r) => db.resources[r.name]) ? undefined : (await new Catalogue(db.client, db.executorPool).load()).data;
         const list = db.listResources().map((r) => {
-          const definition = db.resources[r.name]?.definition;
+          const stored = catalogue?.resources[r.name];
+          const definition = db.resources[r.name]?.definition ?? stored?.versions[stored.currentVersion]?.definition;
           return { ...r, partitions: Object.keys(definition?.partitions ?? {}), asyncPartitions: definition?.asyncPartitions ?? true };
         });
         print(list, flags, () =>
@@ -83,7 +88,7 @@ export function registerDocsCommands(program: Command): void {
         [`inserted ${results.length - failed.length} of ${results.length}`, ...failed.map((f) => `  #${f.index}: ${f.ok ? '' : f.error.message}`)].join('\n'),
       );
       if (failed.length > 0 && !failed[0]!.ok) throw failed[0]!.error;
-    });
+    }, { whole: true, creates: true });
   });
 
   withCommonOptions(
@@ -115,6 +120,7 @@ export function registerDocsCommands(program: Command): void {
   );
 
   registerPartitionRepairCommands(docs);
+  registerEditCommands(docs);
 
   withCommonOptions(
     docs
@@ -131,7 +137,7 @@ export function registerDocsCommands(program: Command): void {
         const options = { passphrase: passphraseFrom(flags), decryptSecrets: flags.decryptSecrets === true, warn };
         const exported = await exportResource(db, db.getResource(name), file, options);
         if (file !== '-') print({ resource: name, exported, file }, flags, () => `exported ${exported} documents of ${name} to ${file}`);
-      }),
+      }, { whole: true }),
     );
 
   withCommonOptions(
@@ -151,7 +157,7 @@ export function registerDocsCommands(program: Command): void {
         const resource = db.resources[name] ?? (definition ? await db.createResource({ ...definition, name } as ResourceConfig) : db.getResource(name));
         const imported = await importDocuments(resource, documents, flags.upsert === true);
         print({ resource: name, imported, file }, flags, () => `imported ${imported} documents into ${name}`);
-      });
+      }, { whole: true, creates: true });
     });
 }
 

@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { BulkOperations, initQueue, NotFoundError, type EventQueue, type EventRow, type Model } from '../../index.js';
+import { MODEL_INTERNALS } from '../../events/model-types.js';
+import { fileError } from '../../events/operations/line-io.js';
 import { UsageError } from '../exit-codes.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -165,7 +167,7 @@ export function registerEventsCommands(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, source: string, flags: OutputFlags & { renumber?: boolean }) => {
       if (source !== '-' && !existsSync(source)) throw new NotFoundError(`No JSONL file at ${source}: check the path`);
-      const total = source === '-' ? 0 : await countLines(source);
+      const total = source === '-' ? 0 : await countLines(source).catch((err: unknown) => Promise.reject(fileError(err, source, true)));
       const queue = initQueue({ dbName: file });
       const task = createProgress().task(`import ${source}`, total);
       try {
@@ -187,27 +189,37 @@ export function registerEventsCommands(program: Command): void {
     .argument('<file>')
     .description('replay the log into your model (a module exporting `model` or a default made with modelSetup)')
     .requiredOption('--model <module>', 'path of the module that exports the model')
-    .option('--from <id>', 'first event id', positiveInteger, 1)
+    .option('--from <id>', 'first event id (default: the one after the last event the model reflects)', positiveInteger)
     .option('--to <id>', 'stop before this event id', positiveInteger)
+    .option('--reapply', 'with --from: apply events the model already reflects again (only after emptying its tables)')
     .option('--json', 'print the summary as JSON')
-    .action(async (file: string, flags: OutputFlags & { model: string; from: number; to?: number }) => {
+    .action(async (file: string, flags: OutputFlags & { model: string; from?: number; to?: number; reapply?: boolean }) => {
       const model = await loadModel(flags.model);
+      // A modelSetup model records the last event it applied (store and replay alike): start after it.
+      const position = model[MODEL_INTERNALS]?.getPosition() ?? 0;
+      if (flags.from !== undefined && flags.from <= position && flags.reapply !== true) {
+        throw new UsageError(
+          `The model already reflects events up to #${position}: replaying from #${flags.from} would apply them a second time. ` +
+            `Leave out --from to continue from #${position + 1}, or empty the model's tables and pass --reapply.`,
+        );
+      }
+      const from = flags.from ?? position + 1;
       await withQueue(file, false, async (queue) => {
         const lastId = count(queue, 'SELECT coalesce(max(id), 0) FROM queue');
         const stop = Math.min(flags.to ?? lastId + 1, lastId + 1);
-        const task = createProgress().task('replay', Math.max(0, stop - flags.from));
-        const summary = { count: 0, failed: 0, lastId: null as number | null };
+        const task = createProgress().task('replay', Math.max(0, stop - from));
+        const summary = { from, count: 0, failed: 0, lastId: null as number | null };
         // Replay in slices so progress can be drawn between them.
-        for (let start = flags.from; start < stop; start += 5000) {
+        for (let start = from; start < stop; start += 5000) {
           const part = queue.cycleThrough(model, undefined, undefined, { start, stop: Math.min(start + 5000, stop) });
           summary.count += part.count;
           summary.failed += part.failed;
           summary.lastId = part.lastId ?? summary.lastId;
-          task.update(Math.min(start + 5000, stop) - flags.from);
+          task.update(Math.min(start + 5000, stop) - from);
           await new Promise((r) => setImmediate(r));
         }
         task.finish();
-        process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `replayed ${summary.count} events (last id ${summary.lastId ?? '-'}), ${summary.failed} failed\n`);
+        process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `replayed ${summary.count} events from #${from} (last id ${summary.lastId ?? '-'}), ${summary.failed} failed${position > 0 ? `; the model already reflected #1-#${position}` : ''}\n`);
         if (summary.failed > 0) process.exitCode = 1;
       });
     });
@@ -223,8 +235,13 @@ async function loadModel(path: string): Promise<Model> {
 
 /** exportToJSONL into a writer that counts lines for the progress bar and fsyncs the file before it resolves. */
 async function exportWithProgress(queue: EventQueue, target: string, total: number) {
+  let fd: number;
+  try {
+    fd = openSync(target, 'w');
+  } catch (err) {
+    throw fileError(err, target, false);
+  }
   const task = createProgress().task(`export ${target}`, total);
-  const fd = openSync(target, 'w');
   let lines = 0;
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -7,6 +7,7 @@ import { close as closeFd, createReadStream, createWriteStream, fsync, open } fr
 import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
+import { NotFoundError, S3liteError, StorageError, ValidationError } from '../../core/errors.js';
 
 /** Where an export goes: a file path, `-` for stdout, or a writable stream. */
 export type ExportTarget = string | Writable;
@@ -20,6 +21,18 @@ const closeFile = promisify(closeFd);
 
 export function describeTarget(target: ExportTarget | ImportSource): string {
   return typeof target === 'string' ? target : '(stream)';
+}
+
+/** A file-system failure on `path` as a typed error that says which file and what to do. */
+export function fileError(err: unknown, path: string, reading: boolean): Error {
+  if (err instanceof S3liteError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const details = { path, errno: code };
+  if (code === 'ENOENT' && reading) return new NotFoundError(`No file at ${path}: check the path.`, { cause: err, details });
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`Cannot write ${path}: its folder does not exist. Create it first or choose another path.`, { cause: err, details });
+  if (code === 'EISDIR') return new ValidationError(`${path} is a directory: give the path of a ${reading ? 'JSONL file to read' : 'file to write'}.`, [], { cause: err, details });
+  if (code === 'EACCES' || code === 'EPERM') return new StorageError(`Cannot ${reading ? 'read' : 'write'} ${path}: permission denied.`, { cause: err, details });
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** Buffers lines into ~64 KB chunks and waits for `drain` when the stream asks to. */
@@ -44,7 +57,9 @@ export class LineWriter {
   static async open(target: ExportTarget, { end = true }: { end?: boolean } = {}): Promise<LineWriter> {
     if (target === '-') return new LineWriter(process.stdout, null, false);
     if (typeof target !== 'string') return new LineWriter(target, null, end);
-    const fd = await openFile(target, 'w');
+    const fd = await openFile(target, 'w').catch((err: unknown) => {
+      throw fileError(err, target, false);
+    });
     return new LineWriter(createWriteStream('', { fd, autoClose: false }), fd, true);
   }
 
@@ -143,9 +158,14 @@ export async function* readLines(source: ImportSource): AsyncGenerator<NumberedL
     return lines;
   };
   try {
-    for await (const chunk of input) {
-      const lines = split(rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)), false);
-      if (lines.length > 0) yield lines;
+    try {
+      for await (const chunk of input) {
+        const lines = split(rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)), false);
+        if (lines.length > 0) yield lines;
+      }
+    } catch (err) {
+      // A path that is missing or a directory fails on the first read.
+      throw typeof source === 'string' && source !== '-' ? fileError(err, source, true) : err;
     }
     const last = split(rest + decoder.end(), true);
     if (last.length > 0) yield last;
