@@ -33,14 +33,18 @@ interface Pending {
 }
 
 
+/**
+ * The tail of each connection's write chain: a transaction starts after the previous
+ * one settled. Per connection, since queues on one file in one process share it.
+ */
+const chains = new WeakMap<object, Promise<void>>();
+
 export class SqliteEventStore implements EventStore, TxRunner {
   readonly backend = 'sqlite' as const;
   readonly #queue: EventQueue;
   readonly #modelDb: SqliteModelDb;
   #pending: Pending[] = [];
   #scheduled = false;
-  /** The tail of the write chain: each write transaction starts after the previous one settled. */
-  #chain: Promise<void> = Promise.resolve();
   #savepoints = 0;
   #closed = false;
 
@@ -65,10 +69,14 @@ export class SqliteEventStore implements EventStore, TxRunner {
   }
 
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(work);
-    this.#chain = run.then(
-      () => undefined,
-      () => undefined,
+    const db = this.#queue.db;
+    const run = (chains.get(db) ?? Promise.resolve()).then(work);
+    chains.set(
+      db,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
     );
     return run;
   }
@@ -196,7 +204,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
   /** Waits for the stores queued so far to settle. */
   async #drain(): Promise<void> {
     if (this.#pending.length > 0) await this.#flush();
-    await this.#chain;
+    await chains.get(this.#queue.db);
   }
 
   async retrieveByID(id: number): Promise<EventRow | null> {
