@@ -19,7 +19,7 @@ function positiveInt(name: string, value: unknown): number | undefined {
   return value;
 }
 
-function filterSql(filter: ExportFilter | undefined, first: number): { sql: string; params: string[][] } {
+function filterSql(filter: ExportFilter | undefined, before: number): { sql: string; params: string[][] } {
   if (filter === undefined) return { sql: '', params: [] };
   if (filter === null || typeof filter !== 'object') throw invalidOption('filter', 'an object of column filters or a function', filter);
   let sql = '';
@@ -34,7 +34,7 @@ function filterSql(filter: ExportFilter | undefined, first: number): { sql: stri
       throw invalidOption(`filter.${key}`, 'a string or a non-empty list of strings', raw);
     }
     params.push([...values] as string[]);
-    sql += ` AND ${key === 'user' ? '"user"' : key} = ANY($${first + params.length}::text[])`;
+    sql += ` AND ${key === 'user' ? '"user"' : key} = ANY($${before + params.length}::text[])`;
   }
   return { sql, params };
 }
@@ -51,7 +51,7 @@ export async function exportPg(pool: pg.Pool, target: ExportTarget, options: Exp
   const startId = positiveInt('startId', options.startId) ?? 1;
   const batchSize = positiveInt('batchSize', options.batchSize) ?? 1000;
   const predicate = typeof options.filter === 'function' ? options.filter : undefined;
-  const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter, 3);
+  const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter, 2);
   // Fixed up front, as on SQLite: appends made during a long export do not make it chase the tail.
   const endId =
     positiveInt('endId', options.endId) ?? Number((await pool.query<{ m: number | null }>(`SELECT max(id) AS m FROM queue WHERE ${FINAL_ROWS}`)).rows[0]?.m ?? 0);

@@ -69,5 +69,6 @@ export async function ensurePgSchema(client: pg.PoolClient): Promise<void> {
 
 /** After rows were written with explicit ids (import, migrate): positions continue above them. */
 export async function syncPositions(client: pg.PoolClient | pg.Pool): Promise<void> {
-  await client.query(`SELECT setval('queue_position', GREATEST((SELECT max(id) FROM queue), (SELECT last_value FROM queue_position), 1))`);
+  await client.query(`SELECT setval('queue_position', t.m) FROM (SELECT max(id) AS m FROM queue) t
+    WHERE t.m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM queue_position)`);
 }
