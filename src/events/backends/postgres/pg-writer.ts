@@ -91,9 +91,12 @@ export async function writeBatch(client: pg.PoolClient, items: readonly BatchIte
   const outcomes: ItemOutcome[] = items.map(() => ({}));
   await client.query('BEGIN');
   try {
+    // Stream versions are read before positions are reserved: a version read here was
+    // committed by a transaction that reserved earlier, so within a stream, position
+    // order and version order agree (the other way round, v19 could sit below v18).
+    const [versions, parents] = await Promise.all([streamVersions(client, items), parentCorrelations(client, items)]);
     const { rows: reserved } = await client.query<{ last: number }>('SELECT s3lite_reserve_ids($1) AS last', [items.length]);
     let nextId = Number(reserved[0]!.last) - items.length + 1;
-    const [versions, parents] = await Promise.all([streamVersions(client, items), parentCorrelations(client, items)]);
     const columns: unknown[][] = Array.from({ length: 12 }, () => []);
     const accepted: number[] = [];
     items.forEach(({ event, index }, i) => {
