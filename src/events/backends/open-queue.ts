@@ -24,11 +24,13 @@ export interface OpenQueueOptions {
   poolSize?: number;
   /** PostgreSQL: most events per group-commit transaction. @default 1000 */
   maxBatch?: number;
+  /** PostgreSQL: group-commit transactions in flight at once (more helps when model methods wait on I/O). @default 1 */
+  maxWriters?: number;
   /** SQLite: the `initQueue` options besides `dbName` (durability, WAL, indexes, profile…). */
   sqlite?: Omit<QueueOptions, 'dbName' | 'cache' | 'datetime'>;
 }
 
-const KNOWN = ['connectionString', 'cache', 'datetime', 'poolSize', 'maxBatch', 'sqlite'];
+const KNOWN = ['connectionString', 'cache', 'datetime', 'poolSize', 'maxBatch', 'maxWriters', 'sqlite'];
 
 export interface ParsedConnection {
   backend: BackendName;
@@ -92,9 +94,11 @@ export async function openQueue(options: OpenQueueOptions): Promise<EventStore> 
   if (!Number.isInteger(poolSize) || poolSize < 1) throw invalidOption('poolSize', 'an integer from 1 and up', poolSize);
   const maxBatch = options.maxBatch ?? 1000;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw invalidOption('maxBatch', 'an integer from 1 and up', maxBatch);
+  const maxWriters = options.maxWriters ?? 1;
+  if (!Number.isInteger(maxWriters) || maxWriters < 1 || maxWriters > poolSize) throw invalidOption('maxWriters', `an integer from 1 to poolSize (${poolSize})`, maxWriters);
   const pool = createPool({ connectionString: parsed.target, max: poolSize });
   try {
-    return await PgEventStore.open(pool, { label: parsed.label, queue: resolved, maxBatch });
+    return await PgEventStore.open(pool, { label: parsed.label, queue: resolved, maxBatch, maxWriters });
   } catch (err) {
     await pool.end().catch(() => {});
     throw err;

@@ -5,9 +5,10 @@
  * commit, so "events after N" misses an event whose transaction commits late).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openQueue, type EventRow, type EventStore } from '../../../src/events/index.js';
-import { BACKENDS, freshQueue } from './backends.js';
+import { BACKENDS, freshQueue, PG_ADMIN_URL } from './backends.js';
 
 /** Every event after `last` that a position reader sees now. */
 async function readAfter(queue: EventStore, last: number): Promise<EventRow[]> {
@@ -64,6 +65,24 @@ describe.skipIf(!pgAvailable)('position reads on postgres', () => {
     } finally {
       release();
       await slow.close();
+      await done();
+    }
+  });
+});
+
+describe.skipIf(!pgAvailable)('the high-water mark on postgres', () => {
+  it('is not held back by a long transaction in another database of the server', async () => {
+    const { queue, done } = await freshQueue(postgres);
+    const elsewhere = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      await queue.store({ cmd: 'visible' });
+      expect((await readAfter(queue, 0)).map((e) => e.cmd)).toEqual(['visible']);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
       await done();
     }
   });

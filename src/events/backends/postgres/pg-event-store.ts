@@ -34,7 +34,10 @@ export interface PgEventStoreOptions {
   queue: Pick<ResolvedQueueOptions, 'cache' | 'datetime'>;
   /** Most events per group-commit transaction. @default 1000 */
   maxBatch?: number;
-  /** Connections writing group commits at once (the rest serve reads). @default pool size - 2, at least 1 */
+  /**
+   * Group-commit transactions in flight at once. One gives the largest batches (fewest
+   * commits per event): measured best for 100 callers and for 4 processes x 25. @default 1
+   */
   maxWriters?: number;
 }
 
@@ -61,7 +64,7 @@ export class PgEventStore implements EventStore, TxRunner {
     this.#group = new PgGroupCommit(pool, {
       clock: this.#clock,
       maxBatch: options.maxBatch ?? 1000,
-      maxWriters: options.maxWriters ?? Math.max(1, (pool.options.max ?? 10) - 2),
+      maxWriters: options.maxWriters ?? 1,
       onCommitted: (outcomes) => this.#invalidate(outcomes),
     });
   }

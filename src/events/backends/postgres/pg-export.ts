@@ -9,7 +9,8 @@ import type { RawEventRow } from '../../event-row.js';
 import type { ExportFilter, ExportOptions, ExportResult } from '../../operations/event-export.js';
 import { encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';
 import { describeTarget, LineWriter, type ExportTarget } from '../../operations/line-io.js';
-import { FINAL_ROWS, PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
+import { finalRows, readHighWater } from './pg-high-water.js';
+import { PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
 
 const FILTER_KEYS = ['cmd', 'user', 'correlation_id', 'stream'] as const;
 
@@ -51,17 +52,20 @@ export async function exportPg(pool: pg.Pool, target: ExportTarget, options: Exp
   const startId = positiveInt('startId', options.startId) ?? 1;
   const batchSize = positiveInt('batchSize', options.batchSize) ?? 1000;
   const predicate = typeof options.filter === 'function' ? options.filter : undefined;
-  const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter, 2);
+  const { sql, params } = filterSql(typeof options.filter === 'function' ? undefined : options.filter, 3);
   // Fixed up front, as on SQLite: appends made during a long export do not make it chase the tail.
+  // One mark for the whole export: rows below it stay final.
+  const mark = await readHighWater(pool);
   const endId =
-    positiveInt('endId', options.endId) ?? Number((await pool.query<{ m: number | null }>(`SELECT max(id) AS m FROM queue WHERE ${FINAL_ROWS}`)).rows[0]?.m ?? 0);
-  const page = `SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE ${FINAL_ROWS} AND id >= $1 AND id <= $2${sql} ORDER BY id LIMIT ${batchSize}`;
+    positiveInt('endId', options.endId) ??
+    Number((await pool.query<{ m: number | null }>(`SELECT max(id) AS m FROM queue WHERE ${finalRows(1)}`, [mark])).rows[0]?.m ?? 0);
+  const page = `SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE id >= $1 AND id <= $2 AND ${finalRows(3)}${sql} ORDER BY id LIMIT ${batchSize}`;
   const writer = await LineWriter.open(target, { end: options.end ?? true });
   let exported = 0;
   try {
     let from = startId;
     while (from <= endId) {
-      const { rows } = await pool.query<RawEventRow>(page, [from, endId, ...params]);
+      const { rows } = await pool.query<RawEventRow>(page, [from, endId, mark, ...params]);
       if (rows.length === 0) break;
       for (const row of rows) {
         if (predicate && !predicate(pgRowToEvent(row))) continue;

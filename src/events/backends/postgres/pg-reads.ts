@@ -1,18 +1,18 @@
 /**
  * Reads on PostgreSQL. Lookups by id or correlation see every committed event.
- * Position reads (`streamEvents`, replay, export) see only events of
- * transactions older than every running one ({@link FINAL_ROWS}): positions are
- * reserved in transaction order (pg-schema.ts), so nothing below the boundary
- * can still commit, and a reader that resumes after its last id never skips an
- * event that committed late. A long-running transaction anywhere in the
- * cluster holds the boundary back (readers wait, they do not skip).
+ * Position reads (`streamEvents`, replay, export) see only events below the
+ * high-water mark (pg-high-water.ts), read fresh for each page: nothing below it
+ * can still commit, so a reader that resumes after its last id never skips an
+ * event that committed late. A long write transaction in this database holds
+ * the mark back (readers wait, they do not skip).
  */
 import type pg from 'pg';
 import { invalidOption, ValidationError } from '../../../core/errors.js';
 import type { EventRow, RawEventRow } from '../../event-row.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import type { StreamOptions } from '../../stream.js';
-import { FINAL_ROWS, PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
+import { finalRows, readHighWater } from './pg-high-water.js';
+import { PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
 
 export async function retrieveByID(pool: pg.Pool, id: number): Promise<EventRow | null> {
   const { rows } = await pool.query<RawEventRow>(`SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE id = $1`, [id]);
@@ -75,12 +75,12 @@ export async function* streamEvents(pool: pg.Pool, options: StreamOptions = {}):
   }
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidOption('batchSize', 'an integer from 1 and up', batchSize);
-  const filters = [FINAL_ROWS, 'id > $1'];
+  const filters = ['id > $1', finalRows(2)];
   const params: unknown[] = [];
   const add = (clause: string, value: unknown): void => {
     if (value === undefined) return;
     params.push(value);
-    filters.push(clause.replace('?', `$${params.length + 1}`));
+    filters.push(clause.replace('?', `$${params.length + 2}`));
   };
   const startId = optional('startId', options.startId, 'id') as number | undefined;
   add('id <= ?', optional('endId', options.endId, 'id'));
@@ -92,7 +92,8 @@ export async function* streamEvents(pool: pg.Pool, options: StreamOptions = {}):
   const sql = `SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE ${filters.join(' AND ')} ORDER BY id LIMIT ${batchSize}`;
   let last = startId === undefined ? 0 : startId - 1;
   for (;;) {
-    const { rows } = await pool.query<RawEventRow>(sql, [last, ...params]);
+    const mark = await readHighWater(pool);
+    const { rows } = await pool.query<RawEventRow>(sql, [last, mark, ...params]);
     if (rows.length === 0) return;
     const batch = rows.map(pgRowToEvent);
     last = batch[batch.length - 1]!.id;

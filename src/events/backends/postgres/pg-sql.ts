@@ -10,9 +10,6 @@ import type { StatementParams } from '../event-store.js';
 /** `queue` columns in table order (`user` is a reserved word in PostgreSQL). */
 export const PG_EVENT_COLUMNS = 'id, version, datetime, "user", ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version';
 
-/** Only rows of transactions older than every running one: final, and below every position still to commit. */
-export const FINAL_ROWS = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
-
 export function pgRowToEvent(raw: RawEventRow): EventRow {
   return rowToEvent(raw);
 }

@@ -1,12 +1,12 @@
 /**
- * Writes a batch of prepared events in one PostgreSQL transaction: reserve
- * positions, resolve correlations and stream versions, one multi-row INSERT
- * (unnest of arrays: one statement whatever the batch size), then the model
- * methods in order on the same connection. Events that fail their checks
- * before the insert are left out; a failure after it (a model throwing, a
- * stream version taken by another process) fails the whole transaction and the
- * caller retries the events one by one. With `atomic` (storeBulk), any failing
- * event rolls back the whole batch and its error is thrown.
+ * Writes a batch of prepared events: resolve correlations and stream versions,
+ * reserve positions, one multi-row INSERT (unnest of arrays), then the model
+ * methods in order on the same connection. A batch without models is one
+ * statement (reservation and insert together); one with models is one explicit
+ * transaction. Events that fail their checks before the insert are left out; a
+ * failure after it (a model throwing, a stream version taken by another
+ * process) fails the whole batch and the caller retries the events one by one.
+ * With `atomic` (storeBulk), any failing event rolls back the whole batch.
  */
 import type pg from 'pg';
 import { ConflictError, ValidationError } from '../../../core/errors.js';
@@ -61,6 +61,15 @@ export function raceConflict(event: PreparedEvent, index: number | undefined, ca
   });
 }
 
+interface Lookups {
+  versions: Map<string, number>;
+  parents: Map<number, string | null>;
+}
+
+async function lookup(client: pg.PoolClient, items: readonly BatchItem[]): Promise<Lookups> {
+  return { versions: await streamVersions(client, items), parents: await parentCorrelations(client, items) };
+}
+
 async function streamVersions(client: pg.PoolClient, items: readonly BatchItem[]): Promise<Map<string, number>> {
   const streams = [...new Set(items.map((i) => i.event.stream).filter((s): s is string => s !== null))];
   const versions = new Map<string, number>();
@@ -82,80 +91,126 @@ async function parentCorrelations(client: pg.PoolClient, items: readonly BatchIt
   return parents;
 }
 
+interface Built {
+  /** Items that passed their checks, by index into the batch. */
+  accepted: number[];
+  /** Column arrays of the accepted rows, without `id` (table order from `version`). */
+  columns: unknown[][];
+}
+
 /**
- * Runs the batch in one transaction on `client` and returns one outcome per
- * item. Throws {@link BatchAbort} (after ROLLBACK) when an item failed after the
- * insert, or the database error when the insert or commit failed.
+ * Correlation, stream version and row of each item; items failing a check get
+ * their error in `outcomes` and are left out. Ids are filled in by {@link assignIds}.
+ */
+function build(items: readonly BatchItem[], lookups: Lookups, clock: () => number, outcomes: ItemOutcome[]): Built {
+  const { versions, parents } = lookups;
+  const columns: unknown[][] = Array.from({ length: 11 }, () => []);
+  const accepted: number[] = [];
+  items.forEach(({ event, index }, i) => {
+    let correlationId = event.correlationId;
+    if (correlationId === undefined) {
+      if (event.causationId === null) correlationId = newCorrelationId();
+      else if (!parents.has(event.causationId)) {
+        outcomes[i]!.error = new ValidationError(
+          `${label(index)} has causationId ${event.causationId}, but no event has that id. Pass the id of a stored event, or a correlationId.`,
+          [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
+        );
+        return;
+      } else correlationId = parents.get(event.causationId) ?? newCorrelationId();
+    }
+    let streamVersion: number | null = null;
+    if (event.stream !== null) {
+      const current = versions.get(event.stream) ?? 0;
+      if (event.expectedVersion !== 'any' && current !== event.expectedVersion) {
+        outcomes[i]!.error = new ConflictError(
+          `${label(index)} expected stream \`${event.stream}\` at version ${event.expectedVersion}, but it is at ${current}. Reload the stream, decide again, and retry with expectedVersion ${current}.`,
+          { details: { stream: event.stream, expectedVersion: event.expectedVersion, actualVersion: current, index } },
+        );
+        return;
+      }
+      streamVersion = current + 1;
+      versions.set(event.stream, streamVersion);
+    }
+    const row: EventRow = {
+      id: 0,
+      version: event.version,
+      datetime: clock(),
+      user: event.user,
+      ip: event.ip,
+      cmd: event.cmd,
+      data: event.dataIsPlainJson ? event.data : event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
+      correlation_id: correlationId,
+      causation_id: event.causationId,
+      metadata: event.metadataJson === '{}' ? {} : JSON.parse(event.metadataJson),
+      stream: event.stream,
+      stream_version: streamVersion,
+    };
+    const values = [row.version, row.datetime, row.user, row.ip, row.cmd, event.dataJson, correlationId, row.causation_id, event.metadataJson, row.stream, streamVersion];
+    for (let c = 0; c < 11; c++) columns[c]!.push(values[c]);
+    outcomes[i]!.row = row;
+    accepted.push(i);
+  });
+  return { accepted, columns };
+}
+
+/** Gives the accepted rows consecutive ids from `first`, in batch order. */
+function assignIds(built: Built, outcomes: ItemOutcome[], first: number): number[] {
+  const ids = built.accepted.map((i, k) => (outcomes[i]!.row!.id = first + k));
+  return ids;
+}
+
+/**
+ * One statement, one implicit transaction: reserve positions and insert the rows.
+ * For batches without models (the common group commit): one round trip.
+ */
+const INSERT_RESERVING = `WITH r AS MATERIALIZED (SELECT s3lite_reserve_ids($12::int) AS last)
+INSERT INTO queue (id, version, datetime, "user", ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version)
+SELECT r.last - $12::int + t.ord, t.version, t.datetime, t.u, t.ip, t.cmd, t.data, t.corr, t.caus, t.meta, t.stream, t.sv
+FROM r, unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::int[])
+  WITH ORDINALITY AS t(version, datetime, u, ip, cmd, data, corr, caus, meta, stream, sv, ord)
+RETURNING id`;
+
+async function writeWithoutTransaction(client: pg.PoolClient, items: readonly BatchItem[], clock: () => number, outcomes: ItemOutcome[]): Promise<ItemOutcome[]> {
+  const built = build(items, await lookup(client, items), clock, outcomes);
+  const n = built.accepted.length;
+  if (n === 0) return outcomes;
+  const { rows } = await client.query<{ id: number }>(INSERT_RESERVING, [...built.columns, n]);
+  assignIds(built, outcomes, Math.min(...rows.map((r) => Number(r.id))));
+  return outcomes;
+}
+
+/**
+ * Writes the batch and returns one outcome per item. Batches with a model (or
+ * `atomic`) run in one explicit transaction: lookups, one position reservation,
+ * insert, model methods in order, commit. Throws {@link BatchAbort} (after
+ * ROLLBACK) when an item failed after the insert, or the database error when
+ * the insert or commit failed.
  */
 export async function writeBatch(client: pg.PoolClient, items: readonly BatchItem[], clock: () => number, atomic = false): Promise<ItemOutcome[]> {
   const outcomes: ItemOutcome[] = items.map(() => ({}));
+  if (!atomic && items.length <= INSERT_CHUNK && items.every((item) => item.model === undefined)) return writeWithoutTransaction(client, items, clock, outcomes);
   await client.query('BEGIN');
   try {
     // Stream versions are read before positions are reserved: a version read here was
     // committed by a transaction that reserved earlier, so within a stream, position
     // order and version order agree (the other way round, v19 could sit below v18).
-    const [versions, parents] = await Promise.all([streamVersions(client, items), parentCorrelations(client, items)]);
-    const { rows: reserved } = await client.query<{ last: number }>('SELECT s3lite_reserve_ids($1) AS last', [items.length]);
-    let nextId = Number(reserved[0]!.last) - items.length + 1;
-    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
-    const accepted: number[] = [];
-    items.forEach(({ event, index }, i) => {
-      let correlationId = event.correlationId;
-      if (correlationId === undefined) {
-        if (event.causationId === null) correlationId = newCorrelationId();
-        else if (!parents.has(event.causationId)) {
-          outcomes[i]!.error = new ValidationError(
-            `${label(index)} has causationId ${event.causationId}, but no event has that id. Pass the id of a stored event, or a correlationId.`,
-            [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
-          );
-          return;
-        } else correlationId = parents.get(event.causationId) ?? newCorrelationId();
-      }
-      let streamVersion: number | null = null;
-      if (event.stream !== null) {
-        const current = versions.get(event.stream) ?? 0;
-        if (event.expectedVersion !== 'any' && current !== event.expectedVersion) {
-          outcomes[i]!.error = new ConflictError(
-            `${label(index)} expected stream \`${event.stream}\` at version ${event.expectedVersion}, but it is at ${current}. Reload the stream, decide again, and retry with expectedVersion ${current}.`,
-            { details: { stream: event.stream, expectedVersion: event.expectedVersion, actualVersion: current, index } },
-          );
-          return;
-        }
-        streamVersion = current + 1;
-        versions.set(event.stream, streamVersion);
-      }
-      const row: EventRow = {
-        id: nextId++,
-        version: event.version,
-        datetime: clock(),
-        user: event.user,
-        ip: event.ip,
-        cmd: event.cmd,
-        data: event.dataIsPlainJson ? event.data : event.dataJson === '{}' ? {} : JSON.parse(event.dataJson),
-        correlation_id: correlationId,
-        causation_id: event.causationId,
-        metadata: event.metadataJson === '{}' ? {} : JSON.parse(event.metadataJson),
-        stream: event.stream,
-        stream_version: streamVersion,
-      };
-      const values = [row.id, row.version, row.datetime, row.user, row.ip, row.cmd, event.dataJson, correlationId, row.causation_id, event.metadataJson, row.stream, streamVersion];
-      for (let c = 0; c < 12; c++) columns[c]!.push(values[c]);
-      outcomes[i]!.row = row;
-      accepted.push(i);
-    });
+    const built = build(items, await lookup(client, items), clock, outcomes);
     if (atomic) {
       const failed = outcomes.find((o) => o.error !== undefined);
       if (failed) throw failed.error;
     }
-    // Chunks bound the size of one statement's arrays on very large bulks.
-    for (let from = 0; from < accepted.length; from += INSERT_CHUNK) {
-      await client.query(
-        INSERT,
-        columns.map((column) => column.slice(from, from + INSERT_CHUNK)),
-      );
+    const n = built.accepted.length;
+    if (n > 0) {
+      // One reservation per transaction: positions must come in transaction-id order.
+      const { rows: reserved } = await client.query<{ last: number }>('SELECT s3lite_reserve_ids($1) AS last', [n]);
+      const ids = assignIds(built, outcomes, Number(reserved[0]!.last) - n + 1);
+      // Chunks bound the size of one statement's arrays on very large bulks.
+      for (let from = 0; from < n; from += INSERT_CHUNK) {
+        await client.query(INSERT, [ids.slice(from, from + INSERT_CHUNK), ...built.columns.map((column) => column.slice(from, from + INSERT_CHUNK))]);
+      }
     }
     await currentClient.run(client, async () => {
-      for (const i of accepted) {
+      for (const i of built.accepted) {
         const { model, index } = items[i]!;
         if (!model) continue;
         const row = outcomes[i]!.row!;
