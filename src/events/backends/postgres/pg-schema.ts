@@ -3,12 +3,12 @@
  * kept as the JSON text given, so exports match SQLite byte for byte), plus
  * `tx_id`, the writing transaction's id, which bounds position reads.
  *
- * Positions (ids) are reserved by `s3lite_reserve_ids(n)`: under a short
- * advisory lock it assigns the transaction its id and then takes n positions
- * from a sequence. Position blocks are therefore handed out in transaction-id
- * order, and every event of a transaction older than the oldest running one
- * (`pg_snapshot_xmin`) sits below every position still to commit: a reader
- * that stops at that boundary never skips an event (see pg-reads.ts).
+ * Positions (ids) are reserved by `s3lite_reserve_ids(n)`, once per
+ * transaction: under a short advisory lock it assigns the transaction its id
+ * and then takes n positions from a sequence. Position blocks are therefore
+ * handed out in transaction-id order, and every event of a transaction older
+ * than the oldest one still running sits below every position still to commit:
+ * a reader that stops at that boundary never skips an event (pg-high-water.ts).
  */
 import type pg from 'pg';
 
