@@ -210,10 +210,11 @@ export async function run(report: SuiteReport): Promise<void> {
 
   const raw1 = await rawAutocommit(1);
   const raw100 = await rawAutocommit(100);
-  const rawBatch = await rawBulk();
+  // Best of two: the first bulk of a process also pays for JIT warm-up.
+  const rawBatch = Math.max(await rawBulk(), await rawBulk());
   const store1 = await oursStore(1);
   const store100 = await oursStore(100);
-  const bulk = await oursBulk();
+  const bulk = Math.max(await oursBulk(), await oursBulk());
   const procs = await oursProcesses();
   report.add({
     title: 'Event store on PostgreSQL vs raw pg (same run, same server)',

@@ -8,7 +8,8 @@ import type { EventRow } from '../event-row.js';
 import type { CacheStatsReport } from '../init-queue.js';
 import type { EventErrorReport, EventMeta, Migrations } from '../model-types.js';
 import type { ExportOptions, ExportResult } from '../operations/event-export.js';
-import type { ExportTarget } from '../operations/line-io.js';
+import type { ImportOptions, ImportResult } from '../operations/event-import.js';
+import type { ExportTarget, ImportSource } from '../operations/line-io.js';
 import type { Page, PageOptions } from '../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../replay.js';
 import type { StreamOptions } from '../stream.js';
@@ -121,6 +122,12 @@ export interface EventStore {
   modelSetup<Q = Record<string, AsyncStatement>>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>>;
   /** Writes the log as JSONL (the same bytes on both backends). */
   exportToJSONL(target: ExportTarget, options?: ExportOptions): Promise<ExportResult>;
+  /**
+   * Reads a JSONL export back with its ids, all or nothing; lines identical to a stored
+   * event are skipped. On PostgreSQL the ids must lie above the log's (an append) and
+   * only `onProgress` is accepted.
+   */
+  importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult>;
   getCacheStats(): Promise<CacheStatsReport>;
   clearCache(): Promise<void>;
   /** Commits pending stores, then closes the connection(s). Idempotent. */

@@ -2,6 +2,9 @@
  * The async queue's feature suite: every case runs on every backend
  * (SQLite and PostgreSQL), through `openQueue` only.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, ConflictError, ValidationError } from '../../../src/core/errors.js';
 import { EventRejectedError, type AsyncModel, type EventStore } from '../../../src/events/index.js';
@@ -224,6 +227,32 @@ for (const backend of BACKENDS) {
       expect(await userNames(model)).toEqual(['a', 'b', 'c']);
       const partial = await queue.cycleThrough(model, undefined, undefined, { start: 2, stop: 4 });
       expect(partial).toEqual({ count: 2, lastId: 3, failed: 1 });
+    });
+
+    it('imports a JSONL export into a fresh queue: same bytes back, re-import skipped, other content refused', async () => {
+      await queue.storeBulk(Array.from({ length: 30 }, (_, i) => ({ cmd: 'noted', data: { i, s: 'a"b\\c' }, stream: i % 3 === 0 ? 'st' : undefined })));
+      const dir = mkdtempSync(join(tmpdir(), 's3lite-import-'));
+      try {
+        await queue.exportToJSONL(join(dir, 'a.jsonl'));
+        const other = await freshQueue(backend);
+        try {
+          expect(await other.queue.importFromJSONL(join(dir, 'a.jsonl'))).toMatchObject({ imported: 30, skipped: 0, firstId: 1, lastId: 30 });
+          expect(await other.queue.importFromJSONL(join(dir, 'a.jsonl'))).toMatchObject({ imported: 0, skipped: 30 });
+          await other.queue.exportToJSONL(join(dir, 'b.jsonl'));
+          expect(readFileSync(join(dir, 'b.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a.jsonl'), 'utf8'));
+          // The log goes on after the imported ids.
+          await other.queue.store({ cmd: 'next', stream: 'st', expectedVersion: 10 });
+          expect((await other.queue.retrieveByID(31))?.stream_version).toBe(11);
+          const changed = readFileSync(join(dir, 'a.jsonl'), 'utf8').replace('"cmd":"noted"', '"cmd":"changed"');
+          writeFileSync(join(dir, 'c.jsonl'), changed);
+          await expect(other.queue.importFromJSONL(join(dir, 'c.jsonl'))).rejects.toBeInstanceOf(ConflictError);
+          expect(await other.queue.retrieveByID(32)).toBeNull();
+        } finally {
+          await other.done();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('closes idempotently and refuses work afterwards', async () => {

@@ -11,7 +11,8 @@ import { prepareEvent, takeDataCopy, type EventInput } from '../../event-input.j
 import type { EventRow } from '../../event-row.js';
 import type { CacheStatsReport } from '../../init-queue.js';
 import type { ExportOptions, ExportResult } from '../../operations/event-export.js';
-import type { ExportTarget } from '../../operations/line-io.js';
+import type { ImportOptions, ImportResult } from '../../operations/event-import.js';
+import type { ExportTarget, ImportSource } from '../../operations/line-io.js';
 import type { ResolvedQueueOptions } from '../../options.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import { cacheKeyOfId, cacheKeyOfTransaction } from '../../queue-context.js';
@@ -22,6 +23,7 @@ import { replayAsync } from '../async-replay.js';
 import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { exportPg } from './pg-export.js';
+import { importPg } from './pg-import.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { currentClient, PgModelDb } from './pg-model-db.js';
 import * as reads from './pg-reads.js';
@@ -249,6 +251,14 @@ export class PgEventStore implements EventStore, TxRunner {
   async exportToJSONL(target: ExportTarget, options?: ExportOptions): Promise<ExportResult> {
     await this.#group.drain();
     return exportPg(this.#pool, target, options);
+  }
+
+  async importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
+    this.#assertOpen();
+    await this.#group.drain();
+    const result = await importPg(this.#pool, source, options);
+    this.#cache?.clear();
+    return result;
   }
 
   async getCacheStats(): Promise<CacheStatsReport> {

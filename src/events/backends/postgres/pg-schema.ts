@@ -51,6 +51,24 @@ BEGIN
   RETURN last_id;
 END
 $fn$;
+CREATE OR REPLACE FUNCTION s3lite_claim_ids(first_id bigint, last_id bigint) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE taken bigint;
+BEGIN
+  PERFORM pg_advisory_lock(${RESERVE_LOCK});
+  BEGIN
+    PERFORM pg_current_xact_id();
+    SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO taken FROM queue_position;
+    IF taken >= first_id THEN
+      RAISE EXCEPTION 'ids from % are taken (positions up to % are reserved)', first_id, taken USING ERRCODE = 'P0001';
+    END IF;
+    PERFORM setval('queue_position', last_id);
+  EXCEPTION WHEN OTHERS THEN
+    PERFORM pg_advisory_unlock(${RESERVE_LOCK});
+    RAISE;
+  END;
+  PERFORM pg_advisory_unlock(${RESERVE_LOCK});
+END
+$fn$;
 `;
 
 /** Creates the table, sequence, indexes and reservation function (idempotent; serialised between processes). */

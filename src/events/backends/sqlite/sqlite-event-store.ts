@@ -13,7 +13,8 @@ import type { EventRow } from '../../event-row.js';
 import { EventQueue, type CacheStatsReport } from '../../init-queue.js';
 import type { ExportOptions, ExportResult } from '../../operations/event-export.js';
 import { BulkOperations } from '../../operations/bulk-operations.js';
-import type { ExportTarget } from '../../operations/line-io.js';
+import type { ImportOptions, ImportResult } from '../../operations/event-import.js';
+import type { ExportTarget, ImportSource } from '../../operations/line-io.js';
 import type { QueueOptions } from '../../options.js';
 import type { Page, PageOptions } from '../../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
@@ -266,6 +267,13 @@ export class SqliteEventStore implements EventStore, TxRunner {
   async exportToJSONL(target: ExportTarget, options?: ExportOptions): Promise<ExportResult> {
     await this.#drain();
     return new BulkOperations(this.#queue).exportToJSONL(target, options);
+  }
+
+  async importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
+    this.#assertOpen();
+    await this.#drain();
+    // Through the write chain: the import's transaction must not interleave with ours.
+    return this.#exclusive(() => new BulkOperations(this.#queue).importFromJSONL(source, options));
   }
 
   async getCacheStats(): Promise<CacheStatsReport> {
