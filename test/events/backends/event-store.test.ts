@@ -72,6 +72,18 @@ for (const backend of BACKENDS) {
       expect(await queue.retrieveByID(99)).toBeNull();
     });
 
+    it('keeps the data as it was when store was called, and rejects an invalid event', async () => {
+      const data = { n: 1, list: [1] };
+      const metadata = { tag: 'a' };
+      const pending = queue.store({ cmd: 'copied', data, metadata });
+      data.n = 2;
+      data.list.push(2);
+      metadata.tag = 'b';
+      await pending;
+      expect(await queue.retrieveByID(1)).toMatchObject({ data: { n: 1, list: [1] }, metadata: { tag: 'a' } });
+      await expect(queue.store({ cmd: '' })).rejects.toBeInstanceOf(ValidationError);
+    });
+
     it('inherits the correlation of the causing event and groups a transaction', async () => {
       await queue.store({ cmd: 'orderPlaced', data: {}, correlationId: 'order-1' });
       await queue.store({ cmd: 'orderPaid', data: {}, causationId: 1 });

@@ -191,8 +191,9 @@ export class PgEventStore implements EventStore, TxRunner {
     const hit = this.#cache.get(key);
     if (hit !== undefined) return hit as EventRow;
     const row = await reads.retrieveByID(this.#pool, id);
+    // Frozen in place by the cache: the caller gets the cached value itself.
     if (row) this.#cache.set(key, row);
-    return row === null ? null : (this.#cache.get(key) as EventRow | undefined) ?? row;
+    return row;
   }
 
   async getTransaction(correlationId: string): Promise<EventRow[]> {
@@ -206,7 +207,7 @@ export class PgEventStore implements EventStore, TxRunner {
     if (hit !== undefined) return hit as EventRow[];
     const rows = await reads.getTransaction(this.#pool, correlationId);
     this.#cache.set(key, rows);
-    return (this.#cache.get(key) as EventRow[] | undefined) ?? rows;
+    return rows;
   }
 
   getStreamVersion(stream: string): Promise<number> {

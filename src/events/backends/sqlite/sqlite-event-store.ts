@@ -8,7 +8,7 @@
 import { ClosedError, ValidationError } from '../../../core/errors.js';
 import { errorReport, reportError, runCallback } from '../../callbacks.js';
 import { EventRejectedError } from '../../event-errors.js';
-import type { EventInput } from '../../event-input.js';
+import { prepareEvent, takeDataCopy, type EventInput } from '../../event-input.js';
 import type { EventRow } from '../../event-row.js';
 import { EventQueue, type CacheStatsReport } from '../../init-queue.js';
 import type { ExportOptions, ExportResult } from '../../operations/event-export.js';
@@ -114,10 +114,15 @@ export class SqliteEventStore implements EventStore, TxRunner {
     }
   }
 
-  store<R = any>(event: EventInput, model?: AsyncModel, callbacks?: AsyncCallbacks): Promise<R> {
+  store<R = any>(input: EventInput, model?: AsyncModel, callbacks?: AsyncCallbacks): Promise<R> {
+    let event: EventInput;
     try {
       this.#assertOpen();
       this.#checkModel(model);
+      // Validated and copied now, as on PostgreSQL: the caller may change its objects before the batch is written.
+      const prepared = prepareEvent(input);
+      takeDataCopy(prepared);
+      event = { ...input, data: prepared.data, metadata: JSON.parse(prepared.metadataJson) };
     } catch (err) {
       return Promise.reject(err);
     }
