@@ -43,6 +43,13 @@ async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
   return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`)).then(() => undefined) };
 }
 
+/** A pool whose idle connections may be dropped by the server without crashing the bench. */
+function newPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: POOL });
+  pool.on('error', () => {});
+  return pool;
+}
+
 function payload(i: number) {
   return { orderId: i, customer: `c${i % 1000}`, amount: (i % 97) * 1.25, items: ['a', 'b'] };
 }
@@ -68,7 +75,7 @@ async function timed(callers: number, op: (i: number) => Promise<unknown>): Prom
 
 async function rawAutocommit(callers: number): Promise<number> {
   const db = await freshDb();
-  const pool = new pg.Pool({ connectionString: db.url, max: POOL });
+  const pool = newPool(db.url);
   try {
     return await timed(callers, (i) => pool.query(RAW_INSERT, [Date.now(), JSON.stringify(payload(i)), newCorrelationId()]));
   } finally {
@@ -108,7 +115,7 @@ async function driverRate(driver: 'pg' | 'postgres'): Promise<number> {
   const rows = 100;
   try {
     if (driver === 'pg') {
-      const pool = new pg.Pool({ connectionString: db.url, max: POOL });
+      const pool = newPool(db.url);
       try {
         return (await timed(POOL, async (i) => {
           const client = await pool.connect();
