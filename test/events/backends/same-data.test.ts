@@ -116,6 +116,29 @@ describe.skipIf(!available)('the same events on SQLite and PostgreSQL', () => {
     }
   });
 
+  it('importFromJSONL on PostgreSQL refuses ids at or below positions already handed out (readers may have passed them)', async () => {
+    const source = await createTestDatabase('imp_src');
+    const target = await createTestDatabase('imp_dst');
+    const from = await openQueue({ connectionString: source.url });
+    const to = await openQueue({ connectionString: target.url });
+    try {
+      await from.storeBulk(sampleEvents(5));
+      const file = join(dir, 'import-past.jsonl');
+      await from.exportToJSONL(file);
+      // A rejected event burns position 1 on the target without storing anything.
+      const model = await to.modelSetup({ methods: () => ({ fails: () => { throw new Error('no'); } }) });
+      await expect(to.store({ cmd: 'fails' }, model)).rejects.toThrow();
+      await expect(to.importFromJSONL(file)).rejects.toBeInstanceOf(ConflictError);
+      expect(await to.retrieveByID(1)).toBeNull();
+      expect(await to.retrieveByID(5)).toBeNull();
+    } finally {
+      await from.close();
+      await to.close();
+      await source.drop();
+      await target.drop();
+    }
+  });
+
   it.skipIf(!existsSync('dist/cli/main.js'))('`s3lite events migrate <sqlite-file> <postgres-url>` runs from the CLI', { timeout: 60_000 }, async () => {
     const file = join(dir, 'cli.sqlite');
     const source = initQueue({ dbName: file });
