@@ -28,3 +28,19 @@ export type { ModelState } from './model-state.js';
 export type { SnapshotManagerOptions, SnapshotInfo, RestoreResult } from './snapshots.js';
 export type { CompatDatabase } from './connection.js';
 export * from './operations/index.js';
+export { openQueue, parseConnectionString as parseQueueConnectionString } from './backends/open-queue.js';
+export { migrateToPostgres } from './backends/migrate.js';
+export type { MigrateOptions, MigrateResult } from './backends/migrate.js';
+export type { OpenQueueOptions } from './backends/open-queue.js';
+export type {
+  EventStore,
+  BackendName,
+  AsyncModel,
+  AsyncModelOptions,
+  AsyncModelMethod,
+  AsyncStatement,
+  AsyncCallbacks,
+  ModelDb,
+  StatementParams,
+  StoredEvent,
+} from './backends/event-store.js';

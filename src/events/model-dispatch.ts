@@ -26,7 +26,8 @@ export function upcastRow(row: EventRow, model: Model | undefined): EventRow {
   return { ...row, data: upcast(row, model), version: steps.length + 1 };
 }
 
-function pickMethod(model: Model, cmd: string): ModelMethod | null {
+/** The model's own method for `cmd`, or null (queries and `_default` are the caller's fallbacks). */
+export function pickMethod(model: Model, cmd: string): ModelMethod | null {
   const internals = model[MODEL_INTERNALS];
   if (internals ? internals.methodNames.has(cmd) : !cmd.startsWith('_') && typeof model[cmd] === 'function') {
     return model[cmd] as ModelMethod;
@@ -34,7 +35,8 @@ function pickMethod(model: Model, cmd: string): ModelMethod | null {
   return null;
 }
 
-function metaOf(row: EventRow): EventMeta {
+/** The second argument of a model method. */
+export function metaOf(row: EventRow): EventMeta {
   return {
     datetime: row.datetime,
     user: row.user,

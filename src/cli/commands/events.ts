@@ -11,13 +11,14 @@ import type { Command } from 'commander';
 import { BulkOperations, initQueue, NotFoundError, type EventQueue, type EventRow, type Model } from '../../index.js';
 import { MODEL_INTERNALS } from '../../events/model-types.js';
 import { fileError } from '../../events/operations/line-io.js';
+import { migrateToPostgres } from '../../events/backends/migrate.js';
 import { UsageError } from '../exit-codes.js';
 import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { countLines } from '../read-input.js';
 import { renderTable } from '../text-table.js';
 
-export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay'] as const;
+export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay', 'migrate'] as const;
 
 interface OutputFlags {
   json?: boolean;
@@ -182,6 +183,27 @@ export function registerEventsCommands(program: Command): void {
       } finally {
         queue.close();
       }
+    });
+
+  events
+    .command('migrate')
+    .argument('<file>', 'the SQLite events file')
+    .argument('<postgres-url>', 'postgres://user@host:5432/database (the schema is created if missing)')
+    .description('copy the log to PostgreSQL with the same ids and bytes; each page commits, so a rerun resumes where it stopped')
+    .option('--batch-size <n>', 'events per transaction', positiveInteger, 5000)
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, url: string, flags: OutputFlags & { batchSize: number }) => {
+      let task: ReturnType<ReturnType<typeof createProgress>['task']> | undefined;
+      const result = await migrateToPostgres(file, url, {
+        batchSize: flags.batchSize,
+        onProgress: ({ copied, total }) => {
+          task ??= createProgress().task('migrate', total);
+          task.update(copied);
+        },
+      });
+      task?.finish();
+      const resumed = result.resumedAfter > 0 ? ` (resumed after ${result.resumedAfter} already there)` : '';
+      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `migrated ${result.copied} events${resumed}; ${result.total} in PostgreSQL\n`);
     });
 
   events
