@@ -9,7 +9,7 @@
  * With `atomic` (storeBulk), any failing event rolls back the whole batch.
  */
 import type pg from 'pg';
-import { ConflictError, ValidationError } from '../../../core/errors.js';
+import { ConflictError } from '../../../core/errors.js';
 import { newCorrelationId } from '../../correlation-id.js';
 import type { PreparedEvent } from '../../event-input.js';
 import type { EventRow } from '../../event-row.js';
@@ -109,14 +109,8 @@ function build(items: readonly BatchItem[], lookups: Lookups, clock: () => numbe
   items.forEach(({ event, index }, i) => {
     let correlationId = event.correlationId;
     if (correlationId === undefined) {
-      if (event.causationId === null) correlationId = newCorrelationId();
-      else if (!parents.has(event.causationId)) {
-        outcomes[i]!.error = new ValidationError(
-          `${label(index)} has causationId ${event.causationId}, but no event has that id. Pass the id of a stored event, or a correlationId.`,
-          [{ field: index === undefined ? 'causationId' : `events[${index}].causationId`, message: 'no such event', actual: event.causationId }],
-        );
-        return;
-      } else correlationId = parents.get(event.causationId) ?? newCorrelationId();
+      // A causation id naming no stored event is kept as given, with a fresh correlation (as eventlite does).
+      correlationId = (event.causationId === null ? undefined : parents.get(event.causationId)) ?? newCorrelationId();
     }
     let streamVersion: number | null = null;
     if (event.stream !== null) {
