@@ -23,7 +23,8 @@ import type { S3dbPlugin } from './plugin.js';
 import { resolveConfig, type ResolvedConfig } from './resource-config.js';
 import { Resource, type ResourceRuntime } from './resource.js';
 import type { ResourceConfig } from './resource-types.js';
-import { attributePaths, compileSchema, type FieldSpec } from './schema.js';
+import { attributePaths, compileSchema, type AttributesDefinition, type FieldSpec } from './schema.js';
+import type { DocumentShape, ResourceOf, TimestampFields } from './schema-types.js';
 
 export interface S3dbOptions {
   /** `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`. */
@@ -196,7 +197,15 @@ export class S3db extends EventEmitter {
    * Defines (or reuses) a resource. The same definition gives the same
    * resource; a changed one becomes a new schema version and older documents
    * stay readable.
+   *
+   * The resource is typed by `attributes` (`'string|min:2'` is a string,
+   * `'number|optional'` an optional number, nested objects and
+   * `'array|items:string'` too), or by an explicit type:
+   * `createResource<User>({ ... })`.
    */
+  createResource<T extends DocumentShape = never, const A extends AttributesDefinition = AttributesDefinition, TS extends boolean | undefined = undefined>(
+    config: ResourceConfig & { attributes: A; timestamps?: TS },
+  ): Promise<[T] extends [never] ? ResourceOf<A, TS> : Resource<TS extends true ? T & TimestampFields : T, T>>;
   async createResource(config: ResourceConfig): Promise<Resource> {
     const resolved = resolveConfig(config);
     const paths = attributePaths(resolved.definition.attributes);

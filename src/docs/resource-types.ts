@@ -250,8 +250,8 @@ export interface PageOptions extends CallOptions, PartitionOptions {
   cursor?: string | null;
 }
 
-export interface Page {
-  items: Document[];
+export interface Page<D = Document> {
+  items: D[];
   /** Opaque cursor of the next page, or null after the last page. */
   nextCursor: string | null;
 }

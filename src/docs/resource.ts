@@ -30,6 +30,7 @@ import { ResourcePartitions } from './resource-partitions.js';
 import { DocumentWriter } from './resource-writer.js';
 import type { PartitionHost } from './partitions/partition-host.js';
 import type { GetFromPartitionInput } from './partitions/partition-reader.js';
+import type { DeepPartial, DocumentShape, StoredDocument, WriteInput } from './schema-types.js';
 import type { PartitionFailure, PartitionStats } from './partitions/partition-queue.js';
 import type { RebuildResult, RepairOptions, VerifyResult } from './partitions/partition-repair.js';
 import { checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
@@ -77,7 +78,12 @@ interface ReadResult {
   etag: string;
 }
 
-export class Resource extends EventEmitter {
+/**
+ * A resource typed by its documents: `T` is what reads return (without `id`),
+ * `In` what writes accept. `db.createResource()` infers both from the
+ * attribute rules; a plain `Resource` is untyped.
+ */
+export class Resource<T extends DocumentShape = Record<string, unknown>, In extends DocumentShape = T> extends EventEmitter {
   readonly name: string;
   readonly version: string;
   readonly definition: StoredDefinition;
@@ -178,19 +184,20 @@ export class Resource extends EventEmitter {
     }
   }
 
-  #call<T>(method: ResourceMethod, args: unknown[], impl: () => Promise<T>): Promise<T> {
-    return callThrough(this.#middleware, { resource: this, method, args }, impl);
+  // R comes from the calling method's declared return type: the documents are typed by the schema, not by the codec.
+  #call<R>(method: ResourceMethod, args: unknown[], impl: () => Promise<unknown>): Promise<R> {
+    return callThrough(this.#middleware, { resource: this as Resource, method, args }, impl) as Promise<R>;
   }
 
   // ---- reads ---------------------------------------------------------------------------------
 
   /** Reads one document: exactly one request, also when it does not exist (NotFoundError). */
-  get(id: string, options: CallOptions = {}): Promise<Document> {
+  get(id: string, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('get', [id, options], async () => (await this.#read(id, options)).doc);
   }
 
   /** Reads many documents; the result is aligned with `ids`, `null` where a document does not exist. */
-  getMany(ids: readonly string[], options: CallOptions = {}): Promise<(Document | null)[]> {
+  getMany(ids: readonly string[], options: CallOptions = {}): Promise<(StoredDocument<T> | null)[]> {
     return this.#call('getMany', [ids, options], async () => {
       if (!Array.isArray(ids)) throw invalidOption('ids', 'an array of ids', ids);
       return mapBounded(ids, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
@@ -219,7 +226,7 @@ export class Resource extends EventEmitter {
    * @example
    * const pending = await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
    */
-  list(options: ListOptions = {}): Promise<Document[]> {
+  list(options: ListOptions = {}): Promise<StoredDocument<T>[]> {
     return this.#call('list', [options], async () => {
       if (isPartitionLookup(options)) return this.#partitions.reader.list(options);
       const ids = await this.#scanner.ids(options);
@@ -238,7 +245,7 @@ export class Resource extends EventEmitter {
   }
 
   /** One LIST per page; `nextCursor` is opaque and null after the last page. */
-  page(options: PageOptions = {}): Promise<Page> {
+  page(options: PageOptions = {}): Promise<Page<StoredDocument<T>>> {
     return this.#call('page', [options], async () => {
       if (isPartitionLookup(options)) return this.#partitions.reader.page(options);
       const { ids, nextCursor } = await this.#scanner.page(options);
@@ -251,7 +258,7 @@ export class Resource extends EventEmitter {
    * Documents whose fields equal the filter's values. Uses a {@link DocumentIndex}
    * that can narrow the candidates when one is registered, else scans.
    */
-  query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<Document[]> {
+  query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<StoredDocument<T>[]> {
     return this.#call('query', [filter, options], async () => {
       const lookup = isPartitionLookup(options) ? this.#partitions.reader.lookup(options) : undefined;
       return runQuery(filter, options, { indexes: this.#indexes, lookup, scanner: this.#scanner, readAhead: Math.max(16, Math.min(this.#window(), 256)) });
@@ -259,8 +266,8 @@ export class Resource extends EventEmitter {
   }
 
   /** Every document in id order, fetched `readAhead` at a time: memory stays bounded. */
-  stream(options: StreamOptions = {}): AsyncIterable<Document> {
-    return this.#scanner.documents(options, undefined);
+  stream(options: StreamOptions = {}): AsyncIterable<StoredDocument<T>> {
+    return this.#scanner.documents(options, undefined) as AsyncIterable<StoredDocument<T>>;
   }
 
   // ---- partitions ----------------------------------------------------------------------------
@@ -272,7 +279,7 @@ export class Resource extends EventEmitter {
    * @example
    * const order = await orders.getFromPartition({ id: 'o1', partitionName: 'byStatus', partitionValues: { status: 'pending' } });
    */
-  getFromPartition(input: GetFromPartitionInput, options: CallOptions = {}): Promise<Document> {
+  getFromPartition(input: GetFromPartitionInput, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('getFromPartition', [input, options], () => this.#partitions.reader.get(input, options));
   }
 
@@ -366,12 +373,12 @@ export class Resource extends EventEmitter {
   // ---- writes --------------------------------------------------------------------------------
 
   /** Validates and stores a new document: one conditional PUT (fails with ConflictError if the id exists). */
-  insert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  insert(data: WriteInput<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('insert', [data, options], () => this.#writer.insert(data, options));
   }
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
-  insertMany(items: readonly Record<string, unknown>[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
+  insertMany(items: readonly WriteInput<In>[], options: CallOptions = {}): Promise<BulkResult<StoredDocument<T>>[]> {
     return this.#call('insertMany', [items, options], async () => {
       if (!Array.isArray(items)) throw invalidOption('items', 'an array of documents', items);
       return mapBounded(items, this.#window(), (item, index) =>
@@ -384,7 +391,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Deep-merges `changes` into the stored document (GET + conditional PUT, retried on conflict). */
-  update(id: string, changes: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  update(id: string, changes: DeepPartial<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('update', [id, changes, options], () => {
       checkChanges(id, changes);
       return this.#writer.modify(id, (before) => deepMerge(before, withoutId(changes)), options);
@@ -392,7 +399,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Sets top-level fields (no deep merge), conditionally like update. */
-  patch(id: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  patch(id: string, fields: Partial<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('patch', [id, fields, options], () => {
       checkChanges(id, fields);
       return this.#writer.modify(id, (before) => ({ ...before, ...withoutUndefined(fields) }), options);
@@ -400,7 +407,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Replaces the whole document (it must exist), conditionally on the ETag read. */
-  replace(id: string, data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  replace(id: string, data: In, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('replace', [id, data, options], () => {
       checkChanges(id, data);
       return this.#writer.modify(id, (before) => this.#writer.keepCreatedAt(before, withoutId(data)), options);
@@ -408,7 +415,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Inserts, or deep-merges into the existing document with the same id. */
-  upsert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  upsert(data: WriteInput<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('upsert', [data, options], async () => {
       if (!isPlainObject(data)) throw invalidOption('data', 'a document object', data);
       if (data.id === undefined) return this.#writer.insert(data, options);
@@ -432,12 +439,12 @@ export class Resource extends EventEmitter {
   }
 
   /** Deletes a document (NotFoundError if missing); returns what was deleted. */
-  delete(id: string, options: CallOptions = {}): Promise<Document> {
+  delete(id: string, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('delete', [id, options], () => this.#writer.delete(id, options));
   }
 
   /** Deletes every id; one result per id, in order, failures included. */
-  deleteMany(ids: readonly string[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
+  deleteMany(ids: readonly string[], options: CallOptions = {}): Promise<BulkResult<StoredDocument<T>>[]> {
     return this.#call('deleteMany', [ids, options], async () => {
       if (!Array.isArray(ids)) throw invalidOption('ids', 'an array of ids', ids);
       return mapBounded(ids, this.#window(), (id, index) =>
