@@ -46,7 +46,7 @@ type ValueOf<A, Input extends boolean> = A extends string
     : unknown;
 
 /** Any object of fields: the bound of a resource's document type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any` lets interfaces (which have no index signature) be document types
+// `any`, not `unknown`: interfaces (which have no index signature) can then be document types.
 export type DocumentShape = Record<string, any>;
 
 type Keys<A> = Exclude<keyof A, '$$type'> & string;
