@@ -76,7 +76,7 @@ export function whatToSet(settings: TuneSettings, docs: DocsFigures, events: Eve
   for (const m of events.writeModes.slice(1)) check(m.mode.split(':')[0] ?? m.mode, m.spread, 'events/s');
   if (noisy.length > 0) {
     warnings.push(
-      `This machine was too busy to conclude: the same measurement differed by more than half between repeats (${noisy.join('; ')}). ` +
+      `This machine was too busy to conclude: the same measurement differed by more than half between repeats (${noisy.slice(0, 3).join('; ')}${noisy.length > 3 ? `; and ${noisy.length - 3} more` : ''}). ` +
         `Close other work and run again${settings.quick ? ' without --quick (more repeats)' : ''}; until then the settings above are a starting point, not a measurement.`,
     );
   }
