@@ -56,6 +56,19 @@ export interface ResourceSummary {
 
 const KNOWN_OPTIONS = new Set(['connectionString', 'client', 'executorPool', 'httpClientOptions', 'passphrase', 'plugins', 'logLevel', 'logger']);
 
+/**
+ * A document database on an object store (`memory://`, `file://`, S3 and
+ * S3-compatible servers). Every request goes through one {@link ExecutorPool};
+ * resources are defined with {@link S3db.createResource}. `Database` is the
+ * same class under s3db.js's other name.
+ *
+ * @example
+ * const db = new S3db({ connectionString: 'memory://my-bucket/app', executorPool: { concurrency: 100 } });
+ * await db.connect();
+ * const users = await db.createResource({ name: 'users', attributes: { name: 'string|min:2', email: 'email' } });
+ * const ann = await users.insert({ name: 'Ann', email: 'ann@example.com' }); // typed: { id, name, email }
+ * await db.disconnect();
+ */
 export class S3db extends EventEmitter {
   /** Resources by name (current schema version). */
   readonly resources: Record<string, Resource> = Object.create(null) as Record<string, Resource>;

@@ -81,7 +81,14 @@ interface ReadResult {
 /**
  * A resource typed by its documents: `T` is what reads return (without `id`),
  * `In` what writes accept. `db.createResource()` infers both from the
- * attribute rules; a plain `Resource` is untyped.
+ * attribute rules; a plain `Resource` is untyped. Every method takes
+ * `{ priority, signal }` as its last argument.
+ *
+ * @example
+ * const orders = await db.createResource({ name: 'orders', attributes: { status: 'string', amount: 'number' } });
+ * const order = await orders.insert({ status: 'new', amount: 30 });
+ * await orders.update(order.id, { status: 'paid' }); // conditional: re-read and re-applied on conflict
+ * const paid = await orders.query({ status: 'paid' });
  */
 export class Resource<T extends DocumentShape = Record<string, unknown>, In extends DocumentShape = T> extends EventEmitter {
   readonly name: string;
