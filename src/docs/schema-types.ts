@@ -14,7 +14,7 @@ type ItemsRule<R extends string> = `|${R}|` extends `${string}|items:${infer I}|
 
 type StringRules = 'string' | 'email' | 'url' | 'uuid' | 'secret' | 'enum' | 'mac' | 'luhn' | 'currency' | 'objectID' | 'ip' | 'ip4' | 'ip6';
 
-/** The value type of one rule string. */
+/** The value type of one rule string; a type it does not know is `unknown`, never a guess. */
 export type RuleValue<R extends string> =
   | (Base<R> extends StringRules
       ? string
@@ -30,7 +30,9 @@ export type RuleValue<R extends string> =
                 : RuleValue<ItemsRule<R>>[]
               : Base<R> extends 'object'
                 ? Record<string, unknown>
-                : unknown)
+                : Base<R> extends `embedding${string}`
+                  ? number[]
+                  : unknown)
   | (Has<R, 'nullable'> extends true ? null : never);
 
 type ObjectRule<A> = A extends { $$type: infer T extends string } ? T : 'object';

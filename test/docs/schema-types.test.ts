@@ -90,6 +90,19 @@ describe('createResource infers the document type from attribute rules', () => {
     }
   });
 
+  it('maps each rule type to its value type', () => {
+    expectTypeOf<InferDocument<{ a: 'url'; b: 'uuid'; c: 'number|integer|positive'; d: 'boolean|optional'; e: 'embedding:3'; f: 'array'; g: 'object'; h: 'any' }>>().toEqualTypeOf<{
+      a: string;
+      b: string;
+      c: number;
+      d?: boolean;
+      e: number[];
+      f: unknown[];
+      g: Record<string, unknown>;
+      h: unknown;
+    }>();
+  });
+
   it('falls back to untyped documents when the rules are not literal', () => {
     expectTypeOf<InferDocument<Record<string, string>>>().toEqualTypeOf<Record<string, unknown>>();
   });
