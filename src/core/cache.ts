@@ -50,6 +50,17 @@ function checkNonNegativeInteger(name: string, value: unknown, min: number): voi
   }
 }
 
+/**
+ * An in-process cache with a TTL and LRU eviction (lru-cache underneath).
+ * `get` hands out a copy (or a frozen value), so changing it never changes
+ * the cache.
+ *
+ * @example
+ * const cache = new Cache({ max: 1000, ttl: 60000 });
+ * cache.set('k', { n: 1 });
+ * cache.get('k'); // { n: 1 }, a copy
+ * cache.stats();  // { hits, misses, evictions, expirations, size, max, ttl, hitRate }
+ */
 export class Cache<V> {
   readonly #lru: LRUCache<string, { value: V }>;
   readonly #copy: (value: V) => V;

@@ -85,6 +85,17 @@ function checkInteger(name: string, value: unknown, min: number): number | undef
   return value;
 }
 
+/**
+ * Runs async work with bounded concurrency, priorities (with aging),
+ * retries of transient failures only, per-attempt timeouts that abort the
+ * task's signal, and optional AIMD autotuning. Every storage request of a
+ * database goes through one.
+ *
+ * @example
+ * const pool = new ExecutorPool({ concurrency: 100, retries: 3, timeout: 30000 });
+ * const text = await pool.run((signal) => readFile('data.json', { encoding: 'utf8', signal }), { priority: 100 });
+ * await pool.close();
+ */
 export class ExecutorPool extends EventEmitter {
   readonly retries: number;
   readonly retryDelay: number;

@@ -39,6 +39,17 @@ export interface Memoized<A extends unknown[], R> {
   stats(): MemoizerStats;
 }
 
+/**
+ * Caches the results of an async function: concurrent calls with the same
+ * arguments share one call, failures are not cached, results expire after
+ * `ttl` ms. Not invalidated by writes: for documents that change, use the
+ * CachePlugin.
+ *
+ * @example
+ * const getConfig = Memoizer(async () => configs.get('global-settings'), { ttl: 300000 });
+ * const settings = await getConfig();
+ * getConfig.clear();
+ */
 export function Memoizer<A extends unknown[], R>(
   fn: (...args: A) => Promise<R> | R,
   options: MemoizerOptions<A> = {},

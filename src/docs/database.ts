@@ -25,7 +25,8 @@ import { PluginRegistry } from './plugin-registry.js';
 import { resolveConfig, type ResolvedConfig } from './resource-config.js';
 import { Resource, type ResourceRuntime } from './resource.js';
 import type { ResourceConfig } from './resource-types.js';
-import { attributePaths, compileSchema, type FieldSpec } from './schema.js';
+import { attributePaths, compileSchema, type AttributesDefinition, type FieldSpec } from './schema.js';
+import type { DocumentShape, ResourceOf, TimestampFields } from './document-types.js';
 
 export interface S3dbOptions extends S3dbCompatOptions {
   /** `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`. */
@@ -71,6 +72,19 @@ export interface HashExistsResult {
   existingHash?: string;
 }
 
+/**
+ * A document database on an object store (`memory://`, `file://`, S3 and
+ * S3-compatible servers). Every request goes through one {@link ExecutorPool};
+ * resources are defined with {@link S3db.createResource}. `Database` is the
+ * same class under s3db.js's other name.
+ *
+ * @example
+ * const db = new S3db({ connectionString: 'memory://my-bucket/app', executorPool: { concurrency: 100 } });
+ * await db.connect();
+ * const users = await db.createResource({ name: 'users', attributes: { name: 'string|min:2', email: 'email' } });
+ * const ann = await users.insert({ name: 'Ann', email: 'ann@example.com' }); // typed: { id, name, email }
+ * await db.disconnect();
+ */
 export class S3db extends EventEmitter {
   /** Resources by name (current schema version). */
   readonly resources: Record<string, Resource> = Object.create(null) as Record<string, Resource>;
@@ -288,7 +302,15 @@ export class S3db extends EventEmitter {
    * Defines (or reuses) a resource. The same definition gives the same
    * resource; a changed one becomes a new schema version and older documents
    * stay readable.
+   *
+   * The resource is typed by `attributes` (`'string|min:2'` is a string,
+   * `'number|optional'` an optional number, nested objects and
+   * `'array|items:string'` too), or by an explicit type:
+   * `createResource<User>({ ... })`.
    */
+  createResource<T extends DocumentShape = never, const A extends AttributesDefinition = AttributesDefinition, TS extends boolean | undefined = undefined>(
+    config: ResourceConfig & { attributes: A; timestamps?: TS },
+  ): Promise<[T] extends [never] ? ResourceOf<A, TS> : Resource<TS extends true ? T & TimestampFields : T, T>>;
   async createResource(config: ResourceConfig): Promise<Resource> {
     const resolved = resolveConfig(config);
     // As in s3db.js, a resource defined before connect() connects first.

@@ -42,6 +42,7 @@ export {
 } from './partitions/index.js';
 export type { Document } from './document-codec.js';
 export type { AttributesDefinition, AttributeDefinition } from './schema.js';
+export type { DeepPartial, DocumentShape, InferDocument, InferInput, RuleValue, StoredDocument, TimestampFields, WriteInput } from './document-types.js';
 export { BEHAVIORS, type Behavior } from './behaviors.js';
 export { SYSTEM_KEYS, type AttributeMapping } from './attribute-mapping.js';
 export { encodeValue, decodeValue } from './codec.js';

@@ -310,8 +310,8 @@ export interface PageOptions extends CallOptions, PartitionOptions {
   skipCount?: boolean;
 }
 
-export interface Page {
-  items: Document[];
+export interface Page<D = Document> {
+  items: D[];
   /** Opaque cursor of the next page, or null after the last page (always null for numbered pages). */
   nextCursor: string | null;
   /** Numbered pages: documents in all pages (null with `skipCount`). */

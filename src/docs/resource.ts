@@ -31,6 +31,7 @@ import { ResourcePartitions } from './resource-partitions.js';
 import { DocumentWriter } from './resource-writer.js';
 import type { PartitionHost } from './partitions/partition-host.js';
 import type { GetFromPartitionInput } from './partitions/partition-reader.js';
+import type { DeepPartial, DocumentShape, StoredDocument, WriteInput } from './document-types.js';
 import type { PartitionFailure, PartitionStats } from './partitions/partition-queue.js';
 import type { RebuildResult, RepairOptions, VerifyResult } from './partitions/partition-repair.js';
 import { checkChanges, nullIfMissing, withoutId, withoutUndefined } from './write-arguments.js';
@@ -97,7 +98,19 @@ interface ReadResult {
   etag: string;
 }
 
-export class Resource extends EventEmitter {
+/**
+ * A resource typed by its documents: `T` is what reads return (without `id`),
+ * `In` what writes accept. `db.createResource()` infers both from the
+ * attribute rules; a plain `Resource` is untyped. Every method takes
+ * `{ priority, signal }` as its last argument.
+ *
+ * @example
+ * const orders = await db.createResource({ name: 'orders', attributes: { status: 'string', amount: 'number' } });
+ * const order = await orders.insert({ status: 'new', amount: 30 });
+ * await orders.update(order.id, { status: 'paid' }); // conditional: re-read and re-applied on conflict
+ * const paid = await orders.query({ status: 'paid' });
+ */
+export class Resource<T extends DocumentShape = Record<string, unknown>, In extends DocumentShape = T> extends EventEmitter {
   readonly name: string;
   readonly version: string;
   readonly definition: StoredDefinition;
@@ -281,7 +294,8 @@ export class Resource extends EventEmitter {
    * replace the first argument, passed to `impl`), the method, `after<Method>`
    * hooks (which may replace the result), then the method's event.
    */
-  #call<T, A = unknown>(method: ResourceMethod, args: readonly [A, ...unknown[]], impl: (first: A) => Promise<T>): Promise<T> {
+  // R is the calling method's declared return type (inferred from it): documents are typed by the schema, not by the codec.
+  #call<T, A = unknown, R = T>(method: ResourceMethod, args: readonly [A, ...unknown[]], impl: (first: A) => Promise<T>): Promise<R> {
     const events = this.#events;
     const options = this.#config.options;
     const hooks = this.#config.hooks;
@@ -295,9 +309,9 @@ export class Resource extends EventEmitter {
       if (!events.asyncEvents) await events.settle();
       return result;
     };
-    const called = callThrough(this.#middleware, { resource: this, method, args: args as unknown as unknown[] }, run);
-    if (options.autoDecrypt || !SEALED_OUTPUT.has(method)) return called;
-    return called.then((result) => sealSecrets(this.name, this.#schema, this.#runtime.cipher, result) as T);
+    const called = callThrough(this.#middleware, { resource: this as Resource, method, args: args as unknown as unknown[] }, run);
+    if (options.autoDecrypt || !SEALED_OUTPUT.has(method)) return called as Promise<unknown> as Promise<R>;
+    return called.then((result) => sealSecrets(this.name, this.#schema, this.#runtime.cipher, result) as R);
   }
 
   // ---- s3db.js options and introspection -------------------------------------------------------
@@ -352,12 +366,12 @@ export class Resource extends EventEmitter {
   // ---- reads ---------------------------------------------------------------------------------
 
   /** Reads one document: exactly one request, also when it does not exist (NotFoundError). */
-  get(id: string, options: CallOptions = {}): Promise<Document> {
+  get(id: string, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('get', [id, options], async (first) => (await this.#read(first, options)).doc);
   }
 
   /** Reads many documents; the result is aligned with `ids`, `null` where a document does not exist. */
-  getMany(ids: readonly string[], options: CallOptions = {}): Promise<(Document | null)[]> {
+  getMany(ids: readonly string[], options: CallOptions = {}): Promise<(StoredDocument<T> | null)[]> {
     return this.#call('getMany', [ids, options], async (first) => {
       if (!Array.isArray(first)) throw invalidOption('ids', 'an array of ids', first);
       return mapBounded(first, this.#window(), (id) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
@@ -386,7 +400,7 @@ export class Resource extends EventEmitter {
    * @example
    * const pending = await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
    */
-  list(options: ListOptions = {}): Promise<Document[]> {
+  list(options: ListOptions = {}): Promise<StoredDocument<T>[]> {
     return this.#call('list', [options], (opts) => this.#list(opts));
   }
 
@@ -412,7 +426,7 @@ export class Resource extends EventEmitter {
    * Numbered, as s3db.js: `page({ size, page })` or `page({ size, offset })` →
    * `{ items, totalItems, page, pageSize, totalPages, hasMore }` (see offset-page.ts).
    */
-  page(options: PageOptions = {}): Promise<Page> {
+  page(options: PageOptions = {}): Promise<Page<StoredDocument<T>>> {
     return this.#call('page', [options], async (opts) => {
       if (isNumberedPage(opts)) return numberedPage(opts, { list: (o) => this.#list(o), count: (o) => (isPartitionLookup(o) ? this.#partitions.reader.count(o) : this.#scanner.count(o)) });
       const size = opts.size ?? 100;
@@ -477,7 +491,7 @@ export class Resource extends EventEmitter {
    * Documents whose fields equal the filter's values. Uses a {@link DocumentIndex}
    * that can narrow the candidates when one is registered, else scans.
    */
-  query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<Document[]> {
+  query(filter: QueryFilter = {}, options: ListOptions = {}): Promise<StoredDocument<T>[]> {
     return this.#call('query', [filter, options], async (where) => {
       const lookup = isPartitionLookup(options) ? this.#partitions.reader.lookup(options) : undefined;
       return runQuery(where, options, { indexes: this.#indexes, lookup, scanner: this.#scanner, readAhead: Math.max(16, Math.min(this.#window(), 256)) });
@@ -485,8 +499,8 @@ export class Resource extends EventEmitter {
   }
 
   /** Every document in id order, fetched `readAhead` at a time: memory stays bounded. */
-  stream(options: StreamOptions = {}): AsyncIterable<Document> {
-    return this.#scanner.documents(options, undefined);
+  stream(options: StreamOptions = {}): AsyncIterable<StoredDocument<T>> {
+    return this.#scanner.documents(options, undefined) as AsyncIterable<StoredDocument<T>>;
   }
 
   /** A Node Readable (object mode) of every document in id order, as s3db.js's readable(). */
@@ -496,7 +510,7 @@ export class Resource extends EventEmitter {
 
   /** A Node Writable (object mode) that inserts what is written to it; errors with the first failed insert. */
   writable(options: WritableOptions & CallOptions = {}): Writable {
-    return documentWritable((doc) => this.insert(doc, options), options);
+    return documentWritable((doc) => this.insert(doc as WriteInput<In>, options), options);
   }
 
   // ---- partitions ----------------------------------------------------------------------------
@@ -508,7 +522,7 @@ export class Resource extends EventEmitter {
    * @example
    * const order = await orders.getFromPartition({ id: 'o1', partitionName: 'byStatus', partitionValues: { status: 'pending' } });
    */
-  getFromPartition(input: GetFromPartitionInput, options: CallOptions = {}): Promise<Document> {
+  getFromPartition(input: GetFromPartitionInput, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('getFromPartition', [input, options], () => this.#partitions.reader.get(input, options));
   }
 
@@ -602,8 +616,8 @@ export class Resource extends EventEmitter {
   // ---- writes --------------------------------------------------------------------------------
 
   /** Validates and stores a new document: one conditional PUT (fails with ConflictError if the id exists). */
-  insert(data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
-    return this.#call('insert', [data, options], async () => this.#writer.insert(await this.#withId(data, options), options));
+  insert(data: WriteInput<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
+    return this.#call('insert', [data, options], async () => this.#writer.insert(await this.#withId(data as Record<string, unknown>, options), options));
   }
 
   /** The data with its id: the given one or a generated one, checked against an `id` attribute rule. */
@@ -651,7 +665,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Inserts every item; the result has one entry per item, in order, failures included. */
-  insertMany(items: readonly Record<string, unknown>[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
+  insertMany(items: readonly WriteInput<In>[], options: CallOptions = {}): Promise<BulkResult<StoredDocument<T>>[]> {
     return this.#call('insertMany', [items, options], async (list) => {
       if (!Array.isArray(list)) throw invalidOption('items', 'an array of documents', list);
       return mapBounded(list, this.#window(), (item, index) =>
@@ -664,7 +678,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Deep-merges `changes` into the stored document (GET + conditional PUT, retried on conflict). */
-  update(id: string, changes: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  update(id: string, changes: DeepPartial<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('update', [id, changes, options], async () => {
       checkChanges(id, changes);
       const hashed = await this.#passwords.hash(changes);
@@ -673,7 +687,7 @@ export class Resource extends EventEmitter {
   }
 
   /** Sets top-level fields (no deep merge), conditionally like update. */
-  patch(id: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  patch(id: string, fields: Partial<In>, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('patch', [id, fields, options], async () => {
       checkChanges(id, fields);
       const hashed = await this.#passwords.hash(fields);
@@ -686,7 +700,7 @@ export class Resource extends EventEmitter {
    * document is created (If-None-Match, so a concurrent insert is never
    * overwritten: the replace then applies to it).
    */
-  replace(id: string, data: Record<string, unknown>, options: CallOptions = {}): Promise<Document> {
+  replace(id: string, data: In, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('replace', [id, data, options], async () => {
       checkChanges(id, data);
       this.#idCheck?.(id);
@@ -696,13 +710,13 @@ export class Resource extends EventEmitter {
   }
 
   /** Inserts, or deep-merges into the existing document with the same id. */
-  upsert(data: Record<string, unknown>, options?: CallOptions): Promise<Document>;
+  upsert(data: WriteInput<In>, options?: CallOptions): Promise<StoredDocument<T>>;
   /** s3db.js's guide form: `upsert(id, data)`. */
-  upsert(id: string, data: Record<string, unknown>, options?: CallOptions): Promise<Document>;
-  upsert(first: Record<string, unknown> | string, second?: Record<string, unknown> | CallOptions, third?: CallOptions): Promise<Document> {
+  upsert(id: string, data: DeepPartial<In>, options?: CallOptions): Promise<StoredDocument<T>>;
+  upsert(first: WriteInput<In> | string, second?: DeepPartial<In> | CallOptions, third?: CallOptions): Promise<StoredDocument<T>> {
     if (typeof first === 'string') {
       if (!isPlainObject(second)) return Promise.reject(invalidOption('data', 'a document object', second));
-      return this.upsert({ ...second, id: first }, third);
+      return this.upsert({ ...second, id: first } as WriteInput<In>, third);
     }
     const data = first;
     const options = (second ?? {}) as CallOptions;
@@ -736,12 +750,12 @@ export class Resource extends EventEmitter {
   }
 
   /** Deletes a document (NotFoundError if missing); returns what was deleted. */
-  delete(id: string, options: CallOptions = {}): Promise<Document> {
+  delete(id: string, options: CallOptions = {}): Promise<StoredDocument<T>> {
     return this.#call('delete', [id, options], () => this.#writer.delete(id, options));
   }
 
   /** Deletes every id; one result per id, in order, failures included. */
-  deleteMany(ids: readonly string[], options: CallOptions = {}): Promise<BulkResult<Document>[]> {
+  deleteMany(ids: readonly string[], options: CallOptions = {}): Promise<BulkResult<StoredDocument<T>>[]> {
     return this.#call('deleteMany', [ids, options], async (list) => {
       if (!Array.isArray(list)) throw invalidOption('ids', 'an array of ids', list);
       return mapBounded(list, this.#window(), (id, index) =>

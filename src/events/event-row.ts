@@ -11,7 +11,7 @@ import { StorageError } from '../core/errors.js';
  * the epoch (INTEGER), `correlation_id` is null only in rows written by
  * eventlite before v0.2, `causation_id` is the id of the parent event.
  */
-export interface EventRow<D = any, M = Record<string, any>> {
+export interface EventRow<D = unknown, M = Record<string, unknown>> {
   id: number;
   /** Schema version of `data` (model migrations upcast older versions). */
   version: number;

@@ -143,7 +143,7 @@ export class EventQueue {
    * const user = queue.store({ cmd: 'createUser', data: { name: 'Ann' } }, model, callbacks);
    * queue.store({ cmd: 'ship', data, stream: 'order-7', expectedVersion: 3 }, model); // ConflictError if not at 3
    */
-  store<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): R {
+  store<R = unknown>(event: EventInput, model?: Model, callbacks?: Callbacks): R {
     assertOpen(this.#ctx);
     this.#group.flush();
     return storeOne(this.#ctx, withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb) as R;
@@ -157,7 +157,7 @@ export class EventQueue {
    * @example
    * await Promise.all(orders.map((data) => queue.storeAsync({ cmd: 'placeOrder', data }, model)));
    */
-  storeAsync<R = any>(event: EventInput, model?: Model, callbacks?: Callbacks): Promise<R> {
+  storeAsync<R = unknown>(event: EventInput, model?: Model, callbacks?: Callbacks): Promise<R> {
     return this.#group.enqueue<R>(withHashedPassword(event, this.#ctx.options.hash), model ?? this._model, callbacks ?? this._cb);
   }
 
@@ -171,7 +171,7 @@ export class EventQueue {
    * @example
    * const results = queue.storeBulk(events, model, callbacks); // [{ row, result }]
    */
-  storeBulk<R = any>(events: readonly EventInput[], model?: Model, callbacks?: Callbacks): Array<BulkResult<R>> {
+  storeBulk<R = unknown>(events: readonly EventInput[], model?: Model, callbacks?: Callbacks): Array<BulkResult<R>> {
     assertOpen(this.#ctx);
     this.#group.flush();
     const hash = this.#ctx.options.hash;
@@ -180,7 +180,7 @@ export class EventQueue {
   }
 
   /** `store` with correlation, causation (`causationId` or `parentEventId`) and metadata taken from `context`. */
-  storeWithContext<R = any>(event: EventInput, context: StoreContext, model?: Model, callbacks?: Callbacks): R {
+  storeWithContext<R = unknown>(event: EventInput, context: StoreContext, model?: Model, callbacks?: Callbacks): R {
     return this.store<R>(
       {
         ...event,
@@ -194,7 +194,7 @@ export class EventQueue {
   }
 
   /** Applies an already stored event to a model (its own transaction) and runs its callback. */
-  execute<R = any>(row: EventRow, model: Model, callbacks: Callbacks = {}): R | undefined {
+  execute<R = unknown>(row: EventRow, model: Model, callbacks: Callbacks = {}): R | undefined {
     assertOpen(this.#ctx);
     return applyAndSettle(model, [row], callbacks)[0]?.result as R | undefined;
   }
@@ -203,9 +203,9 @@ export class EventQueue {
    * Registers `hook(row)`, called inside the write transaction after each insert
    * (see the class notes). Returns the function that unregisters it.
    */
-  onEventStored(hook: (row: EventRow) => void): () => void {
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => void): () => void {
     if (typeof hook !== 'function') throw new ValidationError('onEventStored expects a function (row) => void.');
-    const entry = (row: EventRow): void => hook(row);
+    const entry = (row: EventRow): void => hook(row as EventRow<D>);
     this.#ctx.hooks.add(entry);
     return () => {
       this.#ctx.hooks.delete(entry);
@@ -213,18 +213,18 @@ export class EventQueue {
   }
 
   /** The event with this id, or undefined (as eventlite documents). */
-  retrieveByID(id: number): EventRow | undefined {
-    return reads.retrieveByID(this.#ctx, id);
+  retrieveByID<D = unknown>(id: number): EventRow<D> | undefined {
+    return reads.retrieveByID(this.#ctx, id) as EventRow<D> | undefined;
   }
 
   /** Cached `retrieveByID`; the value is deep-frozen (shared, read-only). */
-  retrieveByIDCached(id: number): EventRow | undefined {
-    return reads.retrieveByIDCached(this.#ctx, id);
+  retrieveByIDCached<D = unknown>(id: number): EventRow<D> | undefined {
+    return reads.retrieveByIDCached(this.#ctx, id) as EventRow<D> | undefined;
   }
 
   /** Every event of a correlation id, in id order. */
-  getTransaction(correlationId: string): EventRow[] {
-    return reads.getTransaction(this.#ctx, correlationId);
+  getTransaction<D = unknown>(correlationId: string): EventRow<D>[] {
+    return reads.getTransaction(this.#ctx, correlationId) as EventRow<D>[];
   }
 
   /** The name eventlite's performance guide uses for {@link getTransaction}. */
@@ -299,8 +299,8 @@ export class EventQueue {
    * @example
    * for await (const batch of queue.streamEvents({ batchSize: 1000, cmd: 'orderPlaced' })) await processBatch(batch);
    */
-  streamEvents(options: StreamOptions = {}): AsyncGenerator<EventRow[], void, undefined> {
-    return streamEvents(this.#ctx, options);
+  streamEvents<D = unknown>(options: StreamOptions = {}): AsyncGenerator<EventRow<D>[], void, undefined> {
+    return streamEvents(this.#ctx, options) as AsyncGenerator<EventRow<D>[], void, undefined>;
   }
 
   /**

@@ -43,6 +43,54 @@ describe('s3lite tune --quick', () => {
     expect(run.stdout).not.toContain('Not measured');
   });
 
+  it('opens with what to set: configuration to paste, from these measurements, and why', () => {
+    const first = run.stdout.indexOf('## What to set');
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(run.stdout.indexOf('## Documents'));
+    const { api, batch } = figures.docs.recommendation;
+    expect(run.stdout).toContain(`executorPool: { concurrency: ${api.concurrency} }, // batch jobs (imports, rebuilds): ${batch.concurrency}`);
+    expect(run.stdout).toContain("connectionString: \"memory://s3lite-tune/tune\"");
+    expect(run.stdout).toMatch(/const queue = initQueue\(\{\n {2}dbName: "data\/events.sqlite",\n {2}profile: '(balanced|high-volume)',/);
+    expect(run.stdout).toMatch(/^- concurrency \d+: .* req\/s over the repeats\.$/m);
+    expect(figures.advice.why.length).toBeGreaterThanOrEqual(4);
+    // memory:// says nothing about a network: the report says so instead of implying it does.
+    expect(run.stdout).toMatch(/^Warning: Documents were measured on memory:\/\/, with no network/m);
+    // No word a user cannot follow, no file that is not shipped.
+    expect(run.stdout).not.toMatch(/seed|REFERENCE-NOTES/i);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8').replace(/<pre id="figures">[\s\S]*?<\/pre>/, '')).not.toMatch(/seed|REFERENCE-NOTES/i);
+  });
+
+  it('shows the spread of each figure over its repeats', () => {
+    for (const point of figures.docs.sweep) {
+      expect(point.throughputSpread.median).toBe(point.throughput);
+      expect(point.throughputSpread.min).toBeLessThanOrEqual(point.throughputSpread.median);
+      expect(point.throughputSpread.max).toBeGreaterThanOrEqual(point.throughputSpread.median);
+    }
+    for (const row of [...figures.events.profiles, ...figures.events.journal, ...figures.events.writeModes, ...figures.events.indexCosts]) {
+      expect(row.spread.median).toBe(row.perSec);
+      expect(row.spread.min).toBeLessThanOrEqual(row.spread.max);
+    }
+    expect(run.stdout).toMatch(/\| req\/s min-max \|/);
+    expect(run.stdout).toMatch(/\| Profile\s+\| Guide Write Speed\s+\| Measured events\/sec \| min-max/);
+  });
+
+  it('does not pass a concurrency nobody configured', () => {
+    expect(figures.settings.concurrencyConfigured).toBe(false);
+    expect(figures.checklist.find((c: any) => c.title === 'Concurrency')).toMatchObject({ status: 'info', detail: expect.stringMatching(/^not configured/) });
+    expect(run.stdout).toMatch(/^1\. \[i\] \*\*Concurrency\*\*/m);
+  });
+
+  it('refuses --events naming a file that does not exist, before measuring anything', () => {
+    const missing = runCli(['tune', '--quick', '--events', join(dir, 'nope.sqlite'), '--no-report', '--no-out']);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/--events .*nope\.sqlite: no such file/);
+    expect(missing.stdout).toBe('');
+    expect(existsSync(join(dir, 'nope.sqlite'))).toBe(false);
+    const directory = runCli(['tune', '--quick', '--events', dir, '--no-report', '--no-out']);
+    expect(directory.status).toBe(2);
+    expect(directory.stderr).toMatch(/is a directory, not a SQLite file/);
+  });
+
   it('shows progress as plain lines on stderr when not on a terminal', () => {
     expect(run.stderr).toMatch(/\[s3lite\] documents: sweep, partitions, cache: started/);
     expect(run.stderr).toMatch(/\[s3lite\] events: profiles, journal, bulk, indexes: done in [\d.]+ s/);
@@ -90,6 +138,9 @@ describe('s3lite tune --quick', () => {
   it('writes a self-contained HTML report (no scripts, nothing fetched from the network)', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
+    expect(html.indexOf('<h2 id="what-to-set">What to set</h2>')).toBeGreaterThan(0);
+    expect(html.indexOf('What to set')).toBeLessThan(html.indexOf('<h2>Documents</h2>'));
+    expect(html).toContain('const db = new S3db({');
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(11);
     expect(html).toContain('<title>Partitions: partition lookup versus scan, requests</title>');
@@ -122,6 +173,7 @@ describe.skipIf(!CHROMIUM && process.env.CI !== 'true')('the HTML report in head
       const dom = result.stdout;
       // The DOM as Chromium built it: the charts are real SVG elements with bars.
       expect(dom).toContain('<h1>s3lite tune report</h1>');
+      expect(dom).toMatch(/<h2 id="what-to-set">What to set<\/h2>\s*<pre class="config">const db = new S3db\(\{/);
       expect((dom.match(/<svg [^>]*class="chart"/g) ?? []).length).toBeGreaterThanOrEqual(11);
       expect(dom).toContain('Partitions: partition lookup versus scan');
       expect((dom.match(/<rect class="bar"/g) ?? []).length).toBeGreaterThanOrEqual(20);

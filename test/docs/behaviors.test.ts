@@ -59,7 +59,7 @@ describe('behaviors (memory:// enforces the 2 KB limit exactly as S3)', () => {
   describe('body-overflow', () => {
     it('moves what does not fit to the body and get reassembles the exact document', async () => {
       const attributes = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field${i}`, 'string']));
-      const docs = await t.db.createResource({ name: 'overflow', attributes: { ...attributes, n: 'number', when: 'date', pw: 'secret' }, behavior: 'body-overflow' });
+      const docs = await t.db.createResource<Record<string, unknown>>({ name: 'overflow', attributes: { ...attributes, n: 'number', when: 'date', pw: 'secret' }, behavior: 'body-overflow' });
       const data: Record<string, unknown> = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field${i}`, `value ${i} ü ${'x'.repeat(i * 7)}`]));
       Object.assign(data, { n: 1e-7, when: new Date(123456), pw: 'hunter2' });
       const doc = await docs.insert(data);

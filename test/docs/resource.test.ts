@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
     it('rejects bad ids with a ValidationError before any request', async () => {
       t.store.reset();
       for (const id of ['a/b', '', 'x\u0000y', 'tab\there', 'é'.repeat(200), 42]) {
-        await expect(users.insert({ id, name: 'Bad', email: 'b@example.com', address: { city: 'X' } })).rejects.toBeInstanceOf(ValidationError);
+        await expect(users.insert({ id: id as string, name: 'Bad', email: 'b@example.com', address: { city: 'X' } })).rejects.toBeInstanceOf(ValidationError);
         await expect(users.get(id as string)).rejects.toBeInstanceOf(ValidationError);
       }
       expect(t.store.total).toBe(0);

@@ -65,9 +65,9 @@ describe('cached reads', () => {
     expect(() => (tx as unknown[]).pop()).toThrow(TypeError);
     expect(queue.retrieveByIDCached(1)!.data).toEqual({ name: 'ann', tags: ['x'] });
     // Uncached reads are the caller's own objects.
-    const own = queue.retrieveByID(1)!;
+    const own = queue.retrieveByID<{ name: string }>(1)!;
     own.data.name = 'changed';
-    expect(queue.retrieveByID(1)!.data.name).toBe('ann');
+    expect(queue.retrieveByID<{ name: string }>(1)!.data.name).toBe('ann');
     queue.close();
   });
 

@@ -141,7 +141,7 @@ describe('store', () => {
     const { queue, model } = setup();
     queue.db.exec('CREATE TABLE outbox (event_id INTEGER)');
     const insert = queue.db.prepare('INSERT INTO outbox (event_id) VALUES (?)');
-    const off = queue.onEventStored((row) => {
+    const off = queue.onEventStored<{ name?: string }>((row) => {
       expect(queue.db.inTransaction).toBe(true);
       insert.run(row.id);
       if (row.data.name === 'hookfail') throw new Error('hook failed');

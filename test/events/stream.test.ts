@@ -12,7 +12,7 @@ describe('streamEvents', () => {
     let batches = 0;
     let outOfOrder = 0;
     let largest = 0;
-    for await (const batch of queue.streamEvents({ batchSize: 1000 })) {
+    for await (const batch of queue.streamEvents<{ i: number }>({ batchSize: 1000 })) {
       largest = Math.max(largest, batch.length);
       for (const event of batch) if (event.id !== expected++ || event.data.i !== event.id - 1) outOfOrder++;
       batches++;

@@ -13,7 +13,8 @@ import { renderTable } from '../text-table.js';
 import { evaluateChecklist, renderChecklist } from '../tune/checklist.js';
 import { renderHtmlReport } from '../tune/html-report.js';
 import { measureDocs } from '../tune/measure-docs.js';
-import { measureEvents } from '../tune/measure-events.js';
+import { assertEventsFile, measureEvents } from '../tune/measure-events.js';
+import { renderAdvice, whatToSet } from '../tune/advice.js';
 import { docsTables, eventsTables } from '../tune/tune-tables.js';
 import type { TuneResult, TuneSettings } from '../tune/tune-types.js';
 
@@ -38,6 +39,7 @@ export const DEFAULT_DOCS = 'memory://s3lite-tune/tune';
 /** Runs every measurement; prints and writes the results. Returns them. */
 export async function runTune(options: TuneOptions, version: string): Promise<TuneResult> {
   const target = parseConnectionString(options.docs);
+  if (options.events !== undefined) assertEventsFile(resolve(options.events));
   const quick = options.quick === true;
   const progress = createProgress({ tty: options.tty, quiet: false });
   const started = Date.now();
@@ -50,6 +52,7 @@ export async function runTune(options: TuneOptions, version: string): Promise<Tu
     events: options.events ? resolve(options.events) : '(a temporary SQLite file)',
     eventsTemporary: options.events === undefined,
     concurrency,
+    concurrencyConfigured: options.concurrency !== undefined,
     maxSockets: options.maxSockets ?? params.maxSockets ?? null,
     keepAlive: options.keepAlive && params.keepAlive !== false,
   };
@@ -75,6 +78,7 @@ export async function runTune(options: TuneOptions, version: string): Promise<Tu
     settings,
     docs,
     events,
+    advice: whatToSet(settings, docs, events),
     checklist: evaluateChecklist(settings, docs, events),
     notMeasured,
     tables: [...docsTables(settings, docs), ...eventsTables(events)],
@@ -89,6 +93,7 @@ export async function runTune(options: TuneOptions, version: string): Promise<Tu
   } else {
     const lines = [`# s3lite tune${quick ? ' --quick' : ''}: measured on this machine in ${(result.durationMs / 1000).toFixed(1)} s`, ''];
     lines.push(`Machine: node ${result.machine.node}, ${result.machine.platform}, ${result.machine.cpu} x${result.machine.cores}`, '');
+    lines.push(renderAdvice(result.advice), '');
     lines.push('## Documents', '');
     for (const table of result.tables.slice(0, result.tables.length - 4)) lines.push(renderTable(table), '');
     lines.push('## Events', '');

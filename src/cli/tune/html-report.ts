@@ -5,7 +5,7 @@
  */
 import { formatCell, type Table } from '../text-table.js';
 import { escapeHtml, renderBarChart, type BarChart } from './svg-chart.js';
-import type { ChecklistItem, TuneResult } from './tune-types.js';
+import type { Advice, ChecklistItem, TuneResult } from './tune-types.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1000px; color: #1a202c; padding: 0 1rem; }
@@ -17,6 +17,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; } th { backgroun
 .label, .legend, .value { font-size: 12px; fill: #2d3748; }
 li.pass::marker { content: '✔ '; color: #38a169; } li.miss::marker { content: '✘ '; color: #e53e3e; }
 li.na::marker { content: '– '; color: #718096; } li.info::marker { content: 'ℹ '; color: #3182ce; }
+.warning { background: #fffaf0; border-left: 4px solid #dd6b20; padding: 0.4rem 0.8rem; }
+pre.config { background: #1a202c; color: #f7fafc; font-size: 13px; }
 pre { background: #f7fafc; padding: 0.8rem; overflow: auto; font-size: 12px; }
 `;
 
@@ -27,6 +29,14 @@ function tableHtml(table: Table): string {
     .join('\n');
   const notes = (table.notes ?? []).map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('');
   return `<h3>${escapeHtml(table.title)}</h3><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${notes}`;
+}
+
+function adviceHtml(advice: Advice): string {
+  const warnings = advice.warnings.map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}</p>`).join('\n');
+  return `<h2 id="what-to-set">What to set</h2>
+<pre class="config">${escapeHtml(`${advice.s3db}\n\n${advice.initQueue}`)}</pre>
+<p>Why:</p><ul class="why">${advice.why.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>
+${warnings}`;
 }
 
 function checklistHtml(items: ChecklistItem[]): string {
@@ -90,6 +100,7 @@ export function renderHtmlReport(result: TuneResult): string {
 <p class="note">s3lite ${escapeHtml(result.version)}, ${escapeHtml(result.startedAt)}, ${(result.durationMs / 1000).toFixed(1)} s${result.settings.quick ? ' (--quick)' : ''}.
 Machine: node ${escapeHtml(m.node)}, ${escapeHtml(m.platform)}, ${escapeHtml(m.cpu)} x${m.cores}, ${m.memoryGiB} GiB.
 Documents: ${escapeHtml(result.settings.docs)}. Events: ${escapeHtml(result.settings.events)}${result.settings.eventsTemporary ? ' (temporary)' : ''}.</p>
+${adviceHtml(result.advice)}
 <h2>Documents</h2>
 ${sweepChart ?? ''}${latencyChart ?? ''}
 ${docsTables.map(tableHtml).join('\n')}

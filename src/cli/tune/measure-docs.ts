@@ -12,6 +12,7 @@ import { S3db, createClient, parseConnectionString } from '../../index.js';
 import type { Progress } from '../progress.js';
 import { measureCache } from './measure-cache.js';
 import { measurePartitions, type PartitionSizes } from './measure-partitions.js';
+import { spreadOf } from './spread.js';
 import { withSubPrefix } from './sub-prefix.js';
 import type { DocsFigures, SweepPoint } from './tune-types.js';
 
@@ -81,6 +82,7 @@ function summarize(concurrency: number, maxSockets: number | null, requests: num
     requests,
     rounds: samples.length,
     throughput: median(samples.map((s) => s.throughput)),
+    throughputSpread: spreadOf(samples.map((s) => s.throughput)),
     p50: percentile(all, 50),
     p95: percentile(all, 95),
     serviceP50: median(samples.map((s) => s.serviceP50)),

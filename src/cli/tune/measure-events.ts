@@ -1,14 +1,16 @@
 /**
- * The events half of `s3lite tune`: write speed of the seed's three profiles,
+ * The events half of `s3lite tune`: write speed of the three profiles,
  * WAL versus rollback journal, one-by-one versus group-committed versus bulk,
  * and the write cost of each index. Every run uses a fresh SQLite file in a
  * temporary directory (the user's own file is only read, for the checklist).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INDEX_NAMES, initQueue, type EventInput, type IndexName, type QueueOptions } from '../../index.js';
 import type { Progress } from '../progress.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { spreadOf } from './spread.js';
 import type { EventsFigures } from './tune-types.js';
 
 export interface EventsTuneOptions {
@@ -20,8 +22,8 @@ export interface EventsTuneOptions {
   progress: Progress;
 }
 
-/** The seed's write speed of each profile. */
-const SEED_PROFILES: Record<string, string> = {
+/** The write speed of each profile that eventlite's performance guide quotes. */
+const GUIDE_PROFILES: Record<string, string> = {
   'high-volume': '~900 events/sec (2 core indexes)',
   balanced: '~400 events/sec (4-5 selective)',
   'query-optimized': '~220 events/sec (8 full)',
@@ -114,6 +116,7 @@ export async function measureEvents(options: EventsTuneOptions): Promise<EventsF
   const samples = new Map<string, number[]>();
   const sample = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
   const result = (key: string) => median(samples.get(key) ?? [0]);
+  const spread = (key: string) => spreadOf(samples.get(key) ?? [0]);
   try {
     for (let round = 0; round < rounds; round++) {
       for (const [key, config] of Object.entries(oneByOneConfigs)) {
@@ -134,21 +137,21 @@ export async function measureEvents(options: EventsTuneOptions): Promise<EventsF
       const queue = fresh({ profile });
       const indexes = queue.settings().presentIndexes.length;
       queue.close();
-      profileRows.push({ profile, indexes, perSec: result(profile), seed: SEED_PROFILES[profile] as string });
+      profileRows.push({ profile, indexes, perSec: result(profile), spread: spread(profile), guide: GUIDE_PROFILES[profile] as string });
     }
     const journal: EventsFigures['journal'] = [
-      { mode: 'WAL (journal_mode=WAL)', perSec: result('high-volume') },
-      { mode: 'rollback journal (journal_mode=DELETE)', perSec: result('rollback') },
+      { mode: 'WAL (journal_mode=WAL)', perSec: result('high-volume'), spread: spread('high-volume') },
+      { mode: 'rollback journal (journal_mode=DELETE)', perSec: result('rollback'), spread: spread('rollback') },
     ];
     const writeModes: EventsFigures['writeModes'] = [
-      { mode: 'one by one: store()', perSec: result('high-volume') },
-      { mode: 'group-committed: storeAsync() x100 in flight', perSec: result('grouped') },
-      { mode: 'bulk: storeBulk() batches of 1000', perSec: result('bulk') },
+      { mode: 'one by one: store()', perSec: result('high-volume'), spread: spread('high-volume') },
+      { mode: 'group-committed: storeAsync() x100 in flight', perSec: result('grouped'), spread: spread('grouped') },
+      { mode: 'bulk: storeBulk() batches of 1000', perSec: result('bulk'), spread: spread('bulk') },
     ];
     const baseline = result('index:(none)');
     const indexCosts: EventsFigures['indexCosts'] = Object.keys(indexConfigs).map((index) => {
       const perSec = result(`index:${index}`);
-      return { index, perSec, costPct: index === '(none)' ? 0 : Math.max(0, (1 - perSec / baseline) * 100) };
+      return { index, perSec, spread: spread(`index:${index}`), costPct: index === '(none)' ? 0 : Math.max(0, (1 - perSec / baseline) * 100) };
     });
     return {
       settings: { durability: 'full (synchronous=FULL, the default)', eventSize: '~150 B of JSON data, no model', oneByOneMs, bulkEvents, rounds },
@@ -163,9 +166,21 @@ export async function measureEvents(options: EventsTuneOptions): Promise<EventsF
   }
 }
 
+/** `--events` must name an existing SQLite file: checked before anything is measured. */
+export function assertEventsFile(file: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new NotFoundError(`--events ${file}: no such file. Pass the SQLite file your application's initQueue() opens, or leave --events out to measure on a temporary file.`);
+  }
+  if (!isFile) throw new ValidationError(`--events ${file} is a directory, not a SQLite file. Pass the file your application's initQueue() opens.`, [{ field: '--events', message: 'a directory', type: 'file' }]);
+}
+
 /** The user's file as it is: journal mode, synchronous, indexes, size. Opened read-only. */
 function readCurrent(file: string): EventsFigures['current'] {
-  if (!existsSync(file)) return null;
+  // Never judge a file that is not there: its WAL and indexes would "pass" on defaults.
+  if (!existsSync(file)) throw new NotFoundError(`--events ${file}: no such file. Pass the SQLite file your application's initQueue() opens, or leave --events out.`);
   const queue = initQueue({ dbName: file, init: { readonly: true, create: false } });
   try {
     const s = queue.settings();

@@ -15,8 +15,17 @@ export interface TuneSettings {
   eventsTemporary: boolean;
   /** Concurrency and HTTP options the user's configuration declares (flags and connection string). */
   concurrency: number;
+  /** Whether the user set the concurrency (`--concurrency`), rather than it being s3lite's default. */
+  concurrencyConfigured: boolean;
   maxSockets: number | null;
   keepAlive: boolean;
+}
+
+/** One figure over the repeats of its measurement: the report shows the median. */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
 }
 
 export interface SweepPoint {
@@ -28,6 +37,8 @@ export interface SweepPoint {
   /** Bursts measured; the figures are their median (throughput) and pooled percentiles. */
   rounds: number;
   throughput: number;
+  /** Throughput of each round: min, median, max. */
+  throughputSpread: Spread;
   /** Submit-to-resolve latency of each request (includes waiting in the pool). */
   p50: number;
   p95: number;
@@ -77,11 +88,12 @@ export interface CacheFigures {
 
 export interface EventsFigures {
   settings: { durability: string; eventSize: string; oneByOneMs: number; bulkEvents: number; rounds: number };
-  profiles: { profile: string; indexes: number; perSec: number; seed: string }[];
-  journal: { mode: string; perSec: number }[];
-  writeModes: { mode: string; perSec: number }[];
+  /** `guide`: the write speed the eventlite performance guide quotes. */
+  profiles: { profile: string; indexes: number; perSec: number; spread: Spread; guide: string }[];
+  journal: { mode: string; perSec: number; spread: Spread }[];
+  writeModes: { mode: string; perSec: number; spread: Spread }[];
   /** Bulk write rate with no index, then with each index alone. */
-  indexCosts: { index: string; perSec: number; costPct: number }[];
+  indexCosts: { index: string; perSec: number; spread: Spread; costPct: number }[];
   /** The events file's own configuration when `--events` names one. */
   current: { journalMode: string; synchronous: string; presentIndexes: string[]; events: number } | null;
 }
@@ -103,8 +115,21 @@ export interface TuneResult {
   settings: TuneSettings;
   docs: DocsFigures;
   events: EventsFigures;
+  /** What to set, first in the report: configuration blocks from the measurements, and why. */
+  advice: Advice;
   checklist: ChecklistItem[];
-  /** Parts of the seeds that could not be measured, and why. */
+  /** Parts of the guides that could not be measured, and why. */
   notMeasured: string[];
   tables: Table[];
+}
+
+export interface Advice {
+  /** JavaScript to paste: `new S3db({ ... })` with the measured settings. */
+  s3db: string;
+  /** JavaScript to paste: `initQueue({ ... })` with the measured settings. */
+  initQueue: string;
+  /** One line per setting: the measurement behind it. */
+  why: string[];
+  /** Reasons not to trust the figures yet (a noisy machine, a target unlike production). */
+  warnings: string[];
 }

@@ -66,7 +66,7 @@ export class EventJobProcessor {
    * as its data (the event's `data` when `map` is omitted). A throwing `map` rolls the
    * event back.
    */
-  onEvent(cmd: string, jobName: string, map: (eventRow: EventRow) => unknown = (row) => row.data, options: OnEventOptions = {}): this {
+  onEvent<D = unknown>(cmd: string, jobName: string, map: (eventRow: EventRow<D>) => unknown = (row) => row.data, options: OnEventOptions = {}): this {
     if (typeof cmd !== 'string' || cmd === '') throw invalidOption('cmd', 'a non-empty command name', cmd);
     if (typeof jobName !== 'string' || jobName === '') throw invalidOption('jobName', 'a non-empty job name', jobName);
     if (typeof map !== 'function') throw invalidOption('map', 'a function (eventRow) => job data', map);
@@ -77,7 +77,7 @@ export class EventJobProcessor {
     if (rules.some((rule) => rule.jobName === jobName)) {
       throw new ConfigurationError(`A rule for cmd "${cmd}" already enqueues "${jobName}"`);
     }
-    rules.push({ jobName, map, options: { ...options } });
+    rules.push({ jobName, map: map as (eventRow: EventRow) => unknown, options: { ...options } });
     this.#rules.set(cmd, rules);
     return this;
   }

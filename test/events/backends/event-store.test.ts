@@ -122,15 +122,15 @@ for (const backend of BACKENDS) {
         const q = local.queue;
         for (let i = 0; i < 5; i++) await q.store({ cmd: i % 2 ? 'odd' : 'even', user: 'u1', correlationId: 'corr', data: { i } });
         const page = await q.getByCorrelationIdPaginated('corr', { limit: 2, offset: 0 });
-        expect(page.events.map((e) => e.data.i)).toEqual([0, 1]);
+        expect(page.events.map((e) => (e.data as { i: number }).i)).toEqual([0, 1]);
         expect(page).toMatchObject({ totalCount: 5, hasMore: true, nextOffset: 2 });
         const last = await q.getByCorrelationIdPaginated('corr', { limit: 2, offset: 4 });
         expect(last).toMatchObject({ totalCount: 5, hasMore: false, nextOffset: null });
         const empty = await q.getByCorrelationIdPaginated('corr', { limit: 2, offset: 10 });
         expect(empty).toMatchObject({ events: [], totalCount: 5, hasMore: false });
-        expect((await q.getByUserPaginated('u1', { limit: 10 })).events.map((e) => e.data.i)).toEqual([4, 3, 2, 1, 0]);
-        expect((await q.getByCmdPaginated('odd')).events.map((e) => e.data.i)).toEqual([3, 1]);
-        expect((await q.getByTimeRangePaginated(1_020, 1_040)).events.map((e) => e.data.i)).toEqual([3, 2, 1]);
+        expect((await q.getByUserPaginated('u1', { limit: 10 })).events.map((e) => (e.data as { i: number }).i)).toEqual([4, 3, 2, 1, 0]);
+        expect((await q.getByCmdPaginated('odd')).events.map((e) => (e.data as { i: number }).i)).toEqual([3, 1]);
+        expect((await q.getByTimeRangePaginated(1_020, 1_040)).events.map((e) => (e.data as { i: number }).i)).toEqual([3, 2, 1]);
         expect((await q.getChildEventsPaginated(1)).totalCount).toBe(0);
         await expect(q.getByCmdPaginated('odd', { limit: 0 })).rejects.toBeInstanceOf(ValidationError);
       } finally {
@@ -159,7 +159,7 @@ for (const backend of BACKENDS) {
       expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
       expect((results[50] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
       const all: number[] = [];
-      for await (const batch of queue.streamEvents({ batchSize: 7 })) all.push(...batch.map((e) => e.data.i));
+      for await (const batch of queue.streamEvents({ batchSize: 7 })) all.push(...batch.map((e) => (e.data as { i: number }).i));
       expect(all).toHaveLength(99);
       expect(new Set(all).size).toBe(99);
     });
@@ -216,7 +216,7 @@ for (const backend of BACKENDS) {
       expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
       expect(batches.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
       const fives: number[] = [];
-      for await (const batch of queue.streamEvents({ cmd: 'five', startId: 2, endId: 20 })) fives.push(...batch.map((e) => e.data.i));
+      for await (const batch of queue.streamEvents({ cmd: 'five', startId: 2, endId: 20 })) fives.push(...batch.map((e) => (e.data as { i: number }).i));
       expect(fives).toEqual([5, 10, 15]);
       const early: number[] = [];
       for await (const batch of queue.streamEvents({ user: 'early', batchSize: 3 })) early.push(...batch.map((e) => e.id));

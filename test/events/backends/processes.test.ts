@@ -65,7 +65,7 @@ for (const backend of BACKENDS) {
           const rows: EventRow[] = [];
           for await (const batch of reader.streamEvents({ batchSize: 500 })) rows.push(...batch);
           const key = (d: { proc: string; p: number; i: number }) => `${d.proc}/${d.p}/${d.i}`;
-          const stored = new Map(rows.map((r) => [key(r.data), r]));
+          const stored = new Map(rows.map((r) => [key(r.data as { proc: string; p: number; i: number }), r]));
           // Every acknowledged write is there, on its stream.
           for (const ack of acks) expect(stored.get(key(ack.data!))?.stream).toBe(ack.stream);
           // Each write stored once; each stream numbered 1..n without gap or duplicate.
@@ -78,7 +78,7 @@ for (const backend of BACKENDS) {
           }
           // The killed process may have committed writes it never acknowledged; no others exist.
           expect(rows.length).toBeGreaterThanOrEqual(acks.length);
-          expect(rows.filter((r) => r.data.proc !== 'p3')).toHaveLength(3 * 25 * 8);
+          expect(rows.filter((r) => (r.data as { proc: string }).proc !== 'p3')).toHaveLength(3 * 25 * 8);
         } finally {
           await reader.close();
         }

@@ -161,7 +161,7 @@ describe('EventJobProcessor with eventlite names', () => {
       jobs.registerWorker('sendEmail', (data: { recipient: string }) => void sent.push(data.recipient));
       jobs.start();
       const processor = new EventJobProcessor(queue, jobs);
-      processor.onEvent('userRegistered', 'sendEmail', (row) => ({ recipient: row.data.email }));
+      processor.onEvent<{ email: string }>('userRegistered', 'sendEmail', (row) => ({ recipient: row.data.email }));
       queue.store({ cmd: 'userRegistered', data: { email: 'ann@example.com' } });
       await waitFor(() => sent.length === 1, 'the welcome email');
       expect(sent).toEqual(['ann@example.com']);

@@ -55,7 +55,7 @@ describe('BulkOperations batch helpers', () => {
   it('migrateEvents appends upgraded copies of older events at targetVersion, keeping correlation; dryRun stores nothing', async () => {
     const queue = seeded();
     const bulk = new BulkOperations(queue);
-    const upgrade = (event: EventRow) => (event.cmd === 'orderPlaced' ? { ...event, data: { ...event.data, currency: 'USD' } } : null);
+    const upgrade = (event: EventRow) => (event.cmd === 'orderPlaced' ? { ...event, data: { ...(event.data as Record<string, unknown>), currency: 'USD' } } : null);
     expect(await bulk.migrateEvents(upgrade, { targetVersion: 2, dryRun: true })).toEqual({ totalProcessed: 4, totalMigrated: 1, errors: [], dryRun: true });
     expect(queue.retrieveByID(5)).toBeUndefined();
     const result = await bulk.migrateEvents(upgrade, { targetVersion: 2 });

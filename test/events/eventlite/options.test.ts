@@ -61,14 +61,14 @@ describe('eventlite options', () => {
     const queue = initQueue({ dbName: file(), hash: { algorithm: 'bcrypt', cost: 4 } });
     queue.storeBulk([{ cmd: 'r', data: { user_password: 'one' } }]);
     await queue.storeAsync({ cmd: 'r', data: { user_password: 'two' } });
-    const [a, b] = [queue.retrieveByID(1)!.data.user_password, queue.retrieveByID(2)!.data.user_password];
+    const [a, b] = [queue.retrieveByID<{ user_password: string }>(1)!.data.user_password, queue.retrieveByID<{ user_password: string }>(2)!.data.user_password];
     expect(a).toMatch(/^\$2b\$04\$/);
     expect(verifyPassword('one', a)).toBe(true);
     expect(verifyPassword('two', b)).toBe(true);
     queue.close();
     const plain = initQueue({ dbName: file() });
     plain.store({ cmd: 'r', data: { user_password: 'x' } });
-    expect(plain.retrieveByID(1)!.data.user_password).toBe('x');
+    expect(plain.retrieveByID<{ user_password: string }>(1)!.data.user_password).toBe('x');
     plain.close();
     expect(() => initQueue({ dbName: file(), hash: { algorithm: 'md5' as never } })).toThrow(/hash\.algorithm/);
   });

@@ -51,7 +51,7 @@ describe('EventJobProcessor', () => {
     jobQueue.registerWorker('sendEmail', async (data) => {
       await sendEmail(data.recipient, data.message);
     });
-    eventJobProcessor.onEvent('userRegistered', 'sendEmail', (eventRow) => ({
+    eventJobProcessor.onEvent<{ email: string }>('userRegistered', 'sendEmail', (eventRow) => ({
       recipient: eventRow.data.email,
       message: 'Welcome!',
     }));
@@ -68,7 +68,7 @@ describe('EventJobProcessor', () => {
   it('enqueues in the event transaction: store, storeAsync and storeBulk add jobs; rolled-back events add none', async () => {
     const q = eventQueue();
     const { processor } = linkedJobs(q);
-    processor.onEvent('paid', 'receipt', (row) => ({ order: row.data.order as number }));
+    processor.onEvent<{ order: number }>('paid', 'receipt', (row) => ({ order: row.data.order }));
     processor.onEvent('boom', 'never', () => {
       throw new Error('mapper failed');
     });
