@@ -75,7 +75,7 @@ export class ResourceSchema {
   addPluginAttribute(name: string, rule: AttributeDefinition, plugin: string): Promise<void> {
     const { resource, definition } = this.#o;
     const records = this.#version.pluginAttributes;
-    if (checkPluginAttribute(resource, definition.attributes, records, name, rule, plugin)) return this.#pending?.then(() => undefined) ?? Promise.resolve();
+    if (checkPluginAttribute(resource, definition.attributes, records, name, rule, plugin)) return this.#pending?.then(() => undefined, () => undefined) ?? Promise.resolve();
     // Bad rules fail here, before anything is written.
     const next = withPluginAttribute({ currentVersion: this.#version.version, mapping: this.#version.mapping, versions: {}, ...(records ? { pluginAttributes: records } : {}) }, name, rule, plugin);
     if (next) compileSchema(effectiveAttributes(definition.attributes, next.pluginAttributes), next.mapping);

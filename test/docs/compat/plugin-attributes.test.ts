@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, ValidationError } from '../../../src/core/errors.js';
 import { Plugin, S3db, type Resource } from '../../../src/docs/index.js';
@@ -155,3 +157,43 @@ for (const backend of ['memory', 'file'] as const) {
     });
   });
 }
+
+const SRC = JSON.stringify(resolve('src/docs/index.ts'));
+
+/** A separate process on the same directory that never adds the attribute; prints READY once connected. */
+function reader(where: string, id: string): { ready: Promise<void>; done: Promise<string> } {
+  const code = `import { S3db } from ${SRC};
+const db = new S3db({ connectionString: ${JSON.stringify(where)} });
+await db.connect();
+const users = db.getResource('users');
+console.log('READY');
+while (!(await users.exists(${JSON.stringify(id)}))) await new Promise((r) => setTimeout(r, 20));
+console.log(JSON.stringify(await users.get(${JSON.stringify(id)})));
+await db.disconnect();`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let onReady!: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('READY')) onReady();
+  });
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<string>((ok, fail) => proc.on('exit', (c, signal) => (c === 0 ? ok(out) : fail(new Error(`reader exited ${c ?? signal}: ${err}`)))));
+  return { ready, done };
+}
+
+describe('plugin attributes across processes (file://)', () => {
+  it('a process that connected before the field existed and never installs the plugin reads the document', async () => {
+    const where = location('file');
+    const a = await connect(where);
+    const users = await a.createResource(USERS);
+    const child = reader(where, 'u1');
+    await Promise.race([child.ready, child.done]);
+    await users.addPluginAttribute('_hasEmbedding', 'boolean|optional', 'VectorPlugin');
+    await users.insert({ id: 'u1', name: 'Alice', _hasEmbedding: true });
+    const lines = (await child.done).trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1] as string)).toMatchObject({ id: 'u1', name: 'Alice', _hasEmbedding: true });
+  }, 60_000);
+});
