@@ -281,7 +281,9 @@ export class Resource extends EventEmitter {
     const hooked = !WRITER_HOOKED.has(method) && ((hooks[beforeName]?.length ?? 0) > 0 || (hooks[afterName]?.length ?? 0) > 0);
     const run = async (): Promise<T> => {
       // A plugin attribute being recorded is part of the schema this call validates and writes with.
-      await this.#live.settled();
+      // Only when one is pending: an extra tick would let later calls overtake earlier ones.
+      const pending = this.#live.settled();
+      if (pending) await pending;
       let result = hooked ? await impl(await runBeforeHooks(hooks[beforeName], this, args[0])) : await impl(args[0]);
       if (hooked) result = await runAfterHooks(hooks[afterName], this, result);
       const event = methodEvent(method, args, result);
