@@ -12,6 +12,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { isPlainObject } from './codec.js';
 import type { StoredDefinition } from './resource-types.js';
+import type { AttributeDefinition } from './schema.js';
 
 export const CATALOGUE_KEY = 's3db.json';
 const FORMAT = 's3lite/1';
@@ -23,10 +24,22 @@ export interface CatalogueVersion {
   createdAt: string;
 }
 
+/** A field a plugin added to a resource (see plugin-attributes.ts). */
+export interface PluginAttributeRecord {
+  rule: AttributeDefinition;
+  plugin: string;
+  /** Set by removePluginAttribute: the key stays readable, the field leaves the schema. */
+  removedAt?: string;
+}
+
+export type PluginAttributeRecords = Record<string, PluginAttributeRecord>;
+
 export interface CatalogueResource {
   currentVersion: string;
   mapping: AttributeMapping;
   versions: Record<string, CatalogueVersion>;
+  /** Plugin attributes by name; absent until a plugin adds one. */
+  pluginAttributes?: PluginAttributeRecords;
 }
 
 export interface CatalogueData {

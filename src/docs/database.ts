@@ -15,7 +15,7 @@ import { createClient, parseConnectionString } from '../storage/index.js';
 import type { HttpClientOptions } from '../storage/http-client-options.js';
 import type { ObjectStore, StoreCapabilities } from '../storage/object-store.js';
 import { extendMapping } from './attribute-mapping.js';
-import { Catalogue, type CatalogueData, type CatalogueResource } from './catalogue.js';
+import { Catalogue, CATALOGUE_KEY, type CatalogueData, type CatalogueResource } from './catalogue.js';
 import { isPlainObject } from './codec.js';
 import { COMPAT_OPTION_NAMES, resolveCompatOptions, type ResolvedCompat, type S3dbCompatOptions } from './database-options.js';
 import { FieldCipher } from './field-cipher.js';
@@ -25,7 +25,8 @@ import { PluginRegistry } from './plugin-registry.js';
 import { resolveConfig, type ResolvedConfig } from './resource-config.js';
 import { Resource, type ResourceRuntime } from './resource.js';
 import type { ResourceConfig } from './resource-types.js';
-import { attributePaths, compileSchema, type AttributesDefinition, type FieldSpec } from './schema.js';
+import { resourceVersion } from './resource-version.js';
+import { attributePaths, compileSchema, type AttributesDefinition } from './schema.js';
 import type { DocumentShape, ResourceOf, TimestampFields } from './document-types.js';
 
 export interface S3dbOptions extends S3dbCompatOptions {
@@ -337,7 +338,8 @@ export class S3db extends EventEmitter {
       const reused = Object.entries(versions).find(([, v]) => v.hash === resolved.hash)?.[0];
       const version = reused ?? (Math.max(0, ...Object.keys(versions).map((v) => parseInt(v, 36))) + 1).toString(36);
       if (!reused) versions[version] = { hash: resolved.hash, definition: resolved.definition, createdAt: new Date().toISOString() };
-      d.resources[resolved.name] = { currentVersion: version, mapping, versions };
+      // Plugin attributes stay: they are not part of the definition.
+      d.resources[resolved.name] = { ...entry, currentVersion: version, mapping, versions };
       return d;
     });
     const resource = this.#instantiate(resolved, data.resources[resolved.name] as CatalogueResource);
@@ -420,6 +422,19 @@ export class S3db extends EventEmitter {
       versioningEnabled: this.#compat.versioningEnabled,
       bcryptRounds: this.#compat.bcryptRounds,
       withholdSecrets: this.#options.withholdSecrets === true && !this.#cipher,
+      catalogueEntry: async (name, change) => {
+        const catalogue = this.#requireConnected();
+        if (!change) return (await catalogue.load()).data.resources[name];
+        const data = await catalogue.update((d) => {
+          const entry = d.resources[name];
+          if (!entry) throw new NotFoundError(`Resource ${JSON.stringify(name)} is not in ${CATALOGUE_KEY}: it was defined in another catalogue`);
+          const next = change(entry);
+          if (next === undefined) return undefined;
+          d.resources[name] = next;
+          return d;
+        });
+        return data.resources[name];
+      },
     };
   }
 
@@ -440,16 +455,7 @@ export class S3db extends EventEmitter {
   }
 
   #instantiate(resolved: ResolvedConfig, entry: CatalogueResource): Resource {
-    const current = new Set(attributePaths(resolved.definition.attributes).map((p) => p.path));
-    const legacyFields = new Map<string, FieldSpec>();
-    for (const version of Object.values(entry.versions)) {
-      for (const field of attributePaths(version.definition.attributes)) {
-        const key = entry.mapping[field.path];
-        if (current.has(field.path) || key === undefined) continue;
-        legacyFields.set(key, { ...field, key });
-      }
-    }
-    const resource = new Resource(this.#runtime(), resolved, { version: entry.currentVersion, mapping: entry.mapping, legacyFields });
+    const resource = new Resource(this.#runtime(), resolved, resourceVersion(resolved.definition.attributes, entry));
     // A replaced version stops looking for intents: the new one does.
     this.resources[resolved.name]?.closePartitions();
     this.resources[resolved.name] = resource;

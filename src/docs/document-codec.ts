@@ -8,6 +8,7 @@
  */
 import { ConfigurationError, EncryptionError, StorageError } from '../core/errors.js';
 import { SYSTEM_KEYS } from './attribute-mapping.js';
+import { CATALOGUE_KEY } from './catalogue.js';
 import { layoutDocument, type Behavior, type EncodedField, type LayoutContext } from './behaviors.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { generateId } from './document-keys.js';
@@ -150,10 +151,14 @@ export class DocumentCodec {
   }
 }
 
-/** A metadata key the resource's mapping does not know: another process added attributes since we read the catalogue. */
+/**
+ * A metadata key the resource's mapping does not know. The resource reloads
+ * its catalogue entry once (another process may have added attributes); it
+ * reaches the caller only when s3db.json does not map the key either.
+ */
 export class UnknownFieldError extends StorageError {
   constructor(resource: string, id: string, key: string) {
-    super(`Document ${JSON.stringify(id)} of ${resource} has a field (metadata key \`${key}\`) this process does not know; reconnect to reload the catalogue`, {
+    super(`Document ${JSON.stringify(id)} of ${resource} has a field (metadata key \`${key}\`) that ${CATALOGUE_KEY} does not map: the object was written by another tool or under another catalogue`, {
       retryable: false,
       details: { resource, id, key },
     });

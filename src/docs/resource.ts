@@ -11,13 +11,13 @@
 import { EventEmitter } from 'node:events';
 import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
-import type { ObjectStore, StoredObject } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import type { Behavior } from './behaviors.js';
 import { mapBounded } from './bounded-map.js';
 import { isPlainObject } from './codec.js';
 import { deepMerge } from './deep-merge.js';
-import { DocumentCodec, type Document } from './document-codec.js';
+import type { Document } from './document-codec.js';
 import { assertValidId, DocumentKeys } from './document-keys.js';
 import type { FieldCipher } from './field-cipher.js';
 import type { QueryFilter } from './query-filter.js';
@@ -50,7 +50,10 @@ import type {
   StoredDefinition,
   StreamOptions,
 } from './resource-types.js';
-import { compileSchema, type CompiledSchema, type FieldSpec } from './schema.js';
+import type { AttributeDefinition, FieldSpec } from './schema.js';
+import type { CatalogueResource } from './catalogue.js';
+import { ResourceSchema, type EntryChange } from './resource-schema.js';
+import type { ResourceVersion } from './resource-version.js';
 import { compileIdRule, type IdCheck } from './id-rule.js';
 import { PasswordFields } from './password-fields.js';
 import { DocumentContent, type Content } from './document-content.js';
@@ -76,6 +79,8 @@ export interface ResourceRuntime {
   readonly bcryptRounds: number;
   /** No cipher: leave secret values out of reads and refuse writes (S3db's `withholdSecrets`). */
   readonly withholdSecrets?: boolean;
+  /** The resource's catalogue entry (read, or changed conditionally): where plugin attributes are recorded. */
+  readonly catalogueEntry?: (name: string, change?: EntryChange) => Promise<CatalogueResource | undefined>;
 }
 
 /** A resource's secret fields and the cipher sealing them, for plugins that keep documents outside storage (the cache). */
@@ -85,13 +90,7 @@ export interface ResourceSecrets {
   readonly cipher: FieldCipher;
 }
 
-export interface ResourceVersion {
-  /** Schema version of new writes (base 36). */
-  version: string;
-  mapping: AttributeMapping;
-  /** Fields of older versions that left the schema, by metadata key, so old documents stay readable. */
-  legacyFields: ReadonlyMap<string, FieldSpec>;
-}
+export type { ResourceVersion };
 
 interface ReadResult {
   doc: Document;
@@ -115,15 +114,12 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
   readonly version: string;
   readonly definition: StoredDefinition;
   readonly behavior: Behavior;
-  /** Attribute path → metadata key (stable across versions). */
-  readonly mapping: AttributeMapping;
   readonly keys: DocumentKeys;
   /** Undefined when the resource has no secret field. */
   readonly secrets: ResourceSecrets | undefined;
   readonly #runtime: ResourceRuntime;
   readonly #config: ResolvedConfig;
-  readonly #schema: CompiledSchema;
-  readonly #codec: DocumentCodec;
+  readonly #live: ResourceSchema;
   readonly #scanner: ResourceScanner;
   readonly #middleware: ResourceMiddleware[] = [];
   readonly #indexes: DocumentIndex[] = [];
@@ -142,12 +138,13 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
     this.version = version.version;
     this.definition = config.definition;
     this.behavior = config.definition.behavior;
-    this.mapping = version.mapping;
     this.keys = new DocumentKeys(config.name);
     this.#runtime = runtime;
     this.#config = config;
-    this.#schema = compileSchema(config.definition.attributes, version.mapping);
-    const secretFields = [...this.#schema.fields, ...version.legacyFields.values()].filter((f) => f.secret);
+    const entry = runtime.catalogueEntry;
+    this.#live = new ResourceSchema({ resource: config.name, definition: config.definition, cipher: runtime.cipher, withholdSecrets: runtime.withholdSecrets, version, entry: entry && ((change) => entry(config.name, change)) });
+    // Plugin attributes are never secret: the secret fields are the definition's and older versions'.
+    const secretFields = [...this.#live.schema.fields, ...version.legacyFields.values()].filter((f) => f.secret);
     this.secrets = secretFields.length > 0 && runtime.cipher ? { fields: secretFields, cipher: runtime.cipher } : undefined;
     this.#idCheck = compileIdRule(config.name, config.definition.attributes);
     this.#passwords = new PasswordFields(config.name, config.definition.attributes, runtime.bcryptRounds);
@@ -156,21 +153,18 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
       new SequenceStore({ resource: config.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) }),
     );
     this.#events = new EventDelivery(this, config.options.asyncEvents, config.options.events);
-    this.#codec = new DocumentCodec({
-      resource: config.name,
-      version: version.version,
-      behavior: config.definition.behavior,
-      schema: this.#schema,
-      legacyFields: version.legacyFields,
-      cipher: runtime.cipher,
-      withholdSecrets: runtime.withholdSecrets === true,
-    });
     this.#scanner = new ResourceScanner(runtime.pool, runtime.store, this.keys, (id, options) => this.#read(id, options).then((r) => r.doc, nullIfMissing));
+    const live = this.#live;
     this.#writer = new DocumentWriter({
       resource: this,
       config,
-      schema: this.#schema,
-      codec: this.#codec,
+      // Read at every call: plugin attributes change them.
+      get schema() {
+        return live.schema;
+      },
+      get codec() {
+        return live.codec;
+      },
       keys: this.keys,
       store: runtime.store,
       indexes: this.#indexes,
@@ -185,8 +179,8 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
       store: runtime.store,
       enabled: () => this.#config.options.versioningEnabled ?? runtime.versioningEnabled,
       run: (fn, options) => this.#run(fn, options),
-      seal: (doc) => sealSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
-      open: (doc) => openSecrets(this.name, this.#schema, runtime.cipher, doc) as Document,
+      seal: (doc) => sealSecrets(this.name, this.#live.schema, runtime.cipher, doc) as Document,
+      open: (doc) => openSecrets(this.name, this.#live.schema, runtime.cipher, doc) as Document,
     });
     this.addIndex(this.#history);
     this.#content = new DocumentContent({ resource: this.name, store: runtime.store, run: (fn, options) => this.#run(fn, options) });
@@ -225,7 +219,7 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
    * deleted, oldest first, each `{ version, replacedAt, replacedBy, data }`.
    */
   getHistory(id: string, options: CallOptions = {}): Promise<HistoryEntry[]> {
-    return this.#history.list(id, options).then((entries) => (this.#config.options.autoDecrypt ? entries : entries.map((e) => ({ ...e, data: sealSecrets(this.name, this.#schema, this.#runtime.cipher, e.data) as Document }))));
+    return this.#history.list(id, options).then((entries) => (this.#config.options.autoDecrypt ? entries : entries.map((e) => ({ ...e, data: sealSecrets(this.name, this.#live.schema, this.#runtime.cipher, e.data) as Document }))));
   }
 
   // ---- extension seams -------------------------------------------------------------------
@@ -302,6 +296,10 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
     const [beforeName, afterName] = hookPair(method);
     const hooked = !WRITER_HOOKED.has(method) && ((hooks[beforeName]?.length ?? 0) > 0 || (hooks[afterName]?.length ?? 0) > 0);
     const run = async (): Promise<T> => {
+      // A plugin attribute being recorded is part of the schema this call validates and writes with.
+      // Only when one is pending: an extra tick would let later calls overtake earlier ones.
+      const pending = this.#live.settled();
+      if (pending) await pending;
       let result = hooked ? await impl(await runBeforeHooks(hooks[beforeName], this, args[0])) : await impl(args[0]);
       if (hooked) result = await runAfterHooks(hooks[afterName], this, result);
       const event = methodEvent(method, args, result);
@@ -311,7 +309,7 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
     };
     const called = callThrough(this.#middleware, { resource: this as Resource, method, args: args as unknown as unknown[] }, run);
     if (options.autoDecrypt || !SEALED_OUTPUT.has(method)) return called as Promise<unknown> as Promise<R>;
-    return called.then((result) => sealSecrets(this.name, this.#schema, this.#runtime.cipher, result) as R);
+    return called.then((result) => sealSecrets(this.name, this.#live.schema, this.#runtime.cipher, result) as R);
   }
 
   // ---- s3db.js options and introspection -------------------------------------------------------
@@ -322,9 +320,43 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
     return Object.freeze({ ...options, version: options.versionLabel, name: this.name, behavior: definition.behavior, timestamps: definition.timestamps, partitions: definition.partitions, asyncPartitions: definition.asyncPartitions, idSize: definition.idSize, attributes: definition.attributes });
   }
 
-  /** The attribute definition (with `createdAt`/`updatedAt` when `timestamps` is on). */
+  /** The attribute definition (with `createdAt`/`updatedAt` when `timestamps` is on) and the plugin attributes. */
   get attributes(): StoredDefinition['attributes'] {
-    return this.#config.definition.attributes;
+    return this.#live.attributes;
+  }
+
+  /** Attribute path → metadata key (stable across versions). */
+  get mapping(): AttributeMapping {
+    return this.#live.mapping;
+  }
+
+  /**
+   * s3db.js's plugin field: adds `name` (a rule, as in `attributes`) to this
+   * resource's schema on behalf of `pluginName`. It is recorded in the
+   * catalogue, so every process reads and validates the field from its next
+   * read on, whether or not it installed the plugin; the definition's hash and
+   * schema version do not change. Calls of this resource wait for it; await
+   * it to hear of a failure.
+   *
+   * @example
+   * await resource.addPluginAttribute('_hasEmbedding', 'boolean|optional', 'VectorPlugin');
+   */
+  addPluginAttribute(name: string, rule: AttributeDefinition, pluginName: string): Promise<void> {
+    return this.#live.addPluginAttribute(name, rule, pluginName);
+  }
+
+  /**
+   * Takes a plugin attribute out of the schema (ConfigurationError if it
+   * belongs to another plugin than `pluginName`); resolves to false when there
+   * is no such plugin attribute. Documents written with it stay readable.
+   */
+  removePluginAttribute(name: string, pluginName: string | null = null): Promise<boolean> {
+    return this.#live.removePluginAttribute(name, pluginName);
+  }
+
+  /** The plugin attributes in the schema: name → { rule, plugin }. */
+  get pluginAttributes(): Record<string, { rule: AttributeDefinition; plugin: string }> {
+    return this.#live.pluginAttributes;
   }
 
   /** Switches event delivery: true runs listeners without awaiting them, false awaits them in the call. */
@@ -793,11 +825,7 @@ export class Resource<T extends DocumentShape = Record<string, unknown>, In exte
     if (expected !== undefined && object.etag !== expected) {
       throw new ConflictError(`${this.name}/${id} changed: its ETag is no longer ${expected}`, { details: { resource: this.name, id, ifMatch: expected, etag: object.etag } });
     }
-    return { doc: this.#decode(id, object), etag: object.etag };
-  }
-
-  #decode(id: string, object: StoredObject): Document {
-    return this.#codec.decode(id, object.metadata, object.body);
+    return { doc: await this.#live.decode(id, object), etag: object.etag };
   }
 
 }
