@@ -145,7 +145,17 @@ describe('partition references after kill -9 (file://, real writer processes)', 
       const left = (await intentKeys(db.client)).length;
       const damaged = await orders.verifyPartitions();
       expect(left).toBeGreaterThan(0);
-      const stats = await orders.recoverPartitions();
+      let stats = await orders.recoverPartitions();
+      if (backend === 's3rver' && stats.intents > 0) {
+        // s3rver stores the body of a PUT cut off by the kill as far as it got (S3 itself refuses a short body):
+        // a torn intent names no writer, so it waits for the grace like a live writer's. Only those may remain.
+        for (const key of await intentKeys(db.client)) {
+          const body = (await db.client.getObject({ key })).body.toString('utf8');
+          expect(() => JSON.parse(body), `intent ${key} left open although its body is whole`).toThrow();
+        }
+        await db.createResource({ ...CRASH_DEFINITION, partitionQueue: { recoveryGrace: 0 } });
+        stats = await orders.recoverPartitions();
+      }
       const verified = await orders.verifyPartitions();
       console.log(
         `partition crash trial (${backend}): 1 kill, ${damaged.checked} documents: before ${damaged.missing.length} missing, ${damaged.stale.length} stale, ` +
