@@ -39,17 +39,18 @@ export interface ExportResult {
 
 const FILTER_KEYS = ['cmd', 'user', 'correlation_id', 'stream'] as const;
 
-function positiveInt(name: string, value: unknown): number | undefined {
+/** An export option that must be a positive integer (`startId`, `endId`, …); undefined when not given. Shared by both backends. */
+export function positiveInt(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidOption(name, 'an integer from 1 and up', value);
   return value;
 }
 
-function filterSql(filter: ExportFilter | undefined): { sql: string; params: string[] } {
-  if (filter === undefined) return { sql: '', params: [] };
+/** The checked column filters of an export, `[column, values]`, for each backend to turn into its SQL. */
+export function exportFilterColumns(filter: ExportFilter | undefined): Array<[(typeof FILTER_KEYS)[number], string[]]> {
+  if (filter === undefined) return [];
   if (filter === null || typeof filter !== 'object') throw invalidOption('filter', 'an object of column filters or a function', filter);
-  let sql = '';
-  const params: string[] = [];
+  const columns: Array<[(typeof FILTER_KEYS)[number], string[]]> = [];
   for (const key of Object.keys(filter)) {
     if (!(FILTER_KEYS as readonly string[]).includes(key)) {
       throw invalidOption(`filter.${key}`, `one of ${FILTER_KEYS.join(', ')} (use a function filter for anything else)`, key);
@@ -59,7 +60,16 @@ function filterSql(filter: ExportFilter | undefined): { sql: string; params: str
     if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string')) {
       throw invalidOption(`filter.${key}`, 'a string or a non-empty list of strings', raw);
     }
-    sql += ` AND ${key} IN (${values.map(() => '?').join(', ')})`;
+    columns.push([key as (typeof FILTER_KEYS)[number], [...values] as string[]]);
+  }
+  return columns;
+}
+
+function filterSql(filter: ExportFilter | undefined): { sql: string; params: string[] } {
+  let sql = '';
+  const params: string[] = [];
+  for (const [column, values] of exportFilterColumns(filter)) {
+    sql += ` AND ${column} IN (${values.map(() => '?').join(', ')})`;
     params.push(...values);
   }
   return { sql, params };

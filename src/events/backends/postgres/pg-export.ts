@@ -6,36 +6,18 @@
 import type pg from 'pg';
 import { invalidOption } from '../../../core/errors.js';
 import type { RawEventRow } from '../../event-row.js';
-import type { ExportFilter, ExportOptions, ExportResult } from '../../operations/event-export.js';
+import { exportFilterColumns, positiveInt, type ExportFilter, type ExportOptions, type ExportResult } from '../../operations/event-export.js';
 import { encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';
 import { describeTarget, LineWriter, type ExportTarget } from '../../operations/line-io.js';
 import { finalRows, readHighWater } from './pg-high-water.js';
 import { PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
 
-const FILTER_KEYS = ['cmd', 'user', 'correlation_id', 'stream'] as const;
-
-function positiveInt(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidOption(name, 'an integer from 1 and up', value);
-  return value;
-}
-
 function filterSql(filter: ExportFilter | undefined, before: number): { sql: string; params: string[][] } {
-  if (filter === undefined) return { sql: '', params: [] };
-  if (filter === null || typeof filter !== 'object') throw invalidOption('filter', 'an object of column filters or a function', filter);
   let sql = '';
   const params: string[][] = [];
-  for (const key of Object.keys(filter)) {
-    if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw invalidOption(`filter.${key}`, `one of ${FILTER_KEYS.join(', ')} (use a function filter for anything else)`, key);
-    }
-    const raw = filter[key as keyof ExportFilter];
-    const values = typeof raw === 'string' ? [raw] : raw;
-    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string')) {
-      throw invalidOption(`filter.${key}`, 'a string or a non-empty list of strings', raw);
-    }
-    params.push([...values] as string[]);
-    sql += ` AND ${key === 'user' ? '"user"' : key} = ANY($${before + params.length}::text[])`;
+  for (const [column, values] of exportFilterColumns(filter)) {
+    params.push(values);
+    sql += ` AND ${column === 'user' ? '"user"' : column} = ANY($${before + params.length}::text[])`;
   }
   return { sql, params };
 }
