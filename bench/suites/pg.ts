@@ -2,10 +2,13 @@
  * PostgreSQL events bench (`npm run bench -- pg`): the event store on
  * PostgreSQL against the raw `pg` driver on the same server, in the same run,
  * on the same table shape; plus the driver comparison (`pg` vs `postgres`) on
- * the group-commit workload that picked the driver. Each workload gets its own
- * fresh database. Needs PostgreSQL at PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * the group-commit workload that picked the driver; plus Emmett's
+ * appendToStream (bench/peers/emmett, installed on demand into its own folder
+ * and run in its own processes: it needs commander 12, s3lite ships 14).
+ * Each workload gets its own fresh database. Needs PostgreSQL at PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +33,13 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh database with the queue schema; returns its URL and a drop function. */
-async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A fresh database (with the queue schema unless told otherwise); returns its URL and a drop function. */
+async function freshDb(withSchema = true): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `s3lite_bench_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN);
   url.pathname = `/${name}`;
+  if (!withSchema) return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`)).then(() => undefined) };
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   await client.query(PG_SCHEMA);
@@ -190,6 +194,42 @@ async function oursProcesses(): Promise<number> {
   }
 }
 
+const EMMETT_DIR = fileURLToPath(new URL('../peers/emmett/', import.meta.url));
+
+/** Installs the Emmett peer when missing; null when ready, else why it is not. */
+function ensureEmmett(): string | null {
+  if (existsSync(`${EMMETT_DIR}node_modules/@event-driven-io/emmett-postgresql/package.json`)) return null;
+  const args = ['install', '--prefix', EMMETT_DIR, '--no-audit', '--no-fund'];
+  console.log(`Emmett peer not installed; running: npm ${args.join(' ')}`);
+  const result = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  if (result.status === 0) return null;
+  return `not measured: npm install in bench/peers/emmett failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}; offline?)`;
+}
+
+/** One Emmett worker process (bench/peers/emmett/worker.mjs); its printed events/s. */
+function emmettWorker(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${EMMETT_DIR}worker.mjs`, ...args], { cwd: EMMETT_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`Emmett worker ${args[0]} exited ${code}`))));
+  });
+}
+
+/** Emmett appendToStream from `processes` x `callers` (events/s summed), or a bulk of BULK events when callers is 0. */
+async function emmettRate(processes: number, callers: number): Promise<number> {
+  const db = await freshDb(false);
+  try {
+    await emmettWorker(['migrate', db.url]);
+    if (callers === 0) return await emmettWorker(['bulk', db.url, String(BULK)]);
+    const rates = await Promise.all(Array.from({ length: processes }, (_, p) => emmettWorker(['timed', db.url, String(callers), String(TIMED_MS), `p${p}`])));
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    await db.drop();
+  }
+}
+
 export async function run(report: SuiteReport): Promise<void> {
   const settings = await admin(async (c) => {
     const get = async (name: string) => (await c.query(`SHOW ${name}`)).rows[0][name] as string;
@@ -217,10 +257,20 @@ export async function run(report: SuiteReport): Promise<void> {
   const raw100 = await rawAutocommit(100);
   // Best of two: the first bulk of a process also pays for JIT warm-up.
   const rawBatch = Math.max(await rawBulk(), await rawBulk());
+  // Emmett and s3lite measured in pairs, back to back, so a swing in the shared machine's load hits both alike.
+  const emmettMissing = ensureEmmett();
+  const emmettOr = async (rate: () => Promise<number>) => (emmettMissing ? undefined : rate());
+  const emmettOne = await emmettOr(() => emmettRate(1, 1));
   const store1 = await oursStore(1);
+  const emmettHundred = await emmettOr(() => emmettRate(1, 100));
   const store100 = await oursStore(100);
+  const emmettBulk = await emmettOr(async () => Math.max(await emmettRate(1, 0), await emmettRate(1, 0)));
   const bulk = Math.max(await oursBulk(), await oursBulk());
+  const emmettProcs = await emmettOr(() => emmettRate(4, 25));
   const procs = await oursProcesses();
+  const emmett = { one: emmettOne, hundred: emmettHundred, bulk: emmettBulk, procs: emmettProcs };
+  const vsEmmett = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}x` : '-');
+  const emmettCell = (rate: number | undefined) => rate ?? emmettMissing;
   report.add({
     title: 'Event store on PostgreSQL vs raw pg (same run, same server)',
     settings: {
@@ -228,18 +278,24 @@ export async function run(report: SuiteReport): Promise<void> {
       pool: `${POOL} connections per process`,
       indexes: 'primary key, (stream, stream_version) unique, correlation_id, causation_id',
       events: 'JSON payload ~80 B',
-      emmett: 'not measured: @event-driven-io/emmett 0.42 needs commander ^12 as a peer, this package ships commander 14',
+      emmett:
+        '@event-driven-io/emmett-postgresql 0.42.0 from bench/peers/emmett in its own processes, pg.Pool of 10 per process, ' +
+        'one stream per caller, no expected version, user/ip in metadata; bulk = one appendToStream call',
       load_average_1m: `${load} before, ${loadavg()[0]!.toFixed(1)} after (2 cores, shared)`,
     },
-    columns: ['operation', 'events/s', 'vs raw autocommit (100 callers)', 'goal'],
+    columns: ['operation', 'events/s', 'vs raw autocommit (100 callers)', 'vs Emmett (same concurrency)', 'goal'],
     rows: [
-      ['raw INSERT autocommit, 1 caller', raw1, '-', '-'],
-      ['raw INSERT autocommit, 100 callers', raw100, 1, '-'],
-      [`raw one-transaction batch of ${BULK.toLocaleString('en')} (unnest, 10k rows/statement)`, rawBatch, rawBatch / raw100, '-'],
-      ['s3lite store, 1 caller', store1, store1 / raw100, '-'],
-      ['s3lite store, 100 callers (group commit)', store100, store100 / raw100, '>= 5x raw autocommit'],
-      [`s3lite storeBulk ${BULK.toLocaleString('en')}`, bulk, `${(bulk / rawBatch).toFixed(2)}x raw batch`, '>= 0.8x raw batch'],
-      ['s3lite store, 4 processes x 25 callers', procs, procs / raw100, '-'],
+      ['raw INSERT autocommit, 1 caller', raw1, '-', '-', '-'],
+      ['raw INSERT autocommit, 100 callers', raw100, 1, '-', '-'],
+      [`raw one-transaction batch of ${BULK.toLocaleString('en')} (unnest, 10k rows/statement)`, rawBatch, rawBatch / raw100, '-', '-'],
+      ['Emmett appendToStream, 1 caller', emmettCell(emmett.one), emmett.one ? emmett.one / raw100 : '-', '-', '-'],
+      ['Emmett appendToStream, 100 callers', emmettCell(emmett.hundred), emmett.hundred ? emmett.hundred / raw100 : '-', '-', '-'],
+      [`Emmett appendToStream ${BULK.toLocaleString('en')} events in one call`, emmettCell(emmett.bulk), emmett.bulk ? `${(emmett.bulk / rawBatch).toFixed(2)}x raw batch` : '-', '-', '-'],
+      ['Emmett appendToStream, 4 processes x 25 callers', emmettCell(emmett.procs), emmett.procs ? emmett.procs / raw100 : '-', '-', '-'],
+      ['s3lite store, 1 caller', store1, store1 / raw100, vsEmmett(store1, emmett.one), '>= 2x Emmett'],
+      ['s3lite store, 100 callers (group commit)', store100, store100 / raw100, vsEmmett(store100, emmett.hundred), '>= 5x raw autocommit, >= 2x Emmett'],
+      [`s3lite storeBulk ${BULK.toLocaleString('en')}`, bulk, `${(bulk / rawBatch).toFixed(2)}x raw batch`, vsEmmett(bulk, emmett.bulk), '>= 0.8x raw batch, >= 2x Emmett'],
+      ['s3lite store, 4 processes x 25 callers', procs, procs / raw100, vsEmmett(procs, emmett.procs), '>= 2x Emmett'],
     ],
   });
 }
