@@ -7,7 +7,7 @@
  * corrupt). Callers can therefore never change what the next caller reads.
  */
 import { LRUCache } from 'lru-cache';
-import { invalidOption } from './errors.js';
+import { invalidOption } from './options.js';
 
 export interface CacheOptions<V> {
   /** Most entries kept; the least recently used is evicted past it. @default 1000 */

@@ -8,7 +8,8 @@
  * const head = await pool.run((signal) => store.headObject({ key, signal }), { priority: 100 });
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, ClosedError, TimeoutError, invalidOption } from './errors.js';
+import { AbortError, ClosedError, TimeoutError } from './errors.js';
+import { invalidOption } from './options.js';
 import { Autotuner, type AutotuneOptions } from './autotune.js';
 import { PriorityQueue, type QueueEntry } from './priority-queue.js';
 import { backoffDelay, isRetryable } from './retry-policy.js';

@@ -10,7 +10,7 @@
  * const settings = await getConfig(); // later calls within 5 minutes return instantly
  */
 import { Cache, type CacheStats } from './cache.js';
-import { invalidOption } from './errors.js';
+import { invalidOption } from './options.js';
 
 export interface MemoizerOptions<A extends unknown[]> {
   /** How long a result is kept, in ms. @default 60000 */

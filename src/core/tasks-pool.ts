@@ -12,7 +12,8 @@
  * const body = await pool.enqueue((signal) => fetch(url, { signal }), { priority: 10, metadata: { url } });
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, ClosedError, invalidOption } from './errors.js';
+import { AbortError, ClosedError } from './errors.js';
+import { invalidOption } from './options.js';
 import { ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
 
 export interface TasksPoolOptions extends ExecutorPoolOptions {

@@ -7,7 +7,7 @@
  * const runner = new TasksRunner({ concurrency: 20 });
  * const { results, errors } = await runner.process(ids, (id) => users.get(id));
  */
-import { invalidOption } from './errors.js';
+import { invalidOption } from './options.js';
 import { TasksPool, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
 
 export interface ProcessOptions<T, R> {

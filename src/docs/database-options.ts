@@ -6,7 +6,7 @@
  * connection string. Options that only tune s3db.js internals are checked and
  * kept as read-only properties (see the README's "Differences from s3db.js").
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ExecutorPool, ExecutorPoolOptions } from '../core/executor-pool.js';
 import { isPlainObject } from './codec.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';

@@ -9,7 +9,8 @@
  * await db.disconnect();
  */
 import { EventEmitter } from 'node:events';
-import { ClosedError, ConfigurationError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ClosedError, ConfigurationError, NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { ExecutorPool, type ExecutorPoolOptions } from '../core/executor-pool.js';
 import { createClient, parseConnectionString } from '../storage/index.js';
 import type { HttpClientOptions } from '../storage/http-client-options.js';

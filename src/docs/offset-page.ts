@@ -5,7 +5,7 @@
  * and saves the count). Unknown options are errors, never a silent first
  * page. Without `page`/`offset`/`skipCount`, `page()` pages by cursor.
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { Document } from './document-codec.js';
 import type { ListOptions, Page, PageOptions } from './resource-types.js';
 

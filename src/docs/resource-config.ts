@@ -3,7 +3,7 @@
  * createResource with a message naming the option, never at first write.
  */
 import { createHash } from 'node:crypto';
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { BEHAVIORS } from './behaviors.js';
 import { compileIdRule } from './id-rule.js';
 import { HOOKED_METHODS } from './resource-types.js';

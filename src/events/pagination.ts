@@ -4,7 +4,7 @@
  * describe the same snapshot of the log.
  */
 import type Database from 'better-sqlite3';
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import type { CompatDatabase } from './connection.js';
 

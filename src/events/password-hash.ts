@@ -8,7 +8,8 @@
  */
 import { hashSync as argon2Hash } from '@node-rs/argon2';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { EventInput } from './event-input.js';
 
 export type HashAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt';

@@ -4,7 +4,8 @@
  * restore + replay from `replayFrom` equals a full replay.
  */
 import type Database from 'better-sqlite3';
-import { ConflictError, invalidOption } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
 import { MODEL_INTERNALS, type Model } from './model-types.js';
 import { modelDb, modelTables, readEventliteState, readState, toStoredState, writeState, type ModelState, type StoredModelState } from './model-state.js';

@@ -1,5 +1,5 @@
 /** Option checks shared by the s3db.js client faces (MemoryClient, FileSystemClient, S3Client). */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 
 /** Options s3db.js's clients take that only tune s3db.js's own logging or pool: accepted, unused. */
 export const CLIENT_PASSTHROUGH_OPTIONS = ['id', 'logLevel', 'logger', 'parallelism', 'concurrency', 'retries', 'retryDelay', 'timeout', 'retryableErrors', 'taskExecutorMonitoring', 'executorPool', 'region'];

@@ -1,7 +1,7 @@
 /**
  * createClient(connectionString, options): the store a connection string names.
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { parseConnectionString } from './connection-string.js';
 import { FileStore } from './file-store.js';
 import {

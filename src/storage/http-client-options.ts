@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 
 export interface HttpClientOptions {
   /** Reuse TCP (and TLS) connections between requests. @default true */

@@ -3,7 +3,8 @@
  * backend's {@link ModelDb}, and applied with eventlite's dispatch rules
  * (migrations, method, query of that name, `_default`), awaiting async handlers.
  */
-import { invalidOption, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { EventRejectedError } from '../event-errors.js';
 import type { EventRow } from '../event-row.js';
 import { metaOf, upcast } from '../model-dispatch.js';

@@ -3,7 +3,8 @@
  * PostgreSQL, picked by the connection string. Code written against it runs
  * unchanged on both; moving up is changing one string (and `s3lite events migrate`).
  */
-import { ConnectionStringError, invalidOption, ValidationError } from '../../core/errors.js';
+import { ConnectionStringError, ValidationError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { resolveQueueOptions, type QueueCacheOptions, type QueueOptions } from '../options.js';
 import type { BackendName, EventStore } from './event-store.js';
 import { createPool } from './postgres/pg-pool.js';

@@ -4,7 +4,7 @@
  * batches, optionally several at once) and `migrateEvents` (appends upgraded
  * copies of old-version events; the log itself is never rewritten).
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import type { EventInput } from '../event-input.js';
 import type { EventRow } from '../event-row.js';
 import type { StreamOptions } from '../stream.js';

@@ -2,7 +2,7 @@
  * Streams events out of the `queue` table in id order, page by page (keyset
  * paging, constant memory), through a writer that respects backpressure.
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from '../event-row.js';
 import { LINE_COLUMNS, type RawEventTuple } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';

@@ -11,7 +11,8 @@
  * counted; the same id with other content is a ConflictError naming the line.
  */
 import { rmSync } from 'node:fs';
-import { invalidOption, type S3liteError } from '../../core/errors.js';
+import { type S3liteError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { rowToEvent, type RawEventRow } from '../event-row.js';
 import { removeStaleScratch, scratchPath, scratchSchema } from '../scratch-files.js';
 import { decodeEventLine, jsonTextError, LINE_COLUMNS, lineError } from './event-line.js';

@@ -2,7 +2,8 @@
  * Turns stored events into background jobs through an outbox: the job row is
  * inserted in the same SQLite transaction as the event.
  */
-import { ConfigurationError, invalidOption } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import type { EventRow } from '../event-row.js';
 import type { BackgroundJobQueue } from './background-job-queue.js';
 import type { HookableEventStore } from './event-store-handle.js';

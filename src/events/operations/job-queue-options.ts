@@ -5,7 +5,7 @@
  * silently fall back to its default).
  */
 import type Database from 'better-sqlite3';
-import { assertKnownOptions, invalidOption } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/options.js';
 import type { AddJobOptions, RecurringJobOptions, WorkerOptions } from './job-types.js';
 import { assertCron } from './job-timing.js';
 

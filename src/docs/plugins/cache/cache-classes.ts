@@ -9,7 +9,7 @@
  * await cache.get('user:1'); // { name: 'Ann' } (a hit in the file tier is copied into memory)
  */
 import { totalmem } from 'node:os';
-import { invalidOption } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { FilesystemDriver } from './filesystem-driver.js';
 import { KeyValueCache } from './key-value-cache.js';

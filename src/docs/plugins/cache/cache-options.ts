@@ -2,7 +2,7 @@
  * CachePlugin options: validated up front, then turned into drivers.
  */
 import type { Redis } from 'ioredis';
-import { invalidOption } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { CacheDriver } from './cache-driver.js';
 import { FilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
 import { MemoryDriver } from './memory-driver.js';

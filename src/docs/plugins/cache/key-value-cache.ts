@@ -6,7 +6,7 @@
  * tiers promote hits upwards, and values come back as copies.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidOption } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import { MemoryStore } from '../../../storage/memory-store.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { createLogger } from '../../logger.js';

@@ -4,7 +4,7 @@
  * `partitionAware`, compression and memory caps) translated to ours.
  */
 import { totalmem } from 'node:os';
-import { invalidOption } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { LogLevel } from '../../logger.js';
 import type { CachePluginOptions, DriverConfig } from './cache-options.js';
 import { KeyValueCache } from './key-value-cache.js';

@@ -7,7 +7,8 @@
  * into the past is refused.
  */
 import type pg from 'pg';
-import { ConflictError, invalidOption } from '../../../core/errors.js';
+import { ConflictError } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { RawEventRow } from '../../event-row.js';
 import { decodeEventLine, encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';
 import type { ImportResult } from '../../operations/event-import.js';

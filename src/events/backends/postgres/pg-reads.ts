@@ -7,7 +7,8 @@
  * the mark back (readers wait, they do not skip).
  */
 import type pg from 'pg';
-import { invalidOption, ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { EventRow, RawEventRow } from '../../event-row.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import type { StreamOptions } from '../../stream.js';
