@@ -13,8 +13,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { AbortError, ClosedError } from './errors.js';
-import { invalidOption } from './options.js';
-import { ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
+import { checkOptions, invalidOption } from './options.js';
+import { EXECUTOR_POOL_OPTION_NAMES, ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
 
 export interface TasksPoolOptions extends ExecutorPoolOptions {
   /** Share this pool (e.g. `db.executorPool`) instead of making one; stop() then leaves it open. */
@@ -90,7 +90,7 @@ export class TasksPool extends EventEmitter {
 
   constructor(options: TasksPoolOptions = {}) {
     super();
-    if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+    checkOptions('TasksPool', options, [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
     const { pool, ...poolOptions } = options;
     if (pool !== undefined && !(pool instanceof ExecutorPool)) throw invalidOption('pool', 'an ExecutorPool', pool);
     this.pool = pool ?? new ExecutorPool(poolOptions);
