@@ -141,6 +141,7 @@ function buildDriver(config: DriverConfig, shared: Record<string, unknown>, path
   assertKnownOptions(`CachePlugin ${name} driver`, given, ['driver', ...DRIVER_OPTIONS[name]], `${path}.`);
   // Options given next to `drivers` are defaults for every driver they apply to.
   const o = { ...pick(shared, DRIVER_OPTIONS[name]), ...given } as Record<string, unknown>;
+  delete o.driver;
   switch (name) {
     case 'memory': {
       checkInteger('max', o.max, 1);
