@@ -7,7 +7,8 @@
  * const runner = new TasksRunner({ concurrency: 20 });
  * const { results, errors } = await runner.process(ids, (id) => users.get(id));
  */
-import { invalidOption } from './options.js';
+import { checkOptions, invalidOption } from './options.js';
+import { EXECUTOR_POOL_OPTION_NAMES } from './executor-pool.js';
 import { TasksPool, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
 
 export interface ProcessOptions<T, R> {
@@ -29,6 +30,7 @@ export class TasksRunner {
   readonly #tasks: TasksPool;
 
   constructor(options: TasksPoolOptions = {}) {
+    checkOptions('TasksRunner', options, [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
     this.#tasks = new TasksPool(options);
   }
 
