@@ -4,9 +4,9 @@
  * (src/core/options.ts) that names the entry point, the option and the
  * closest known name, and nothing is written.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BackgroundJobQueue,
@@ -191,6 +191,18 @@ describe('options of calls on an open queue, database or resource', () => {
       await jobs.close();
     } finally {
       queue.close();
+    }
+  });
+
+  it('openQueue store calls (modelSetup, streamEvents) on SQLite; nothing written', async () => {
+    const file = join(fresh('open-calls'), 'q.sqlite');
+    mkdirSync(dirname(file), { recursive: true });
+    const store = await openQueue({ connectionString: `sqlite://${file}` });
+    try {
+      expectUnknownOption(await caught(() => store.modelSetup({ tabels: () => {} } as never)), { where: 'modelSetup', option: 'tabels', closest: 'tables' });
+      expectUnknownOption(await caught(() => store.streamEvents({ batchSze: 2 } as never)), { where: 'streamEvents', option: 'batchSze', closest: 'batchSize' });
+    } finally {
+      await store.close();
     }
   });
 
