@@ -159,6 +159,16 @@ describe('a misspelt option fails the same way at every public entry point', () 
   });
 });
 
+describe('names the originals document stay accepted', () => {
+  it("S3db takes s3db.js's executorPool names that only its own pool reads (retryableErrors, monitoring, autotune.targetMemoryPercent, ...)", () => {
+    const db = new S3db({
+      connectionString: 'memory://opts19-table/pool',
+      executorPool: { concurrency: 7, retryableErrors: ['SlowDown'], retryStrategy: { jitter: true }, queue: { agingMs: 250 }, monitoring: { enabled: true }, autotune: { enabled: true, maxConcurrency: 20, targetMemoryPercent: 0.7, adjustmentInterval: 5000 } },
+    } as never);
+    expect(db.executorPool.concurrency).toBe(7);
+  });
+});
+
 describe('options of calls on an open queue, database or resource', () => {
   it('event-queue calls: streamEvents, paginated reads, bulk operations, job calls; nothing written', async () => {
     const dir = fresh('calls');
