@@ -9,7 +9,7 @@
  */
 import { checkOptions, invalidOption } from './options.js';
 import { EXECUTOR_POOL_OPTION_NAMES } from './executor-pool.js';
-import { TasksPool, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
+import { TasksPool, withoutS3dbPoolOptions, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
 
 export interface ProcessOptions<T, R> {
   priority?: number;
@@ -30,7 +30,7 @@ export class TasksRunner {
   readonly #tasks: TasksPool;
 
   constructor(options: TasksPoolOptions = {}) {
-    checkOptions('TasksRunner', options, [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
+    checkOptions('TasksRunner', withoutS3dbPoolOptions(options), [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
     this.#tasks = new TasksPool(options);
   }
 

@@ -8,6 +8,7 @@
  */
 import { invalidOption } from '../core/options.js';
 import type { ExecutorPool, ExecutorPoolOptions } from '../core/executor-pool.js';
+import { withoutS3dbPoolOptions } from '../core/tasks-pool.js';
 import { isPlainObject } from './codec.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -139,26 +140,8 @@ function resolveLogLevel(level: string | undefined, verbose: boolean): LogLevel 
   return mapped as LogLevel;
 }
 
-/** s3db.js pool options that tune its own pool's metrics and retry shaping: accepted, unused (ours retries transient errors only). */
-const S3DB_POOL_ONLY = ['retryableErrors', 'retryStrategy', 'queue', 'monitoring', 'autoTuning'];
-/** s3db.js autotune options our AIMD tuner has no use for: accepted, unused. */
-const S3DB_AUTOTUNE_ONLY = ['targetMemoryPercent', 'adjustmentInterval'];
-
-/** An s3db.js `executorPool` object without the names only s3db.js's pool reads; every other name is checked by ExecutorPool. */
-function withoutS3dbOnly(pool: ExecutorPoolOptions | ExecutorPool | undefined): ExecutorPoolOptions | ExecutorPool | undefined {
-  if (!isPlainObject(pool)) return pool;
-  const out: Record<string, unknown> = { ...pool };
-  for (const key of S3DB_POOL_ONLY) delete out[key];
-  if (isPlainObject(out.autotune)) {
-    const autotune: Record<string, unknown> = { ...out.autotune };
-    for (const key of S3DB_AUTOTUNE_ONLY) delete autotune[key];
-    out.autotune = autotune;
-  }
-  return out as ExecutorPoolOptions;
-}
-
 function resolvePool(given: ExecutorPoolOptions | ExecutorPool | undefined, parallelism: unknown): ExecutorPoolOptions | ExecutorPool | undefined {
-  const pool = withoutS3dbOnly(given);
+  const pool = withoutS3dbPoolOptions(given);
   if (parallelism === undefined) return pool;
   const concurrency = integer('parallelism', parallelism, 1, Number.MAX_SAFE_INTEGER, 0);
   if (pool !== undefined && !isPlainObject(pool)) throw invalidOption('parallelism', 'absent when a shared ExecutorPool is passed (set its concurrency instead)', parallelism);

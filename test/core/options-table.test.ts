@@ -167,6 +167,16 @@ describe('names the originals document stay accepted', () => {
     } as never);
     expect(db.executorPool.concurrency).toBe(7);
   });
+
+  it("TasksPool and TasksRunner take the same s3db.js pool names; a misspelt name still fails", async () => {
+    const s3dbOnly = { retryableErrors: ['SlowDown'], monitoring: { enabled: true }, autoTuning: { enabled: false } };
+    const pool = new TasksPool({ concurrency: 3, ...s3dbOnly } as never);
+    expect(pool.concurrency).toBe(3);
+    await pool.stop?.();
+    const runner = new TasksRunner({ concurrency: 2, ...s3dbOnly } as never);
+    expect(runner.concurrency).toBe(2);
+    expectUnknownOption(await caught(() => new TasksPool({ monitoring: {}, concurency: 2 } as never)), { where: 'TasksPool', option: 'concurency', closest: 'concurrency' });
+  });
 });
 
 describe('options of calls on an open queue, database or resource', () => {
