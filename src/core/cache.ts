@@ -7,7 +7,7 @@
  * corrupt). Callers can therefore never change what the next caller reads.
  */
 import { LRUCache } from 'lru-cache';
-import { invalidOption } from './errors.js';
+import { checkOptions, invalidOption } from './options.js';
 
 export interface CacheOptions<V> {
   /** Most entries kept; the least recently used is evicted past it. @default 1000 */
@@ -73,6 +73,7 @@ export class Cache<V> {
   #expirations = 0;
 
   constructor(options: CacheOptions<V> = {}) {
+    checkOptions('Cache', options, ['max', 'ttl', 'maxBytes', 'sizeOf', 'clone', 'freeze']);
     checkNonNegativeInteger('max', options.max, 1);
     checkNonNegativeInteger('ttl', options.ttl, 0);
     checkNonNegativeInteger('maxBytes', options.maxBytes, 1);

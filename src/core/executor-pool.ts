@@ -8,7 +8,8 @@
  * const head = await pool.run((signal) => store.headObject({ key, signal }), { priority: 100 });
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, ClosedError, TimeoutError, invalidOption } from './errors.js';
+import { AbortError, ClosedError, TimeoutError } from './errors.js';
+import { assertKnownOptions, checkOptions, invalidOption } from './options.js';
 import { Autotuner, type AutotuneOptions } from './autotune.js';
 import { PriorityQueue, type QueueEntry } from './priority-queue.js';
 import { backoffDelay, isRetryable } from './retry-policy.js';
@@ -34,6 +35,10 @@ export interface ExecutorPoolOptions {
   /** Decides whether a failure is worth another attempt. @default isRetryable */
   shouldRetry?: (error: unknown) => boolean;
 }
+
+/** The option names ExecutorPool takes (TasksPool adds `pool`). */
+export const EXECUTOR_POOL_OPTION_NAMES = ['concurrency', 'retries', 'retryDelay', 'timeout', 'agingInterval', 'autotune', 'shouldRetry'] as const;
+const AUTOTUNE_OPTION_NAMES = ['enabled', 'targetLatency', 'minConcurrency', 'maxConcurrency', 'decreaseFactor'] as const;
 
 export interface RunOptions {
   /** Higher runs first; equal priorities run in call order. @default 0 */
@@ -119,7 +124,7 @@ export class ExecutorPool extends EventEmitter {
 
   constructor(options: ExecutorPoolOptions = {}) {
     super();
-    if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+    checkOptions('ExecutorPool', options, EXECUTOR_POOL_OPTION_NAMES);
     this.#concurrency = checkInteger('concurrency', options.concurrency, 1) ?? 100;
     this.retries = checkInteger('retries', options.retries, 0) ?? 3;
     this.retryDelay = checkInteger('retryDelay', options.retryDelay, 0) ?? 1000;
@@ -130,6 +135,7 @@ export class ExecutorPool extends EventEmitter {
     if (tune !== undefined && (tune === null || typeof tune !== 'object')) {
       throw invalidOption('autotune', 'an object', tune);
     }
+    if (tune) assertKnownOptions('ExecutorPool', tune, AUTOTUNE_OPTION_NAMES, 'autotune.');
     if (tune?.enabled) {
       const min = checkInteger('autotune.minConcurrency', tune.minConcurrency, 1) ?? 1;
       const max = checkInteger('autotune.maxConcurrency', tune.maxConcurrency, 1) ?? Math.max(1000, min);

@@ -1,6 +1,6 @@
 export * from './errors.js';
 export * from './executor-pool.js';
-export { isRetryable, backoffDelay, retryAfterMs, httpStatusOf } from './retry-policy.js';
+export { isRetryable, backoffDelay, retryAfterMs } from './retry-policy.js';
 export * from './cache.js';
 export * from './memoize.js';
 export { verifyPassword } from './passwords.js';

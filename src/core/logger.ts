@@ -1,5 +1,5 @@
 /** s3lite's logger: level-filtered, console by default, replaceable (S3db's `logger`, modelSetup's `logger`). */
-import { invalidOption } from './errors.js';
+import { invalidOption } from './options.js';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

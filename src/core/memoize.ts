@@ -10,7 +10,7 @@
  * const settings = await getConfig(); // later calls within 5 minutes return instantly
  */
 import { Cache, type CacheStats } from './cache.js';
-import { invalidOption } from './errors.js';
+import { checkOptions, invalidOption } from './options.js';
 
 export interface MemoizerOptions<A extends unknown[]> {
   /** How long a result is kept, in ms. @default 60000 */
@@ -55,6 +55,7 @@ export function Memoizer<A extends unknown[], R>(
   options: MemoizerOptions<A> = {},
 ): Memoized<A, R> {
   if (typeof fn !== 'function') throw invalidOption('fn', 'a function', fn);
+  checkOptions('Memoizer', options, ['ttl', 'max', 'key']);
   const ttl = options.ttl ?? 60_000;
   if (!Number.isInteger(ttl) || ttl < 1) throw invalidOption('ttl', 'an integer number of ms from 1 and up', ttl);
   const keyOf = options.key ?? ((...args: A) => JSON.stringify(args));

@@ -12,8 +12,32 @@
  * const body = await pool.enqueue((signal) => fetch(url, { signal }), { priority: 10, metadata: { url } });
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, ClosedError, invalidOption } from './errors.js';
-import { ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
+import { AbortError, ClosedError } from './errors.js';
+import { checkOptions, invalidOption } from './options.js';
+import { EXECUTOR_POOL_OPTION_NAMES, ExecutorPool, type ExecutorPoolOptions, type ExecutorPoolStats, type Task } from './executor-pool.js';
+
+/** s3db.js pool options that tune only its own pool's metrics and retry shaping: accepted, unused (ours retries transient errors only). */
+const S3DB_POOL_ONLY = ['retryableErrors', 'retryStrategy', 'queue', 'monitoring', 'autoTuning'];
+/** s3db.js autotune options our AIMD tuner has no use for: accepted, unused. */
+const S3DB_AUTOTUNE_ONLY = ['targetMemoryPercent', 'adjustmentInterval'];
+
+/**
+ * An s3db.js pool options object without the names only s3db.js's pool reads
+ * (a copy; anything not a plain object is returned as is). Every other name is
+ * then checked by ExecutorPool, so a misspelt one still fails.
+ */
+export function withoutS3dbPoolOptions<T>(options: T): T {
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof ExecutorPool) return options;
+  const out: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const key of S3DB_POOL_ONLY) delete out[key];
+  const tune = out.autotune;
+  if (tune !== null && typeof tune === 'object' && !Array.isArray(tune)) {
+    const copy: Record<string, unknown> = { ...(tune as Record<string, unknown>) };
+    for (const key of S3DB_AUTOTUNE_ONLY) delete copy[key];
+    out.autotune = copy;
+  }
+  return out as T;
+}
 
 export interface TasksPoolOptions extends ExecutorPoolOptions {
   /** Share this pool (e.g. `db.executorPool`) instead of making one; stop() then leaves it open. */
@@ -87,9 +111,10 @@ export class TasksPool extends EventEmitter {
   #retries = 0;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(options: TasksPoolOptions = {}) {
+  constructor(given: TasksPoolOptions = {}) {
     super();
-    if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+    const options = withoutS3dbPoolOptions(given);
+    checkOptions('TasksPool', options, [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
     const { pool, ...poolOptions } = options;
     if (pool !== undefined && !(pool instanceof ExecutorPool)) throw invalidOption('pool', 'an ExecutorPool', pool);
     this.pool = pool ?? new ExecutorPool(poolOptions);

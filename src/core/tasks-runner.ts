@@ -7,8 +7,9 @@
  * const runner = new TasksRunner({ concurrency: 20 });
  * const { results, errors } = await runner.process(ids, (id) => users.get(id));
  */
-import { invalidOption } from './errors.js';
-import { TasksPool, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
+import { checkOptions, invalidOption } from './options.js';
+import { EXECUTOR_POOL_OPTION_NAMES } from './executor-pool.js';
+import { TasksPool, withoutS3dbPoolOptions, type TasksPoolOptions, type TasksPoolStats } from './tasks-pool.js';
 
 export interface ProcessOptions<T, R> {
   priority?: number;
@@ -29,6 +30,7 @@ export class TasksRunner {
   readonly #tasks: TasksPool;
 
   constructor(options: TasksPoolOptions = {}) {
+    checkOptions('TasksRunner', withoutS3dbPoolOptions(options), [...EXECUTOR_POOL_OPTION_NAMES, 'pool']);
     this.#tasks = new TasksPool(options);
   }
 

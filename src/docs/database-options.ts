@@ -6,8 +6,9 @@
  * connection string. Options that only tune s3db.js internals are checked and
  * kept as read-only properties (see the README's "Differences from s3db.js").
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ExecutorPool, ExecutorPoolOptions } from '../core/executor-pool.js';
+import { withoutS3dbPoolOptions } from '../core/tasks-pool.js';
 import { isPlainObject } from './codec.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -139,12 +140,13 @@ function resolveLogLevel(level: string | undefined, verbose: boolean): LogLevel 
   return mapped as LogLevel;
 }
 
-function resolvePool(pool: ExecutorPoolOptions | ExecutorPool | undefined, parallelism: unknown): ExecutorPoolOptions | ExecutorPool | undefined {
+function resolvePool(given: ExecutorPoolOptions | ExecutorPool | undefined, parallelism: unknown): ExecutorPoolOptions | ExecutorPool | undefined {
+  const pool = withoutS3dbPoolOptions(given);
   if (parallelism === undefined) return pool;
   const concurrency = integer('parallelism', parallelism, 1, Number.MAX_SAFE_INTEGER, 0);
   if (pool !== undefined && !isPlainObject(pool)) throw invalidOption('parallelism', 'absent when a shared ExecutorPool is passed (set its concurrency instead)', parallelism);
-  const given = (pool as ExecutorPoolOptions | undefined)?.concurrency;
-  if (given !== undefined && given !== concurrency) throw invalidOption('parallelism', `the same as executorPool.concurrency (${String(given)}), or only one of them`, parallelism);
+  const poolConcurrency = (pool as ExecutorPoolOptions | undefined)?.concurrency;
+  if (poolConcurrency !== undefined && poolConcurrency !== concurrency) throw invalidOption('parallelism', `the same as executorPool.concurrency (${String(poolConcurrency)}), or only one of them`, parallelism);
   return { ...(pool as ExecutorPoolOptions | undefined), concurrency };
 }
 

@@ -9,7 +9,8 @@
  * await db.disconnect();
  */
 import { EventEmitter } from 'node:events';
-import { ClosedError, ConfigurationError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ClosedError, ConfigurationError, NotFoundError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { ExecutorPool, type ExecutorPoolOptions } from '../core/executor-pool.js';
 import { createClient, parseConnectionString } from '../storage/index.js';
 import type { HttpClientOptions } from '../storage/http-client-options.js';
@@ -107,7 +108,7 @@ export class S3db extends EventEmitter {
   constructor(options: S3dbOptions) {
     super();
     if (!isPlainObject(options)) throw invalidOption('options', 'an object with a connectionString or a client', options);
-    for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw invalidOption(key, `one of the S3db options (${[...KNOWN_OPTIONS].join(', ')})`, key);
+    assertKnownOptions('S3db', options, [...KNOWN_OPTIONS]);
     this.#compat = resolveCompatOptions(options);
     const { client, plugins } = options;
     const { connectionString, passphrase } = this.#compat;

@@ -6,7 +6,8 @@
  * body) and a content write never races a field update. Deleting a document
  * deletes its content (fed as a {@link DocumentIndex}).
  */
-import { NotFoundError, invalidOption } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { assertValidId } from './document-keys.js';
 import type { CallOptions, DocumentIndex, WriteChange } from './resource-types.js';

@@ -5,7 +5,7 @@
  * and saves the count). Unknown options are errors, never a silent first
  * page. Without `page`/`offset`/`skipCount`, `page()` pages by cursor.
  */
-import { invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import type { Document } from './document-codec.js';
 import type { ListOptions, Page, PageOptions } from './resource-types.js';
 
@@ -14,7 +14,7 @@ const PAGE_OPTIONS = new Set(['size', 'page', 'offset', 'cursor', 'skipCount', '
 /** Checks the option names; true when the call asks for a numbered page rather than a cursor page. */
 export function isNumberedPage(options: PageOptions): boolean {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object { size, page | offset | cursor }', options);
-  for (const key of Object.keys(options)) if (!PAGE_OPTIONS.has(key)) throw invalidOption(key, `one of the page options (${[...PAGE_OPTIONS].join(', ')})`, key);
+  assertKnownOptions('page', options, [...PAGE_OPTIONS]);
   const numbered = options.page !== undefined || options.offset !== undefined || options.skipCount !== undefined;
   if (numbered && options.cursor !== undefined && options.cursor !== null) throw invalidOption('cursor', 'absent when `page` or `offset` is given (use one way of paging)', options.cursor);
   if (options.page !== undefined && options.offset !== undefined) throw invalidOption('page', 'absent when `offset` is given (use one of them)', options.page);

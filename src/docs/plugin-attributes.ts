@@ -9,7 +9,8 @@
  * A removed plugin attribute keeps its metadata key (keys are never reused)
  * and stays readable in the documents written while it existed.
  */
-import { ConfigurationError, invalidOption } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { extendMapping } from './attribute-mapping.js';
 import type { CatalogueResource, PluginAttributeRecords } from './catalogue.js';
 import { attributePaths, type AttributeDefinition, type AttributesDefinition } from './schema.js';

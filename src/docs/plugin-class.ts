@@ -16,7 +16,8 @@
  * await db.usePlugin(new AuditPlugin());
  */
 import { EventEmitter } from 'node:events';
-import { ClosedError, ValidationError, invalidOption } from '../core/errors.js';
+import { ClosedError, ValidationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { S3db } from './database.js';
 import type { S3dbPlugin } from './plugin.js';
 import { PluginStorage } from './plugin-storage.js';

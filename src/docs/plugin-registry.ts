@@ -2,7 +2,7 @@
  * The database's installed plugins, in order and by name (s3db.js's
  * `db.usePlugin(plugin, name)`, `db.getPlugin(name)`, `db.plugins.cache`).
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { S3dbPlugin } from './plugin.js';
 
 export class PluginRegistry {

@@ -3,7 +3,8 @@
  * under `plugin=<slug>/` (and the plugin's namespace), through the
  * database's executor pool. What s3db.js plugins keep with `getStorage()`.
  */
-import { NotFoundError, invalidOption } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 

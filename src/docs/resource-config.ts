@@ -3,7 +3,7 @@
  * createResource with a message naming the option, never at first write.
  */
 import { createHash } from 'node:crypto';
-import { invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { BEHAVIORS } from './behaviors.js';
 import { compileIdRule } from './id-rule.js';
 import { HOOKED_METHODS } from './resource-types.js';
@@ -36,9 +36,7 @@ export interface ResolvedConfig {
 
 export function resolveConfig(config: ResourceConfig): ResolvedConfig {
   if (!isPlainObject(config)) throw invalidOption('config', 'an object with at least `name` and `attributes`', config);
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_OPTIONS.has(key)) throw invalidOption(key, `one of the resource options (${[...KNOWN_OPTIONS].join(', ')})`, key);
-  }
+  assertKnownOptions('createResource', config, [...KNOWN_OPTIONS]);
   assertResourceName(config.name);
   if (!isPlainObject(config.attributes)) throw invalidOption('attributes', 'an object of attribute rules', config.attributes);
   const behavior = config.behavior ?? 'user-managed';

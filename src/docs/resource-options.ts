@@ -5,7 +5,7 @@
  * `strictValidation`. Parsed up front like every other option, so a bad value
  * fails at createResource.
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { isPlainObject } from './codec.js';
 import type { AttributesDefinition } from './schema.js';
 import { isRuleObject } from './schema-types.js';

@@ -3,7 +3,7 @@
  * through the pool), counts, cursor pages, and a read-ahead document stream.
  * Nothing is capped silently and offsets never restart the listing.
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Document } from './document-codec.js';

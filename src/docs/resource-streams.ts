@@ -5,7 +5,7 @@
  * `concurrency` at a time, and fails the stream on the first failed insert.
  */
 import { Readable, Writable } from 'node:stream';
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { Document } from './document-codec.js';
 
 export interface ReadableOptions {

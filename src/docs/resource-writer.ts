@@ -8,7 +8,8 @@
  * other's updates on stores that enforce conditions; a conflicting update
  * re-reads and re-applies, a bounded number of times.
  */
-import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isPlainObject } from './codec.js';
 import { deleteConditionally, putConditionally } from './conditional-writes.js';

@@ -9,7 +9,8 @@
  * conditions.
  */
 import { EventEmitter } from 'node:events';
-import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AttributeMapping } from './attribute-mapping.js';

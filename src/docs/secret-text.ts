@@ -10,7 +10,8 @@
  * const sealed = await encrypt('api-key-123', process.env.PASSPHRASE);
  * await decrypt(sealed, process.env.PASSPHRASE); // 'api-key-123'
  */
-import { EncryptionError, invalidOption } from '../core/errors.js';
+import { EncryptionError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { FieldCipher } from './field-cipher.js';
 
 const FORMAT = 's3l1';

@@ -2,7 +2,8 @@
  * Argument checks and small transforms shared by the resource's write
  * methods, plus the backoff between conflicting update attempts.
  */
-import { NotFoundError, ValidationError, invalidOption } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { sleep } from '../core/sleep.js';
 import { isPlainObject } from './codec.js';
 import { assertValidId } from './document-keys.js';

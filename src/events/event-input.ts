@@ -2,7 +2,8 @@
  * What callers pass to `store`: validated and serialised up front, so a bad
  * event fails before anything is written.
  */
-import { describeValue, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { describeValue } from '../core/options.js';
 
 /** An event to store. Field names are eventlite-sourcing's. */
 export interface EventInput<D = any> {

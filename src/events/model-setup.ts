@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { acquireConnection, connectionUsers, releaseConnection, type CompatDatabase } from './connection.js';
 import { modelPosition } from './model-position.js';

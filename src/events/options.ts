@@ -3,7 +3,8 @@
  * validation. Options merge key by key over a profile over the defaults, so
  * `indexes: { cmd: true }` adds an index without turning the two core ones off.
  */
-import { assertKnownOptions, invalidOption, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { resolveHashOptions, type HashOptions, type ResolvedHashOptions } from './password-hash.js';
 
 /** The eight configurable indexes of the seed, each mapped to one SQLite index. */

@@ -4,7 +4,7 @@
  * describe the same snapshot of the log.
  */
 import type Database from 'better-sqlite3';
-import { invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import type { CompatDatabase } from './connection.js';
 
@@ -57,6 +57,7 @@ export function preparePagedQueries(db: CompatDatabase): PagedQueries {
 
 function checkPage(options: PageOptions): { limit: number; offset: number } {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { limit, offset }', options);
+  assertKnownOptions('paginated read', options, ['limit', 'offset']);
   const { limit = 100, offset = 0 } = options;
   if (!Number.isInteger(limit) || limit < 1) throw invalidOption('limit', 'an integer from 1 and up', limit);
   if (!Number.isInteger(offset) || offset < 0) throw invalidOption('offset', 'an integer from 0 and up', offset);

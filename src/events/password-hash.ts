@@ -8,7 +8,7 @@
  */
 import { hashSync as argon2Hash } from '@node-rs/argon2';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import type { EventInput } from './event-input.js';
 
 export type HashAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt';
@@ -44,11 +44,7 @@ export function resolveHashOptions(hash: unknown): ResolvedHashOptions | null {
   if (hash === undefined || hash === null || hash === false) return null;
   if (typeof hash !== 'object' || Array.isArray(hash)) throw invalidOption('hash', 'an object { algorithm, memoryCost, timeCost, cost }', hash);
   const options = hash as HashOptions;
-  for (const key of Object.keys(options)) {
-    if (!['algorithm', 'memoryCost', 'timeCost', 'cost'].includes(key)) {
-      throw new ValidationError(`Unknown option \`hash.${key}\`. Known options: algorithm, memoryCost, timeCost, cost.`, [{ field: `hash.${key}`, message: 'unknown option' }]);
-    }
-  }
+  assertKnownOptions('initQueue', options, ['algorithm', 'memoryCost', 'timeCost', 'cost'], 'hash.');
   const algorithm = options.algorithm ?? 'argon2id';
   if (algorithm !== 'bcrypt' && !Object.hasOwn(ALGORITHMS, algorithm)) {
     throw invalidOption('hash.algorithm', "'argon2id', 'argon2i', 'argon2d' or 'bcrypt'", algorithm);

@@ -3,7 +3,7 @@
  * children and lineage, and their cached forms. Cached values are deep-frozen:
  * callers share them without copying and can never corrupt the cache.
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext } from './queue-context.js';
 

@@ -3,7 +3,8 @@
  * so each page costs the same however long the log is). Callbacks fire only
  * when a callback set is passed.
  */
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { eventCallbacks } from './callbacks.js';
 import { EVENT_COLUMNS, tupleToEvent, type RawEventTuple } from './event-row.js';
 import { applyAndSettle } from './model-runner.js';

@@ -4,7 +4,8 @@
  * restore + replay from `replayFrom` equals a full replay.
  */
 import type Database from 'better-sqlite3';
-import { ConflictError, invalidOption } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
+import { checkOptions, invalidOption } from '../core/options.js';
 import { acquireConnection, releaseConnection, type CompatDatabase } from './connection.js';
 import { MODEL_INTERNALS, type Model } from './model-types.js';
 import { modelDb, modelTables, readEventliteState, readState, toStoredState, writeState, type ModelState, type StoredModelState } from './model-state.js';
@@ -57,6 +58,8 @@ export class SnapshotManager {
    * await snapshots.createSnapshot('orders', null, model); // at the model's current position
    */
   constructor(options: SnapshotManagerOptions = {}) {
+    checkOptions('initSnapshots', options, ['dbName', 'WAL', 'noWAL', 'init']);
+    if (options.init !== undefined) checkOptions('initSnapshots', options.init, ['create', 'readonly', 'strict'], 'init.');
     const dbName = options.dbName ?? 'data/snapshots.sqlite';
     if (typeof dbName !== 'string' || dbName === '') throw invalidOption('dbName', 'a non-empty file path', dbName);
     this.db = acquireConnection(dbName, { readonly: options.init?.readonly ?? false, fileMustExist: options.init?.create === false });

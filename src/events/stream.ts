@@ -2,7 +2,7 @@
  * `streamEvents`: batches of events in id order with keyset paging (`id > last`),
  * so memory stays constant and each batch costs the same on any log size.
  */
-import { assertKnownOptions, invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { EVENT_COLUMNS, tupleToEvent, type EventRow, type RawEventTuple } from './event-row.js';
 import { toMillis } from './pagination.js';
 import type { QueueContext } from './queue-context.js';

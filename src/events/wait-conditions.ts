@@ -11,7 +11,8 @@
  * must all hold. A satisfied condition stays satisfied.
  */
 import type Database from 'better-sqlite3';
-import { describeValue, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { describeValue } from '../core/options.js';
 
 export const WAIT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS pending_events (

@@ -1,5 +1,5 @@
 /** Option checks shared by the s3db.js client faces (MemoryClient, FileSystemClient, S3Client). */
-import { invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 
 /** Options s3db.js's clients take that only tune s3db.js's own logging or pool: accepted, unused. */
 export const CLIENT_PASSTHROUGH_OPTIONS = ['id', 'logLevel', 'logger', 'parallelism', 'concurrency', 'retries', 'retryDelay', 'timeout', 'retryableErrors', 'taskExecutorMonitoring', 'executorPool', 'region'];
@@ -8,7 +8,7 @@ export const CLIENT_PASSTHROUGH_OPTIONS = ['id', 'logLevel', 'logger', 'parallel
 export function checkClientOptions(what: string, options: unknown, known: readonly string[]): Record<string, unknown> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption(`${what} options`, 'an object', options);
   const allowed = new Set([...known, ...CLIENT_PASSTHROUGH_OPTIONS]);
-  for (const key of Object.keys(options)) if (!allowed.has(key)) throw invalidOption(key, `one of the ${what} options (${[...allowed].join(', ')})`, key);
+  assertKnownOptions(what, options, [...allowed]);
   return options as Record<string, unknown>;
 }
 

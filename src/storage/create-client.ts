@@ -1,7 +1,7 @@
 /**
  * createClient(connectionString, options): the store a connection string names.
  */
-import { invalidOption } from '../core/errors.js';
+import { checkOptions, invalidOption } from '../core/options.js';
 import { parseConnectionString } from './connection-string.js';
 import { FileStore } from './file-store.js';
 import {
@@ -31,7 +31,7 @@ export interface CreateClientOptions {
  * const minio = createClient('http://KEY:SECRET@127.0.0.1:9000/bucket/db', { httpClientOptions: { maxSockets: 200 } });
  */
 export function createClient(connectionString: string, options: CreateClientOptions = {}): ObjectStore {
-  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkOptions('createClient', options, ['concurrency', 'httpClientOptions', 'logger']);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidOption('concurrency', 'an integer from 1 and up', concurrency);
   const httpClientOptions = checkHttpClientOptions(options.httpClientOptions);

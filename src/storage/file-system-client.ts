@@ -6,7 +6,7 @@
  * const db = new S3db({ client: new FileSystemClient({ basePath: './data', keyPrefix: 'app' }) });
  */
 import { join } from 'node:path';
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { checkClientOptions, normalizePrefix, optionalString } from './compat-options.js';
 import { FileStore } from './file-store.js';
 import { S3dbClient } from './s3db-client.js';

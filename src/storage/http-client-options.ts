@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { invalidOption } from '../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../core/options.js';
 
 export interface HttpClientOptions {
   /** Reuse TCP (and TLS) connections between requests. @default true */
@@ -38,11 +38,7 @@ export function checkHttpClientOptions(options: unknown, name = 'httpClientOptio
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption(name, 'an object', options);
   const record = options as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (key !== 'keepAlive' && !(INTEGER_OPTIONS as readonly string[]).includes(key)) {
-      throw invalidOption(`${name}.${key}`, `one of keepAlive, ${INTEGER_OPTIONS.join(', ')} (unknown option)`, record[key]);
-    }
-  }
+  assertKnownOptions(name, record, ['keepAlive', ...INTEGER_OPTIONS], `${name}.`);
   if (record.keepAlive !== undefined && typeof record.keepAlive !== 'boolean') {
     throw invalidOption(`${name}.keepAlive`, 'a boolean', record.keepAlive);
   }

@@ -25,7 +25,7 @@ export { resolveHttpClientOptions, type HttpClientOptions, type ResolvedHttpClie
 export { MemoryStore, type MemoryStoreOptions, type MemorySnapshot } from './memory-store.js';
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { S3Store, type S3StoreOptions } from './s3-store.js';
-export { metadataSize, DEFAULT_CONTENT_TYPE, MAX_KEY_BYTES } from './metadata-rules.js';
+export { metadataSize, MAX_KEY_BYTES } from './metadata-rules.js';
 export { compareKeys } from './key-order.js';
 export { S3dbClient, NoSuchKeyError, type ClientObject, type ClientHead, type ClientList, type ClientCopyInput, type AwsBody } from './s3db-client.js';
 export { MemoryClient, type MemoryClientOptions } from './memory-client.js';

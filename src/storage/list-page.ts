@@ -3,7 +3,8 @@
  * (memory:// and file://): prefix, startAfter, delimiter/commonPrefixes,
  * maxKeys and opaque continuation tokens behave as ListObjectsV2 does.
  */
-import { invalidOption, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type { ListObjectsInput, ListObjectsOutput, ListedObject } from './object-store.js';
 
 /** Where a page starts: after `key`, or after every key starting with `key` when `pastPrefix`. */

@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigurationError, StorageError, invalidOption } from '../core/errors.js';
+import { ConfigurationError, StorageError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { checkClientOptions, normalizePrefix, optionalString } from './compat-options.js';
 import { METADATA_LIMIT_BYTES } from './object-store.js';
 import { MemoryStore, type MemorySnapshot } from './memory-store.js';

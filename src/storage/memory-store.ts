@@ -4,7 +4,8 @@
  * conditional writes, lexicographic listing with continuation tokens).
  * Stores naming the same bucket share its objects within the process.
  */
-import { ConflictError, NotFoundError, invalidOption } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { md5Etag } from './etag.js';
 import { compareKeys, indexAfter, indexAtOrAfter, indexPastPrefix } from './key-order.js';
 import { listPage, type ListPosition, type SortedKeySource } from './list-page.js';

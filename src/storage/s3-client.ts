@@ -6,7 +6,7 @@
  * const client = new S3Client({ connectionString: 'http://KEY:SECRET@127.0.0.1:9000/bucket/app' });
  * const { Body } = await client.getObject('s3db.json');
  */
-import { invalidOption } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import { checkClientOptions, optionalString } from './compat-options.js';
 import { createClient } from './create-client.js';
 import { parseConnectionString } from './connection-string.js';

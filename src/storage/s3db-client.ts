@@ -6,7 +6,8 @@
  * call goes to the wrapped store; the face holds no S3 rules of its own.
  */
 import { EventEmitter } from 'node:events';
-import { NotFoundError, invalidOption } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
+import { invalidOption } from '../core/options.js';
 import type {
   CopyObjectInput,
   DeleteObjectInput,

@@ -4,7 +4,7 @@
  * custom alphabet goes through nanoid, which draws without bias).
  */
 import { customAlphabet } from 'nanoid';
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { isPlainObject } from '../codec.js';
 import { generateId as urlSafeId } from '../document-keys.js';
 

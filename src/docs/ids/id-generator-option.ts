@@ -5,7 +5,7 @@
  * (prefix, padding and start), `'incremental:fast'`, or an object
  * `{ type, start, increment, prefix, padding, mode, batchSize, size, alphabet }`.
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { isPlainObject } from '../codec.js';
 
 export interface IncrementalPlan {

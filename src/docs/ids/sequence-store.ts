@@ -6,7 +6,8 @@
  * receive the same value, with no lock object to expire.
  */
 import { randomBytes } from 'node:crypto';
-import { ConflictError, NotFoundError, invalidOption } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { CallOptions } from '../resource-types.js';
 import { backoff } from '../write-arguments.js';

@@ -10,7 +10,8 @@
  * are read too, so a write is visible to this process's reads at once,
  * and so are the keys named by intents that crash recovery has not settled.
  */
-import { NotFoundError, invalidOption } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { compareKeys } from '../../storage/key-order.js';
 import type { Document } from '../document-codec.js';
 import type { CallOptions, ListOptions, Page, PageOptions } from '../resource-types.js';

@@ -12,7 +12,7 @@
  * A value that has no text under its rule (missing, null, an object, a date
  * that does not parse) gives the document no reference for that partition.
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 
 export type PartitionRule = { type: 'string'; maxLength: number | undefined } | { type: 'number' } | { type: 'date'; maxLength?: number } | { type: 'boolean' };
 

@@ -3,7 +3,8 @@
  * backend's {@link ModelDb}, and applied with eventlite's dispatch rules
  * (migrations, method, query of that name, `_default`), awaiting async handlers.
  */
-import { invalidOption, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/options.js';
 import { EventRejectedError } from '../event-errors.js';
 import type { EventRow } from '../event-row.js';
 import { metaOf, upcast } from '../model-dispatch.js';
@@ -19,9 +20,7 @@ const defaultHandler: AsyncModelMethod = (data, meta) => {
 /** Builds a model over `db`; `tables` runs first (awaited). */
 export async function buildAsyncModel<Q>(db: ModelDb, options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new ValidationError(`Unknown modelSetup option \`${key}\`. Known options: ${KNOWN.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-  }
+  assertKnownOptions('modelSetup', options, KNOWN);
   for (const name of ['tables', 'queries', 'methods', 'done', 'error', 'default'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', options[name]);
   }

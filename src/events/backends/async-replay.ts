@@ -4,7 +4,8 @@
  * to the model in one transaction, each event in a savepoint, so a failing
  * handler is reported to `_error` and the replay goes on.
  */
-import { invalidOption, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import { errorReport, reportError, runCallback } from '../callbacks.js';
 import type { ReplayRange, ReplaySummary } from '../replay.js';
 import type { StreamOptions } from '../stream.js';

@@ -3,7 +3,8 @@
  * PostgreSQL, picked by the connection string. Code written against it runs
  * unchanged on both; moving up is changing one string (and `s3lite events migrate`).
  */
-import { ConnectionStringError, invalidOption, ValidationError } from '../../core/errors.js';
+import { ConnectionStringError, ValidationError } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/options.js';
 import { resolveQueueOptions, type QueueCacheOptions, type QueueOptions } from '../options.js';
 import type { BackendName, EventStore } from './event-store.js';
 import { createPool } from './postgres/pg-pool.js';
@@ -81,9 +82,7 @@ export function parseConnectionString(connectionString: unknown): ParsedConnecti
  */
 export async function openQueue(options: OpenQueueOptions): Promise<EventStore> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { connectionString }', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new ValidationError(`Unknown openQueue option \`${key}\`. Known options: ${KNOWN.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-  }
+  assertKnownOptions('openQueue', options, KNOWN);
   const parsed = parseConnectionString(options.connectionString);
   if (parsed.backend === 'sqlite') {
     return new SqliteEventStore({ ...options.sqlite, dbName: parsed.target, cache: options.cache, datetime: options.datetime });

@@ -1,7 +1,7 @@
 /**
  * Bulk export and import of an event queue: lossless JSONL both ways, CSV out.
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import {
   batchProcess,
   migrateEvents,

@@ -4,7 +4,7 @@
  * batches, optionally several at once) and `migrateEvents` (appends upgraded
  * copies of old-version events; the log itself is never rewritten).
  */
-import { invalidOption } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import type { EventInput } from '../event-input.js';
 import type { EventRow } from '../event-row.js';
 import type { StreamOptions } from '../stream.js';
@@ -96,7 +96,7 @@ function rangeSql(options: ProcessingStatsOptions): { where: string; params: num
 
 /** Counts by cmd, user and version, the date range, root/child events and distinct correlations. */
 export function processingStats(queue: EventStoreHandle, options: ProcessingStatsOptions = {}): ProcessingStats {
-  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkOptions('getProcessingStats', options, ['startId', 'endId', 'timeRange']);
   const { where, params } = rangeSql(options);
   const { db } = queue;
   const read = db.transaction(() => {
@@ -137,6 +137,7 @@ function message(err: unknown): string {
 /** Calls `processor(batch)` for each batch of events in id order; a throwing batch is counted, not fatal. */
 export async function batchProcess(queue: BatchableEventStore, processor: (batch: EventRow[]) => unknown, options: BatchProcessOptions = {}): Promise<BatchProcessResult> {
   if (typeof processor !== 'function') throw invalidOption('processorFn', 'a function (batch) => void', processor);
+  checkOptions('batchProcess', options, ['batchSize', 'startId', 'endId', 'correlationId', 'user', 'cmd', 'parallel', 'maxConcurrency']);
   const batchSize = positive('batchSize', options.batchSize, 100);
   const concurrency = options.parallel ? positive('maxConcurrency', options.maxConcurrency, 4) : 1;
   const result: BatchProcessResult = { success: true, totalProcessed: 0, totalErrors: 0, errors: [] };
@@ -179,6 +180,7 @@ export async function migrateEvents(
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
   if (typeof migration !== 'function') throw invalidOption('migrationFn', 'a function (event, targetVersion) => event', migration);
+  checkOptions('migrateEvents', options, ['batchSize', 'targetVersion', 'dryRun']);
   const batchSize = positive('batchSize', options.batchSize, 100);
   const targetVersion = positive('targetVersion', options.targetVersion, 2);
   const dryRun = options.dryRun ?? false;

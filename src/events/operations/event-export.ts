@@ -2,7 +2,7 @@
  * Streams events out of the `queue` table in id order, page by page (keyset
  * paging, constant memory), through a writer that respects backpressure.
  */
-import { invalidOption } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from '../event-row.js';
 import { LINE_COLUMNS, type RawEventTuple } from './event-line.js';
 import type { EventStoreHandle } from './event-store-handle.js';
@@ -99,7 +99,7 @@ export async function exportRows(queue: EventStoreHandle, target: ExportTarget, 
   if (typeof target !== 'string' && (target === null || typeof target !== 'object' || typeof target.write !== 'function')) {
     throw invalidOption('path', 'a file path, "-" or a writable stream', target);
   }
-  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkOptions(format.header ? 'exportToCSV' : 'exportToJSONL', options, ['filter', 'startId', 'endId', 'batchSize', 'end']);
   // eventlite's default start is 0; ids start at 1, so 0 means "from the first".
   const startId = options.startId === 0 ? 1 : (positiveInt('startId', options.startId) ?? 1);
   const batchSize = positiveInt('batchSize', options.batchSize) ?? 1000;

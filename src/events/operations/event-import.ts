@@ -11,7 +11,8 @@
  * counted; the same id with other content is a ConflictError naming the line.
  */
 import { rmSync } from 'node:fs';
-import { invalidOption, type S3liteError } from '../../core/errors.js';
+import { type S3liteError } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import { rowToEvent, type RawEventRow } from '../event-row.js';
 import { removeStaleScratch, scratchPath, scratchSchema } from '../scratch-files.js';
 import { decodeEventLine, jsonTextError, LINE_COLUMNS, lineError } from './event-line.js';
@@ -69,7 +70,7 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
 }
 
 function resolveOptions(options: ImportOptions) {
-  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkOptions('importFromJSONL', options, ['preserveIds', 'batchSize', 'atomic', 'fromLine', 'onProgress']);
   const preserveIds = options.preserveIds ?? true;
   const atomic = options.atomic ?? true;
   if (typeof preserveIds !== 'boolean') throw invalidOption('preserveIds', 'a boolean', preserveIds);

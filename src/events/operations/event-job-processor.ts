@@ -2,12 +2,13 @@
  * Turns stored events into background jobs through an outbox: the job row is
  * inserted in the same SQLite transaction as the event.
  */
-import { ConfigurationError, invalidOption } from '../../core/errors.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import type { EventRow } from '../event-row.js';
 import type { BackgroundJobQueue } from './background-job-queue.js';
 import type { HookableEventStore } from './event-store-handle.js';
 import { addImportHook } from './import-hooks.js';
-import { checkOptions, ON_EVENT_OPTION_NAMES, resolveAddOptions } from './job-queue-options.js';
+import { ON_EVENT_OPTION_NAMES, resolveAddOptions } from './job-queue-options.js';
 
 export interface OnEventOptions {
   /** Priority of the jobs this rule adds. @default 0 */

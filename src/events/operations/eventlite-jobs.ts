@@ -5,7 +5,7 @@
  * mechanism (one table, leases, retries); nothing runs jobs by itself.
  */
 import type Database from 'better-sqlite3';
-import { assertKnownOptions, invalidOption } from '../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../core/options.js';
 import { JOB_TABLE } from './job-table.js';
 import type { AddJobOptions, RecurringJobOptions } from './job-types.js';
 

@@ -5,7 +5,7 @@
  * silently fall back to its default).
  */
 import type Database from 'better-sqlite3';
-import { assertKnownOptions, invalidOption } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import type { AddJobOptions, RecurringJobOptions, WorkerOptions } from './job-types.js';
 import { assertCron } from './job-timing.js';
 
@@ -76,11 +76,6 @@ export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey',
 export const ON_EVENT_OPTION_NAMES = ['priority', 'delay'] as const;
 /** Options of `scheduleRecurringJob(name, data, options)`. */
 export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority', 'maxAttempts', 'timeout'] as const;
-
-export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object', options);
-  assertKnownOptions(where, options, known);
-}
 
 function isInt(value: unknown, min: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min;

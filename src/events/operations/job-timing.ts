@@ -3,7 +3,7 @@
  * occurrence of a recurring schedule.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 
 /**
  * Delay before retry number `retry` (1 for the first retry): exponential with

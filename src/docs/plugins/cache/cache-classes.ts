@@ -9,7 +9,7 @@
  * await cache.get('user:1'); // { name: 'Ann' } (a hit in the file tier is copied into memory)
  */
 import { totalmem } from 'node:os';
-import { invalidOption } from '../../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../../core/options.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { FilesystemDriver } from './filesystem-driver.js';
 import { KeyValueCache } from './key-value-cache.js';
@@ -18,7 +18,7 @@ import { S3Driver } from './s3-driver.js';
 
 function known(what: string, options: object, names: readonly string[]): Record<string, unknown> {
   if (options === null || typeof options !== 'object') throw invalidOption(`${what} options`, 'an object', options);
-  for (const key of Object.keys(options)) if (!names.includes(key)) throw invalidOption(key, `one of the ${what} options (${names.join(', ')})`, key);
+  assertKnownOptions(what, options, names);
   return options as Record<string, unknown>;
 }
 

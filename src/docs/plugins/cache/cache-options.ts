@@ -2,7 +2,7 @@
  * CachePlugin options: validated up front, then turned into drivers.
  */
 import type { Redis } from 'ioredis';
-import { invalidOption } from '../../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../../core/options.js';
 import type { CacheDriver } from './cache-driver.js';
 import { FilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
 import { MemoryDriver } from './memory-driver.js';
@@ -103,9 +103,7 @@ const DRIVER_METHODS = ['open', 'read', 'ensure', 'invalidate', 'write', 'evicti
 
 export function resolveCacheOptions(options: CachePluginOptions = {}): ResolvedCacheOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', 'an object such as { driver: "memory", ttl: 60000, max: 1000 }', options);
-  for (const key of Object.keys(options)) {
-    if (!TOP_LEVEL.has(key)) throw invalidOption(key, `one of the CachePlugin options (${[...TOP_LEVEL].join(', ')})`, key);
-  }
+  assertKnownOptions('CachePlugin', options, [...TOP_LEVEL]);
   const ttl = options.ttl ?? 60_000;
   checkInteger('ttl', ttl, 0);
   if (options.driver !== undefined && options.drivers !== undefined) throw invalidOption('driver', 'omitted when `drivers` is given (put each driver in `drivers`)', options.driver);
@@ -140,11 +138,10 @@ function buildDriver(config: DriverConfig, shared: Record<string, unknown>, path
     throw invalidOption(path, `a driver name (${DRIVER_NAMES.join(', ')}), an object { driver, ...options }, or a CacheDriver`, config);
   }
   const name = (given as { driver: CacheDriverName }).driver;
-  for (const key of Object.keys(given)) {
-    if (key !== 'driver' && !DRIVER_OPTIONS[name].includes(key)) throw invalidOption(`${path}.${key}`, `one of the ${name} driver options (${DRIVER_OPTIONS[name].join(', ')})`, key);
-  }
+  assertKnownOptions(`CachePlugin ${name} driver`, given, ['driver', ...DRIVER_OPTIONS[name]], `${path}.`);
   // Options given next to `drivers` are defaults for every driver they apply to.
   const o = { ...pick(shared, DRIVER_OPTIONS[name]), ...given } as Record<string, unknown>;
+  delete o.driver;
   switch (name) {
     case 'memory': {
       checkInteger('max', o.max, 1);

@@ -11,6 +11,7 @@
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkOptions } from '../../../core/options.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { decodeRecord, encodeRecord, hashKey, readVersionsAndEntry } from './cache-record.js';
 
@@ -38,6 +39,7 @@ export class FilesystemDriver implements CacheDriver {
   #sweeping: Promise<void> | undefined;
 
   constructor(options: FilesystemDriverOptions = {}) {
+    checkOptions('FilesystemDriver', options, ['directory', 'maxBytes']);
     this.#root = options.directory ?? join(tmpdir(), 's3lite-cache');
     this.#maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
   }

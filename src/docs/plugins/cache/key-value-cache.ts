@@ -6,7 +6,7 @@
  * tiers promote hits upwards, and values come back as copies.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidOption } from '../../../core/errors.js';
+import { checkOptions, invalidOption } from '../../../core/options.js';
 import { MemoryStore } from '../../../storage/memory-store.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { createLogger } from '../../logger.js';
@@ -32,6 +32,7 @@ export class KeyValueCache {
   readonly #context: { namespace: string; store: ObjectStore };
 
   constructor(drivers: readonly CacheDriver[], options: KeyValueCacheOptions & { namespace?: string; store?: ObjectStore } = {}) {
+    checkOptions('KeyValueCache', options, ['ttl', 'namespace', 'store']);
     const ttl = options.ttl ?? 300_000;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) throw invalidOption('ttl', 'an integer number of ms from 0 and up', ttl);
     this.drivers = drivers;

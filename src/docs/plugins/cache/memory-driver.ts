@@ -5,6 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { Cache } from '../../../core/cache.js';
+import { checkOptions } from '../../../core/options.js';
 import type { CacheDriver, CacheEntry, DriverRead, VersionWrite } from './cache-driver.js';
 import { cloneValue } from './clone-value.js';
 import { isDocVersionKey } from './cache-keys.js';
@@ -29,6 +30,7 @@ export class MemoryDriver implements CacheDriver {
   readonly #versions = new Map<string, string>();
 
   constructor(options: MemoryDriverOptions = {}) {
+    checkOptions('MemoryDriver', options, ['max', 'maxBytes']);
     const max = options.max ?? 1000;
     this.#entries = new Cache<CacheEntry>({
       max,

@@ -15,6 +15,7 @@
  */
 import { Redis } from 'ioredis';
 import { ClosedError, StorageError } from '../../../core/errors.js';
+import { checkOptions } from '../../../core/options.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 
 export interface RedisDriverOptions {
@@ -60,6 +61,7 @@ export class RedisDriver implements CacheDriver {
   };
 
   constructor(options: RedisDriverOptions = {}) {
+    checkOptions('RedisDriver', options, ['url', 'client', 'keyPrefix', 'timeout', 'autoPipelining']);
     this.#url = options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     this.#timeout = options.timeout ?? 1000;
     this.#keyPrefix = options.keyPrefix ?? 's3lite:cache:';

@@ -9,6 +9,7 @@
  * miss (entries stored under the losing token never match).
  */
 import { ClosedError, ConflictError, NotFoundError } from '../../../core/errors.js';
+import { checkOptions } from '../../../core/options.js';
 import { createClient } from '../../../storage/index.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
@@ -38,6 +39,7 @@ export class S3Driver implements CacheDriver {
   #evictions = 0;
 
   constructor(options: S3DriverOptions = {}) {
+    checkOptions('S3Driver', options, ['connectionString', 'prefix', 'timeout']);
     this.#connectionString = options.connectionString;
     this.#prefix = options.prefix ?? 'plugin=cache/';
     this.#timeout = options.timeout ?? 2000;

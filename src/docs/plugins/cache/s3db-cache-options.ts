@@ -4,7 +4,7 @@
  * `partitionAware`, compression and memory caps) translated to ours.
  */
 import { totalmem } from 'node:os';
-import { invalidOption } from '../../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../../core/options.js';
 import type { LogLevel } from '../../logger.js';
 import type { CachePluginOptions, DriverConfig } from './cache-options.js';
 import { KeyValueCache } from './key-value-cache.js';
@@ -30,6 +30,12 @@ export interface S3dbTier {
   config?: Record<string, unknown>;
 }
 
+/** The `config` keys s3db.js's drivers take, as `driver.key` (the switch below maps each). */
+const CONFIG_KEYS = [
+  'memory.maxSize', 'memory.max', 'memory.maxMemoryBytes', 'memory.maxBytes', 'memory.maxMemoryPercent',
+  'filesystem.maxBytes', 'filesystem.cacheDir', 'filesystem.directory', 's3.keyPrefix', 's3.prefix', 's3.timeout',
+  'redis.host', 'redis.port', 'redis.password', 'redis.db', 'redis.keyPrefix', 'redis.url', 'redis.client', 'redis.commandTimeout', 'redis.timeout',
+];
 const ACCEPTED_CONFIG = new Set(['enableCompression', 'compressionThreshold', 'enableStats', 'evictionPolicy', 'caseSensitive', 'logLevel', 'partitionAware']);
 
 export interface TranslatedCacheOptions {
@@ -115,8 +121,11 @@ function driverOptions(driver: string, config: Record<string, unknown>, path: st
       case 's3.timeout':
         out.timeout = value;
         break;
-      default:
-        throw invalidOption(`${path}.${key}`, `an option of the ${driver} driver`, key);
+      default: {
+        // Not a key of this driver: the shared message names the closest one and lists them all.
+        const known = [...CONFIG_KEYS.filter((k) => k.startsWith(`${driver}.`)).map((k) => k.slice(driver.length + 1)), ...ACCEPTED_CONFIG];
+        assertKnownOptions(`CachePlugin ${driver} driver config`, { [key]: value }, known, `${path}.`);
+      }
     }
   }
   if (Object.keys(redis).length > 0) {

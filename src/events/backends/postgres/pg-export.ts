@@ -4,7 +4,7 @@
  * pages below the transaction high-water mark.
  */
 import type pg from 'pg';
-import { invalidOption } from '../../../core/errors.js';
+import { invalidOption } from '../../../core/options.js';
 import type { RawEventRow } from '../../event-row.js';
 import { exportFilterColumns, positiveInt, type ExportFilter, type ExportOptions, type ExportResult } from '../../operations/event-export.js';
 import { encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';

@@ -7,7 +7,8 @@
  * into the past is refused.
  */
 import type pg from 'pg';
-import { ConflictError, invalidOption } from '../../../core/errors.js';
+import { ConflictError } from '../../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../../core/options.js';
 import type { RawEventRow } from '../../event-row.js';
 import { decodeEventLine, encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';
 import type { ImportResult } from '../../operations/event-import.js';
@@ -28,7 +29,7 @@ const tuple = (row: RawEventRow): RawEventTuple => LINE_COLUMNS.map((c) => row[c
 export async function importPg(pool: pg.Pool, source: ImportSource, options: PgImportOptions = {}): Promise<ImportResult> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
   const known = ['onProgress'];
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw invalidOption(`options.${key}`, `one of ${known.join(', ')} on PostgreSQL`, key);
+  assertKnownOptions('importEvents (PostgreSQL)', options, known);
   // Read and check every line before writing anything.
   const rows: RawEventRow[] = [];
   let lines = 0;

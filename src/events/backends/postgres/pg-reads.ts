@@ -7,7 +7,8 @@
  * the mark back (readers wait, they do not skip).
  */
 import type pg from 'pg';
-import { invalidOption, ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '../../../core/errors.js';
+import { assertKnownOptions, invalidOption } from '../../../core/options.js';
 import type { EventRow, RawEventRow } from '../../event-row.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import type { StreamOptions } from '../../stream.js';
@@ -70,9 +71,7 @@ function optional(name: string, value: unknown, kind: 'id' | 'string'): unknown 
 /** `streamEvents` on PostgreSQL: keyset pages in id order, bounded by the transaction high-water mark. */
 export async function* streamEvents(pool: pg.Pool, options: StreamOptions = {}): AsyncGenerator<EventRow[], void, undefined> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new ValidationError(`Unknown streamEvents option \`${key}\`. Known options: ${KNOWN.join(', ')}.`);
-  }
+  assertKnownOptions('streamEvents', options, KNOWN);
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidOption('batchSize', 'an integer from 1 and up', batchSize);
   const filters = ['id > $1', finalRows(2)];
