@@ -1,15 +1,16 @@
 /**
  * Password hashes both engines write and check: bcrypt for s3db.js's
  * `password` attribute type, argon2 or bcrypt for eventlite's `hash` option
- * (the strings Bun.password writes). One library pair for both:
- * @node-rs/bcrypt and @node-rs/argon2 (native, prebuilt, sync and async).
+ * (the strings Bun.password writes). One library each for both engines:
+ * bcryptjs (pure JavaScript: installs everywhere, sync and async) and
+ * @node-rs/argon2 (native, prebuilt for every platform).
  */
 import { verifySync as argon2Verify } from '@node-rs/argon2';
-import { hash as bcryptHashAsync, verifySync as bcryptVerify } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 
-/** A bcrypt hash of `password` at `cost` (log2 rounds), off the main thread. */
+/** A bcrypt hash of `password` at `cost` (log2 rounds), computed in slices that let other work run between them. */
 export function bcryptHash(password: string, cost: number): Promise<string> {
-  return bcryptHashAsync(password, cost);
+  return bcrypt.hash(password, cost);
 }
 
 /**
@@ -23,7 +24,7 @@ export function verifyPassword(password: string, hash: string): boolean {
   if (typeof password !== 'string' || typeof hash !== 'string') return false;
   try {
     if (hash.startsWith('$argon2')) return argon2Verify(hash, password);
-    if (/^\$2[abxy]\$/.test(hash)) return bcryptVerify(password, hash);
+    if (/^\$2[abxy]\$/.test(hash)) return bcrypt.compareSync(password, hash);
   } catch {
     return false;
   }

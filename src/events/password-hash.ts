@@ -1,13 +1,13 @@
 /**
  * eventlite's `hash` option: with it, a `user_password` string in an event's
  * data is replaced by its hash before the event is stored (eventlite uses
- * Bun.password; here @node-rs/argon2 and @node-rs/bcrypt, which write the same
+ * Bun.password; here @node-rs/argon2 and bcryptjs, which write the same
  * PHC / `$2b$` strings, so hashes verify with either). The plain password never
  * reaches the log, and replay sees the stored hash. `verifyPassword` (core)
  * checks a password against such a hash.
  */
 import { hashSync as argon2Hash } from '@node-rs/argon2';
-import { hashSync as bcryptHash } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 import { assertKnownOptions, invalidOption } from '../core/options.js';
 import type { EventInput } from './event-input.js';
 
@@ -59,7 +59,7 @@ export function resolveHashOptions(hash: unknown): ResolvedHashOptions | null {
 
 /** The hash of `password` under `options` (synchronous, as eventlite's store is). */
 export function hashPassword(password: string, options: ResolvedHashOptions): string {
-  if (options.algorithm === 'bcrypt') return bcryptHash(password, options.cost);
+  if (options.algorithm === 'bcrypt') return bcrypt.hashSync(password, options.cost);
   return argon2Hash(password, { algorithm: ALGORITHMS[options.algorithm] as never, memoryCost: options.memoryCost, timeCost: options.timeCost });
 }
 
