@@ -44,3 +44,5 @@ export type {
   StatementParams,
   StoredEvent,
 } from './backends/event-store.js';
+export { LeaseLostError } from './backends/consumer.js';
+export type { Consumer, ConsumerContext, ConsumerFrom, ConsumerHandler, ConsumerStats, SubscribeOptions } from './backends/consumer.js';
