@@ -222,6 +222,7 @@ class ConsumerLoop implements Consumer {
 
   async #run(): Promise<void> {
     const { batchSize, pollMs, leaseMs, retryMs, transactional, from } = this.#options;
+    let heldFor = 0;
     while (!this.#stopping) {
       try {
         if (this.#position === null || Date.now() >= this.#renewAt) {
@@ -236,9 +237,12 @@ class ConsumerLoop implements Consumer {
         const after = this.#position;
         const { events, pending } = await this.#backend.read(after, batchSize);
         if (events.length === 0) {
-          await this.#sleep(pending ? 5 : Math.min(pollMs, Math.ceil(leaseMs / 2)));
+          // Held back by a transaction still open: read again soon, backing off up to 250 ms.
+          heldFor = pending ? Math.min(250, Math.max(5, heldFor * 2)) : 0;
+          await this.#sleep(pending ? Math.min(heldFor, pollMs) : Math.min(pollMs, Math.ceil(leaseMs / 2)));
           continue;
         }
+        heldFor = 0;
         const context: ConsumerContext = { consumer: this.name, batch: events };
         const work = async (): Promise<void> => {
           for (const event of events) await this.#handler(event, context);

@@ -150,6 +150,36 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it.runIf(backend.name === 'postgres')('wakes on NOTIFY (fallback poll far away) and never skips an event that commits late', { timeout: 120_000 }, async () => {
+      const { queue, connectionString, done } = await freshQueue(backend);
+      const pg = (await import('pg')).default;
+      const slow = new pg.Client({ connectionString });
+      await slow.connect();
+      try {
+        await queue.storeBulk(events(2));
+        const seen: number[] = [];
+        const consumer = await queue.subscribe('notified', { pollIntervalMs: 600_000, leaseMs: 600_000 }, (e) => void seen.push(e.id));
+        await until(() => seen.length === 2, 'first two');
+        // A transaction reserves position 3 and stays open while position 4 commits.
+        await slow.query('BEGIN');
+        await slow.query("INSERT INTO queue (id, datetime, cmd, data) VALUES (s3lite_reserve_ids(1), 0, 'late', '{}')");
+        await queue.store({ cmd: 'tick', data: {} });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen).toEqual([1, 2]);
+        await slow.query('COMMIT');
+        await until(() => seen.length === 4, 'late and later events', 60_000);
+        expect(seen).toEqual([1, 2, 3, 4]);
+        // Caught up with nothing held back: only a notification wakes it before its 10-minute poll.
+        await new Promise((r) => setTimeout(r, 500));
+        await queue.store({ cmd: 'tick', data: {} });
+        await until(() => seen.length === 5, 'the notified event', 60_000);
+        await consumer.stop();
+      } finally {
+        await slow.end();
+        await done();
+      }
+    });
+
     it('rejects bad arguments with typed errors', async () => {
       const { queue, done } = await freshQueue(backend);
       try {
