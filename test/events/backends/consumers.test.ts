@@ -4,13 +4,14 @@
  * lease between processes, and a consumer process killed -9 mid-batch whose
  * work another process finishes (every event handled; duplicates counted).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isS3liteError } from '../../../src/core/errors.js';
-import { openQueue, type EventRow, type EventStore } from '../../../src/events/index.js';
+import { listConsumers, openQueue, type EventRow, type EventStore } from '../../../src/events/index.js';
 import { BACKENDS, freshQueue } from './backends.js';
 
+const cliScript = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const childScript = fileURLToPath(new URL('./fixtures/consumer-child.ts', import.meta.url));
 
 const until = async (check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> => {
@@ -176,6 +177,41 @@ for (const backend of BACKENDS) {
         await consumer.stop();
       } finally {
         await slow.end();
+        await done();
+      }
+    });
+
+    it('listConsumers and `s3lite events <target> consumers` show each consumer, its lease holder and its lag', { timeout: 120_000 }, async () => {
+      const { queue, connectionString, done } = await freshQueue(backend);
+      try {
+        expect(await listConsumers(queue)).toEqual([]);
+        await queue.storeBulk(events(4));
+        const seen: number[] = [];
+        const live = await queue.subscribe('live', { pollIntervalMs: 20 }, (e) => void seen.push(e.id));
+        const parked = await queue.subscribe('parked', { from: 'end' }, () => {});
+        await until(async () => seen.length === 4 && (await parked.stats()).leaseHeld, 'consumers running');
+        await parked.stop();
+        await queue.storeBulk(events(3, 4));
+        await until(() => seen.length === 7, 'live consumer');
+        const list = await listConsumers(queue);
+        expect(list.map((c) => [c.name, c.position, c.lagEvents, c.owner === null])).toEqual([
+          ['live', 7, 0, false],
+          ['parked', 4, 3, true],
+        ]);
+        expect(list[1]!.lagMs).toBeGreaterThanOrEqual(0);
+        const target = backend.name === 'sqlite' ? connectionString.replace(/^sqlite:\/\//, '') : connectionString;
+        const cli = spawnSync(process.execPath, ['--import', 'tsx', cliScript, 'events', target, 'consumers', '--json'], { encoding: 'utf8', timeout: 60_000 });
+        expect(cli.stderr).toBe('');
+        expect(cli.status).toBe(0);
+        const shown = JSON.parse(cli.stdout) as Array<{ name: string; position: number; lagEvents: number }>;
+        expect(shown.map((c) => [c.name, c.position, c.lagEvents])).toEqual([
+          ['live', 7, 0],
+          ['parked', 4, 3],
+        ]);
+        const text = spawnSync(process.execPath, ['--import', 'tsx', cliScript, 'events', target, 'consumers'], { encoding: 'utf8', timeout: 60_000 });
+        expect(text.stdout).toMatch(/\| parked +\| 4 +\| 3 +\|/);
+        await live.stop();
+      } finally {
         await done();
       }
     });
