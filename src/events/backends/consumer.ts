@@ -208,14 +208,13 @@ class ConsumerLoop implements Consumer {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.#wake = null;
-        self.#poked = false;
+        this.#wake = null;
+        this.#poked = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.#wake = done;
     });
   }
