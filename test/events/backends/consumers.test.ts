@@ -111,7 +111,7 @@ for (const backend of BACKENDS) {
           await until(() => second.length === 5 && fromPos.length === 3, 'resumed consumers');
           await until(async () => (await c.stats()).leaseHeld, 'late consumer to start');
           await other.store({ cmd: 'tick', data: { i: 15 } });
-          await until(() => fromEnd.length === 1 && second.length === 6, 'the new event');
+          await until(() => fromEnd.length === 1 && second.length === 6 && fromPos.length === 4, 'the new event');
           expect(second).toEqual([11, 12, 13, 14, 15, 16]);
           expect(fromEnd).toEqual([16]);
           expect(fromPos).toEqual([13, 14, 15, 16]);
@@ -192,7 +192,8 @@ for (const backend of BACKENDS) {
         await until(async () => seen.length === 4 && (await parked.stats()).leaseHeld, 'consumers running');
         await parked.stop();
         await queue.storeBulk(events(3, 4));
-        await until(() => seen.length === 7, 'live consumer');
+        // Handled is not yet committed: wait for the checkpoint itself.
+        await until(async () => (await live.stats()).position === 7, 'live consumer checkpoint');
         const list = await listConsumers(queue);
         expect(list.map((c) => [c.name, c.position, c.lagEvents, c.owner === null])).toEqual([
           ['live', 7, 0, false],
