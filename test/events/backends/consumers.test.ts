@@ -217,6 +217,19 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('runs more consumers than the pool has connections (one shared LISTEN connection)', { timeout: 120_000 }, async () => {
+      const { queue, done } = await freshQueue(backend, { poolSize: 3 });
+      try {
+        await queue.storeBulk(events(5));
+        const consumers = await Promise.all(Array.from({ length: 8 }, (_, k) => queue.subscribe(`c${k}`, { pollIntervalMs: 50 }, () => {})));
+        await queue.store({ cmd: 'tick', data: {} });
+        await until(async () => (await Promise.all(consumers.map((c) => c.stats()))).every((s) => s.position === 6), 'every consumer at 6');
+        await Promise.all(consumers.map((c) => c.stop()));
+      } finally {
+        await done();
+      }
+    });
+
     it('rejects bad arguments with typed errors', async () => {
       const { queue, done } = await freshQueue(backend);
       try {

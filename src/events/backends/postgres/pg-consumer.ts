@@ -35,6 +35,59 @@ $fn$;
 CREATE OR REPLACE TRIGGER s3lite_events_notify AFTER INSERT ON queue FOR EACH STATEMENT EXECUTE FUNCTION s3lite_notify_events();
 `;
 
+/** One LISTEN connection per pool, shared by its consumers (one each would drain the pool). */
+interface Listener {
+  wakers: Set<() => void>;
+  ready: Promise<pg.PoolClient | null>;
+}
+const listeners = new WeakMap<pg.Pool, Listener>();
+
+async function connectListener(pool: pg.Pool, listener: Listener): Promise<pg.PoolClient | null> {
+  try {
+    const client = await pool.connect();
+    client.on('notification', () => {
+      for (const wake of listener.wakers) wake();
+    });
+    // Lost LISTEN connection: the fallback poll carries on alone until the next subscribe.
+    client.on('error', (err) => {
+      if (listeners.get(pool) === listener) listeners.delete(pool);
+      client.release(err);
+    });
+    await client.query(`LISTEN ${CHANNEL}`);
+    return client;
+  } catch {
+    if (listeners.get(pool) === listener) listeners.delete(pool);
+    return null;
+  }
+}
+
+async function listen(pool: pg.Pool, wake: () => void): Promise<() => Promise<void>> {
+  let listener = listeners.get(pool);
+  if (!listener) {
+    listener = { wakers: new Set(), ready: Promise.resolve(null) };
+    listener.ready = connectListener(pool, listener);
+    listeners.set(pool, listener);
+  }
+  const mine = listener;
+  mine.wakers.add(wake);
+  await mine.ready;
+  return async () => {
+    mine.wakers.delete(wake);
+    if (mine.wakers.size > 0) return;
+    if (listeners.get(pool) === mine) listeners.delete(pool);
+    const client = await mine.ready;
+    if (!client) return;
+    client.removeAllListeners('notification');
+    client.removeAllListeners('error');
+    client.on('error', () => {});
+    // UNLISTEN before the connection returns to the pool, where others would receive notifications.
+    await client.query(`UNLISTEN ${CHANNEL}`).then(
+      () => client.release(),
+      (err: Error) => client.release(err),
+    );
+  };
+}
+
 export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<ConsumerBackend> {
   await tx.transaction(async () => {
     const client = currentClient.getStore()!;
@@ -96,34 +149,6 @@ export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<Co
       const { rows } = await pool.query<{ n: number; oldest: number | null }>('SELECT count(*) AS n, min(datetime) AS oldest FROM queue WHERE id > $1', [position]);
       return { events: Number(rows[0]!.n), oldest: rows[0]!.oldest === null ? null : Number(rows[0]!.oldest) };
     },
-    listen: async (wake) => {
-      let client: pg.PoolClient | null = await pool.connect();
-      const onNotify = (): void => wake();
-      const drop = (err?: Error): void => {
-        // Lost LISTEN connection: the fallback poll carries on alone.
-        client?.removeListener('notification', onNotify);
-        client?.release(err ?? true);
-        client = null;
-      };
-      client.on('notification', onNotify);
-      client.on('error', drop);
-      try {
-        await client.query(`LISTEN ${CHANNEL}`);
-      } catch {
-        drop();
-      }
-      return async () => {
-        if (!client) return;
-        const c = client;
-        c.removeListener('error', drop);
-        c.removeListener('notification', onNotify);
-        client = null;
-        // UNLISTEN before the connection returns to the pool, where others would receive notifications.
-        await c.query(`UNLISTEN ${CHANNEL}`).then(
-          () => c.release(),
-          (err: Error) => c.release(err),
-        );
-      };
-    },
+    listen: (wake) => listen(pool, wake),
   };
 }
