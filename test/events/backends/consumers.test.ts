@@ -230,6 +230,22 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('transactional: false lets the handler await queue.store (a reactor), at-least-once', { timeout: 60_000 }, async () => {
+      const { queue, done } = await freshQueue(backend);
+      try {
+        await queue.storeBulk(events(3));
+        const reactor = await queue.subscribe('reactor', { transactional: false, pollIntervalMs: 20 }, async (event) => {
+          if (event.cmd === 'tick') await queue.store({ cmd: 'reacted', data: { to: event.id }, causationId: event.id });
+        });
+        await until(async () => (await reactor.stats()).position === 6, 'three reactions handled');
+        await reactor.stop();
+        const page = await queue.getByCmdPaginated('reacted');
+        expect(page.events.map((e) => (e.data as { to: number }).to).sort()).toEqual([1, 2, 3]);
+      } finally {
+        await done();
+      }
+    });
+
     it('rejects bad arguments with typed errors', async () => {
       const { queue, done } = await freshQueue(backend);
       try {
