@@ -43,3 +43,6 @@ export type {
   StatementParams,
   StoredEvent,
 } from './backends/event-store.js';
+export { LeaseLostError } from './backends/consumer.js';
+export { listConsumers, type ConsumerInfo } from './backends/consumer-list.js';
+export type { Consumer, ConsumerContext, ConsumerFrom, ConsumerHandler, ConsumerStats, SubscribeOptions } from './backends/consumer.js';

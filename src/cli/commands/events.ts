@@ -17,8 +17,9 @@ import { positiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
 import { countLines } from '../read-input.js';
 import { renderTable } from '../text-table.js';
+import { registerConsumersAction } from './events-consumers.js';
 
-export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay', 'migrate'] as const;
+export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay', 'migrate', 'consumers'] as const;
 
 interface OutputFlags {
   json?: boolean;
@@ -184,6 +185,8 @@ export function registerEventsCommands(program: Command): void {
         queue.close();
       }
     });
+
+  registerConsumersAction(events);
 
   events
     .command('migrate')

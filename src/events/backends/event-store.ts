@@ -13,6 +13,7 @@ import type { ExportTarget, ImportSource } from '../operations/line-io.js';
 import type { Page, PageOptions } from '../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../replay.js';
 import type { StreamOptions } from '../stream.js';
+import type { Consumer, ConsumerHandler, SubscribeOptions } from './consumer.js';
 
 /** Which database an {@link EventStore} runs on. */
 export type BackendName = 'sqlite' | 'postgres';
@@ -116,6 +117,11 @@ export interface EventStore {
   getByTimeRangePaginated(start: Date | number, end: Date | number, options?: PageOptions): Promise<Page>;
   /** Batches of committed events in id order; never skips an event committed out of id order. */
   streamEvents(options?: StreamOptions): AsyncGenerator<EventRow[], void, undefined>;
+  /**
+   * Follows the log from consumer `name`'s durable checkpoint: `handler` gets each event in
+   * position order, a batch at a time in one transaction with the new checkpoint (consumer.ts).
+   */
+  subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer>;
   /** Replays the log into `model`; callbacks fire only if `whileCB` is given. */
   cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary>;
   /** Sets up a model whose statements run in the event's transaction. */

@@ -22,6 +22,8 @@ import { buildAsyncModel, isModelOf } from '../async-model.js';
 import { replayAsync } from '../async-replay.js';
 import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
+import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
+import { pgConsumerBackend } from './pg-consumer.js';
 import { exportPg } from './pg-export.js';
 import { importPg } from './pg-import.js';
 import { PgGroupCommit } from './pg-group-commit.js';
@@ -238,6 +240,11 @@ export class PgEventStore implements EventStore, TxRunner {
     return reads.streamEvents(this.#pool, options);
   }
 
+  async subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer> {
+    this.#assertOpen();
+    return startConsumer(this, await pgConsumerBackend(this.#pool, this), name, options, handler);
+  }
+
   async cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary> {
     this.#checkModel(model);
     await this.#group.drain();
@@ -276,6 +283,7 @@ export class PgEventStore implements EventStore, TxRunner {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await stopConsumers(this);
     await this.#group.drain();
     this.#cache?.clear();
     await this.#pool.end();

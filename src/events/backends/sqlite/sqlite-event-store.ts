@@ -23,6 +23,8 @@ import { applyAsyncModel, buildAsyncModel, isModelOf, rejected } from '../async-
 import { replayAsync } from '../async-replay.js';
 import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
+import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
+import { sqliteConsumerBackend } from './sqlite-consumer.js';
 import { SqliteModelDb } from './sqlite-model-db.js';
 
 interface Pending {
@@ -258,6 +260,11 @@ export class SqliteEventStore implements EventStore, TxRunner {
     return this.#queue.streamEvents(options);
   }
 
+  async subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer> {
+    this.#assertOpen();
+    return startConsumer(this, await sqliteConsumerBackend(this.#queue.db, this), name, options, handler);
+  }
+
   async cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary> {
     this.#checkModel(model);
     await this.#drain();
@@ -291,6 +298,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    await stopConsumers(this);
     await this.#drain();
     this.#closed = true;
     this.#queue.close();
