@@ -3,7 +3,7 @@
  * database, who holds its lease, and how far behind the log it is (the CLI's
  * `s3lite events <file|url> consumers`).
  */
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption } from '../../core/options.js';
 import type { EventStore } from './event-store.js';
 import { PgEventStore } from './postgres/pg-event-store.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';

@@ -11,7 +11,8 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ClosedError, invalidOption, S3liteError, ValidationError } from '../../core/errors.js';
+import { ClosedError, S3liteError } from '../../core/errors.js';
+import { checkOptions, invalidOption } from '../../core/options.js';
 import type { EventRow } from '../event-row.js';
 
 /** Where a new consumer starts: before the first event, after the last one, or after a position. */
@@ -121,11 +122,7 @@ function positiveInt(name: string, value: unknown, fallback: number, min = 1): n
 export function resolveSubscribe(name: unknown, options: unknown, handler: unknown, defaultPollMs: number): Resolved {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalidOption('name', 'a non-empty consumer name (at most 200 characters)', name);
   if (typeof handler !== 'function') throw invalidOption('handler', 'a function (event, context) => …', handler);
-  const o = (options ?? {}) as SubscribeOptions;
-  if (typeof o !== 'object') throw invalidOption('options', 'an object { from, batchSize }', options);
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.includes(key)) throw new ValidationError(`Unknown subscribe option \`${key}\`. Known options: ${KNOWN.join(', ')}.`, [{ field: key, message: 'unknown option' }]);
-  }
+  const o = checkOptions('subscribe', options ?? {}, KNOWN) as SubscribeOptions;
   const from = o.from ?? 'start';
   if (from !== 'start' && from !== 'end' && !(typeof from === 'number' && Number.isInteger(from) && from >= 0)) {
     throw invalidOption('from', "'start', 'end' or an event id (an integer from 0 and up)", from);
