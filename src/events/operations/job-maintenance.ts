@@ -5,7 +5,7 @@
 import type { ResolvedWorkerOptions } from './job-queue-options.js';
 import { mayRetry } from './job-limits.js';
 import type { JobTable } from './job-table.js';
-import { nextOccurrence } from './job-timing.js';
+import { nextRunAfter } from './job-timing.js';
 
 /**
  * Jobs whose lease expired (their process died or stalled) go back to pending.
@@ -40,10 +40,7 @@ export function recoverExpiredLeases(
 export function fireDueSchedules(table: JobTable, names: string, now: number): number | null {
   for (const schedule of table.dueSchedules(names, now)) {
     const previous = schedule.next_run_at;
-    const next =
-      schedule.every !== null
-        ? previous + schedule.every * (Math.floor((now - previous) / schedule.every) + 1)
-        : nextOccurrence(schedule, now);
+    const next = nextRunAfter(schedule, previous, now);
     if (table.advanceSchedule(schedule.key, previous, next)) {
       const idempotencyKey = `schedule:${schedule.key}:${previous}`;
       const { name, data, priority, max_attempts: maxAttempts, timeout_ms: timeout } = schedule;
