@@ -1,0 +1,208 @@
+/**
+ * The job queue's shared behaviour on SQLite and PostgreSQL, through
+ * `openJobQueue({ connectionString })`: priorities, delays, retries with
+ * backoff, timeouts that abort, idempotency, stats, recurring jobs fired once
+ * per occurrence across queues, and a real worker process killed -9 mid-job
+ * whose jobs then complete elsewhere.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openJobQueue, type OpenJobQueueOptions } from '../../../src/events/index.js';
+import { BACKENDS } from './backends.js';
+
+const workerScript = fileURLToPath(new URL('./fixtures/job-worker.ts', import.meta.url));
+
+type Queue = Awaited<ReturnType<typeof openJobQueue>>;
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const backend of BACKENDS) {
+  const available = await backend.available();
+
+  describe.skipIf(!available)(`jobs on ${backend.name}`, () => {
+    /** A fresh store, queues opened on it by `open`, all closed and removed after `fn`. */
+    async function withQueues(fn: (open: (options?: Omit<OpenJobQueueOptions, 'connectionString'>) => Promise<Queue>, url: string) => Promise<void>): Promise<void> {
+      const { connectionString, cleanup } = await backend.fresh();
+      const queues: Queue[] = [];
+      try {
+        await fn(async (options = {}) => {
+          const queue = await openJobQueue({ pollInterval: 50, ...options, connectionString });
+          queues.push(queue);
+          return queue;
+        }, connectionString);
+      } finally {
+        for (const queue of queues) await queue.close({ drain: false });
+        await cleanup();
+      }
+    }
+
+    it('runs the most urgent due job first and keeps delayed jobs until due', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 1 });
+        const order: string[] = [];
+        jobs.registerWorker('w', async (data: { tag: string }) => {
+          order.push(data.tag);
+          return data.tag.toUpperCase();
+        });
+        const low = await jobs.add('w', { tag: 'low' }, { priority: 1 });
+        await jobs.add('w', { tag: 'high' }, { priority: 9 });
+        await jobs.add('w', { tag: 'mid' }, { priority: 5 });
+        const later = await jobs.add('w', { tag: 'later' }, { priority: 99, delay: 400 });
+        expect(await jobs.getQueueStats()).toMatchObject({ pending: 4, delayed: 1, running: 0, total: 4, concurrency: 1, workers: ['w'], recurring: 0 });
+        jobs.start();
+        await until(() => order.length === 4, 'four jobs');
+        expect(order).toEqual(['high', 'mid', 'low', 'later']);
+        const status = await jobs.getJobStatus(low);
+        expect(status).toMatchObject({ id: low, name: 'w', data: { tag: 'low' }, status: 'completed', priority: 1, attempts: 1, result: 'LOW', lastError: null });
+        expect(status!.finishedAt).toBeInstanceOf(Date);
+        const delayed = await jobs.getJobStatus(later);
+        expect(delayed!.startedAt!.getTime()).toBeGreaterThanOrEqual(delayed!.runAt.getTime());
+        expect(await jobs.getQueueStats()).toMatchObject({ pending: 0, completed: 4, total: 4, active: 0 });
+        expect(await jobs.getJobStatus(123_456)).toBeNull();
+      });
+    });
+
+    it('retries with backoff until success, and fails past the attempt limit', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        const times: Record<string, number[]> = { flaky: [], broken: [] };
+        jobs.registerWorker('flaky', async (_data, { attempt }) => {
+          times.flaky!.push(Date.now());
+          if (attempt < 3) throw new Error(`boom ${attempt}`);
+          return attempt;
+        }, { retryAttempts: 5, retryDelay: 100 });
+        jobs.registerWorker('broken', async () => {
+          times.broken!.push(Date.now());
+          throw new Error('always');
+        }, { retryAttempts: 1, retryDelay: 20 });
+        const retrying: number[] = [];
+        const failed: number[] = [];
+        jobs.on('retrying', ({ id }: { id: number }) => retrying.push(id));
+        jobs.on('failed', ({ id }: { id: number }) => failed.push(id));
+        const flaky = await jobs.add('flaky', {});
+        const broken = await jobs.add('broken', {});
+        const capped = await jobs.add('broken', {}, { maxAttempts: 1 });
+        jobs.start();
+        await until(async () => (await jobs.getQueueStats()).pending + (await jobs.getQueueStats()).running === 0, 'all settled');
+        expect(await jobs.getJobStatus(flaky)).toMatchObject({ status: 'completed', attempts: 3, result: 3 });
+        expect(await jobs.getJobStatus(broken)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'always' });
+        expect(await jobs.getJobStatus(capped)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1 });
+        // Backoff: retry 1 waits at least retryDelay/2, retry 2 at least retryDelay.
+        const [a, b, c] = times.flaky!;
+        expect(b! - a!).toBeGreaterThanOrEqual(50 - 5);
+        expect(c! - b!).toBeGreaterThanOrEqual(100 - 5);
+        expect(retrying.filter((id) => id === flaky)).toHaveLength(2);
+        expect(failed.sort()).toEqual([broken, capped].sort());
+      });
+    });
+
+    it('aborts an attempt past its timeout (worker default and per-job) and charges it', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        const aborted: unknown[] = [];
+        jobs.registerWorker('slow', (_data, { signal }) => new Promise((resolve) => {
+          signal.addEventListener('abort', () => { aborted.push(signal.reason); resolve('late'); });
+        }), { timeout: 150, retryAttempts: 0 });
+        const byWorker = await jobs.add('slow', {});
+        const byJob = await jobs.add('slow', {}, { timeout: 50 });
+        jobs.start();
+        await until(async () => (await jobs.getQueueStats()).failed === 2, 'two timeouts');
+        expect(aborted).toHaveLength(2);
+        expect((aborted[0] as Error).name).toBe('TimeoutError');
+        expect((await jobs.getJobStatus(byWorker))!.lastError).toMatch(/timed out after 150 ms/);
+        expect((await jobs.getJobStatus(byJob))!.lastError).toMatch(/timed out after 50 ms/);
+      });
+    });
+
+    it('adds a job once per idempotency key and rejects bad options with a typed error', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open();
+        const first = await jobs.add('w', { n: 1 }, { idempotencyKey: 'k' });
+        expect(await jobs.add('w', { n: 2 }, { idempotencyKey: 'k' })).toBe(first);
+        expect((await jobs.getQueueStats()).total).toBe(1);
+        await expect(async () => jobs.add('w', {}, { priorty: 1 } as never)).rejects.toThrow(/priorty/);
+        await expect(async () => jobs.add('w', {}, { delay: -1 })).rejects.toMatchObject({ name: 'ValidationError' });
+        await expect(async () => jobs.add('', {})).rejects.toMatchObject({ name: 'ValidationError' });
+        await expect(open({ concurrency: 0 })).rejects.toMatchObject({ name: 'ValidationError' });
+      });
+    });
+
+    it('stop({ drain: false }) aborts running jobs and hands them back uncharged', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        let started = 0;
+        jobs.registerWorker('hang', (_data, { signal }) => new Promise((_resolve, reject) => {
+          started += 1;
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }));
+        const id = await jobs.add('hang', {});
+        jobs.start();
+        await until(() => started === 1, 'the job to start');
+        await jobs.stop({ drain: false });
+        expect(await jobs.getJobStatus(id)).toMatchObject({ status: 'pending', attempts: 0 });
+      });
+    });
+
+    it('fires each occurrence of a recurring job once across two queues', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const runs: number[] = [];
+        const queues = [await open({ leaseDuration: 1500 }), await open({ leaseDuration: 1500 })];
+        for (const jobs of queues) jobs.registerWorker('tick', async (_data, { jobId }) => { runs.push(jobId); });
+        await queues[0]!.scheduleRecurringJob('tick', {}, { every: 100 });
+        await queues[1]!.scheduleRecurringJob('tick', {}, { every: 100 }); // same key: updated, not doubled
+        expect((await queues[0]!.getQueueStats()).recurring).toBe(1);
+        for (const jobs of queues) jobs.start();
+        await until(() => runs.length >= 5, 'five occurrences');
+        for (const jobs of queues) await jobs.stop();
+        const infos = await Promise.all(runs.map((id) => queues[0]!.getJobStatus(id)));
+        const keys = infos.map((info) => info!.idempotencyKey);
+        expect(new Set(runs).size).toBe(runs.length); // no job ran twice
+        expect(new Set(keys).size).toBe(keys.length); // no occurrence added twice
+        const times = infos.map((info) => info!.runAt.getTime()).sort((a, b) => a - b);
+        for (let i = 1; i < times.length; i++) expect((times[i]! - times[0]!) % 100).toBe(0);
+        expect(await queues[0]!.unscheduleRecurringJob('tick')).toBe(true);
+      });
+    });
+
+    it('a worker process killed -9 mid-job: its jobs complete in another process, charged one attempt', { timeout: 120_000 }, async () => {
+      await withQueues(async (open, url) => {
+        const jobs = await open({ concurrency: 4, leaseDuration: 600 });
+        const ids: number[] = [];
+        for (let n = 0; n < 12; n++) ids.push(await jobs.add('work', { n }));
+        const child = spawn(process.execPath, ['--import', 'tsx', workerScript, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const started: number[] = [];
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          for (const line of chunk.split('\n')) if (line) started.push((JSON.parse(line) as { started: number }).started);
+        });
+        const exited = new Promise((resolve) => child.on('close', resolve));
+        try {
+          await until(() => started.length === 4, 'the child to start four jobs', 60_000);
+          // SQLite writes a start in the next grouped transaction (one event-loop turn later): kill after it.
+          await until(async () => {
+            const infos = await Promise.all(started.map((n) => jobs.getJobStatus(ids[n]!)));
+            return infos.every((info) => info!.status === 'running' && info!.attempts === 1);
+          }, 'the starts to be written');
+        } finally {
+          child.kill('SIGKILL');
+        }
+        await exited;
+        const ran: number[] = [];
+        jobs.registerWorker('work', async (data: { n: number }) => { ran.push(data.n); });
+        jobs.start();
+        await until(async () => (await jobs.getQueueStats()).completed === 12, 'all twelve jobs', 60_000);
+        expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, n) => n));
+        for (const [n, id] of ids.entries()) {
+          const info = await jobs.getJobStatus(id);
+          expect(info).toMatchObject({ status: 'completed', attempts: started.includes(n) ? 2 : 1 });
+        }
+      });
+    });
+  });
+}
