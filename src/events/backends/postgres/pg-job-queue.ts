@@ -31,14 +31,24 @@ interface Execution {
 
 type Pending = PgOutcome & { name: string; attempt: number; cause?: unknown };
 
+const quiet = { result: null, error: null, runAt: null, started: 0, refund: 0 } as const;
+
+/** Most urgent first: priority, then due time, then id. */
+function byUrgency(jobs: ClaimedJob[]): ClaimedJob[] {
+  return jobs.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+}
+
 /**
  * Durable background jobs on PostgreSQL; open with `openJobQueue({ connectionString: 'postgres://…' })`.
  *
- * Differences from the SQLite queue: calls return promises; an attempt is
- * counted when the job is claimed, and only free slots are claimed (no
- * `prefetch`), so a process killed mid-job costs each of its running jobs one
- * attempt and nothing else. Delivery is at least once: a killed process's jobs
- * run again elsewhere `leaseDuration` after its last heartbeat.
+ * The same mechanism as the SQLite queue: jobs are claimed ahead of free slots
+ * (`prefetch`) as leases; an attempt counts once its start is written (in the
+ * next grouped write, a round trip later), so a process killed mid-job costs
+ * each started job one attempt and its other claims nothing. A job whose lease
+ * was lost before its start was written has its next start written before it
+ * runs, so a job that kills its process cannot loop uncharged. Delivery is at
+ * least once: a killed process's jobs run again elsewhere `leaseDuration` after
+ * its last heartbeat. Calls return promises.
  *
  * Events: `completed`, `retrying`, `failed`, `error`, with the SQLite queue's payloads.
  */
@@ -51,6 +61,10 @@ export class PgJobQueue extends EventEmitter {
   readonly #active = new Map<number, Execution>();
   #names: string[] = [];
   #outcomes: Pending[] = [];
+  /** Claimed (leased) jobs waiting for a free slot, most urgent first. */
+  #ready: ClaimedJob[] = [];
+  /** Jobs started here whose start is not written yet (the next grouped write does it). */
+  #unrecorded = new Set<number>();
   #running = false;
   #closed = false;
   #pumping: Promise<void> | null = null;
@@ -144,6 +158,7 @@ export class PgJobQueue extends EventEmitter {
   /** Cancels a pending or running job (a running one here has its signal aborted). */
   async cancelJob(id: number): Promise<boolean> {
     const cancelled = await this.#table.cancel(id, Date.now());
+    if (cancelled) this.#ready = this.#ready.filter((job) => job.id !== id);
     const execution = this.#active.get(id);
     if (cancelled && execution) {
       this.#active.delete(id);
@@ -162,7 +177,7 @@ export class PgJobQueue extends EventEmitter {
     this.#nextScheduleAt = 0;
     const every = Math.max(10, Math.floor(this.#options.leaseDuration / 3));
     this.#heartbeat = setInterval(() => {
-      if (this.#active.size > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration).catch((err: unknown) => this.#report(err));
+      if (this.#active.size + this.#ready.length > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration).catch((err: unknown) => this.#report(err));
       this.#kick();
     }, every);
     this.#kick();
@@ -176,12 +191,13 @@ export class PgJobQueue extends EventEmitter {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    for (const job of this.#ready.splice(0)) this.#outcomes.push({ ...quiet, id: job.id, status: 'pending', refund: 1, name: job.name, attempt: 0 });
     if (drain) {
       await Promise.all([...this.#active.values()].map((execution) => execution.done));
     } else {
       for (const [id, execution] of this.#active) {
         this.#active.delete(id);
-        this.#outcomes.push({ id, status: 'pending', result: null, error: null, runAt: null, refund: 1, name: '', attempt: 0 });
+        this.#outcomes.push({ ...quiet, id, status: 'pending', refund: 1, name: '', attempt: 0 });
         execution.controller.abort(new AbortError('The job queue stopped without draining'));
       }
     }
@@ -232,18 +248,20 @@ export class PgJobQueue extends EventEmitter {
       if (!this.#running || this.#names.length === 0) return void (await flushed);
       const now = Date.now();
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) await this.#maintain(now);
-      const free = this.#options.concurrency - this.#active.size;
+      const { concurrency, prefetch } = this.#options;
+      const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
       let claimed: ClaimedJob[] = [];
-      if (free > 0) claimed = await this.#table.claim(this.#owner, this.#names, free, now, now + this.#options.leaseDuration);
+      if (slots > 0) claimed = await this.#table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       await flushed;
       if (!this.#running) {
         // Stopped while claiming: hand the claims back uncharged.
-        for (const job of claimed) this.#outcomes.push({ id: job.id, status: 'pending', result: null, error: null, runAt: null, refund: 1, name: job.name, attempt: 0 });
+        for (const job of claimed) this.#outcomes.push({ ...quiet, id: job.id, status: 'pending', refund: 1, name: job.name, attempt: 0 });
         return;
       }
-      for (const job of claimed) this.#execute(job);
+      if (claimed.length > 0) this.#ready = byUrgency(this.#ready.concat(claimed));
+      this.#startReady();
       // A full claim may leave more due work: go again at once; else look again after pollInterval.
-      if (claimed.length > 0 && claimed.length === free) this.#again = true;
+      if (claimed.length > 0 && claimed.length === slots) this.#again = true;
       else this.#schedulePoll();
     } catch (err) {
       this.#report(err);
@@ -259,16 +277,64 @@ export class PgJobQueue extends EventEmitter {
     }, Math.min(this.#options.pollInterval, Math.max(0, this.#nextScheduleAt - Date.now())));
   }
 
-  /** Writes buffered outcomes in one statement, then emits their events. */
+  /**
+   * Starts ready jobs into free slots. A job whose lease was lost before has its
+   * start written first (it may have killed its process at once); the others'
+   * starts go with the next grouped write.
+   */
+  #startReady(): void {
+    let free = this.#options.concurrency - this.#active.size;
+    while (free > 0 && this.#running && this.#ready.length > 0) {
+      const job = this.#ready.shift() as ClaimedJob;
+      free -= 1;
+      if (job.lost_leases > 0) {
+        this.#startCareful(job);
+      } else {
+        this.#unrecorded.add(job.id);
+        this.#execute({ ...job, attempts: job.attempts + 1 });
+      }
+    }
+  }
+
+  #startCareful(job: ClaimedJob): void {
+    const execution: Execution = { controller: new AbortController(), done: Promise.resolve() };
+    this.#active.set(job.id, execution);
+    const start: PgOutcome = { ...quiet, id: job.id, status: 'running', started: 1 };
+    execution.done = this.#table.applyOutcomes(this.#owner, [start], Date.now()).then(
+      (marked) => {
+        if (this.#active.get(job.id) !== execution) return undefined; // cancelled meanwhile
+        const attempts = marked.get(job.id);
+        if (attempts !== undefined) return this.#execute({ ...job, attempts }, execution);
+        this.#active.delete(job.id); // the lease was lost: another process has the job
+        this.#kick();
+        return undefined;
+      },
+      (err: unknown) => {
+        // Not started: the lease expires and the job is claimed again.
+        this.#active.delete(job.id);
+        this.#report(err);
+      },
+    );
+  }
+
+  /** Writes buffered starts and outcomes in one statement, then emits the outcomes' events. */
   async #flush(): Promise<void> {
     const outcomes = this.#outcomes;
-    if (outcomes.length === 0) return;
+    const unrecorded = this.#unrecorded;
+    if (outcomes.length === 0 && unrecorded.size === 0) return;
     this.#outcomes = [];
-    let applied: Set<number>;
+    this.#unrecorded = new Set();
+    // A job that started and finished since the last write gets its start written with its outcome.
+    const pending = new Set(unrecorded);
+    const rows: PgOutcome[] = outcomes.map((outcome) => ({ ...outcome, started: pending.delete(outcome.id) ? 1 : 0 }));
+    for (const id of pending) rows.push({ ...quiet, id, status: 'running', started: 1 });
+    let applied: Map<number, number>;
     try {
-      applied = await this.#table.applyOutcomes(this.#owner, outcomes, Date.now());
+      applied = await this.#table.applyOutcomes(this.#owner, rows, Date.now());
     } catch (err) {
-      this.#outcomes = outcomes.concat(this.#outcomes); // kept for the next round
+      // Kept for the next round.
+      this.#outcomes = outcomes.concat(this.#outcomes);
+      for (const id of unrecorded) this.#unrecorded.add(id);
       throw err;
     }
     for (const outcome of outcomes) if (applied.has(outcome.id)) this.#emitOutcome(outcome);
@@ -290,6 +356,10 @@ export class PgJobQueue extends EventEmitter {
     this.#nextMaintenanceAt = now + Math.max(10, Math.floor(this.#options.leaseDuration / 3));
     for (const job of await this.#table.expiredLeases(this.#names, now)) {
       const worker = this.#workers.get(job.name)?.options;
+      if (!job.started) {
+        await this.#table.recoverUnstarted(job.id, now);
+        continue;
+      }
       const retry = worker !== undefined && mayRetry(job, worker);
       await this.#table.recoverExpired(job.id, retry, `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`, now);
     }
@@ -301,21 +371,21 @@ export class PgJobQueue extends EventEmitter {
     this.#nextScheduleAt = Math.min(next ?? Infinity, this.#nextMaintenanceAt);
   }
 
-  #execute(job: ClaimedJob): void {
+  /** Runs one attempt of `job` (`attempts`: this attempt's number) in the slot `execution`, or a new one. */
+  #execute(job: ClaimedJob, execution: Execution = { controller: new AbortController(), done: Promise.resolve() }): Promise<void> {
     const worker = this.#workers.get(job.name);
-    if (!worker) return; // cannot happen: only registered names are claimed
-    const controller = new AbortController();
-    const execution: Execution = { controller, done: Promise.resolve() };
+    if (!worker) return execution.done; // cannot happen: only registered names are claimed
     this.#active.set(job.id, execution);
-    execution.done = runAttempt(worker.fn, job, attemptTimeout(job, worker.options), controller).then((result) => {
+    execution.done = runAttempt(worker.fn, job, attemptTimeout(job, worker.options), execution.controller).then((result) => {
       this.#settle(job, execution, worker.options, result);
     });
+    return execution.done;
   }
 
   #settle(job: ClaimedJob, execution: Execution, options: ResolvedWorkerOptions, result: AttemptResult): void {
     if (this.#active.get(job.id) !== execution) return; // cancelled or released meanwhile
     this.#active.delete(job.id);
-    const base = { id: job.id, name: job.name, attempt: job.attempts, result: null, error: null, runAt: null, refund: 0 as const };
+    const base = { ...quiet, id: job.id, name: job.name, attempt: job.attempts };
     if (result.ok) {
       this.#outcomes.push({ ...base, status: 'completed', result: encodeResult(result.value) });
     } else if (mayRetry(job, options)) {
@@ -325,6 +395,7 @@ export class PgJobQueue extends EventEmitter {
     } else {
       this.#outcomes.push({ ...base, status: 'failed', error: errorMessage(result.error), cause: result.error });
     }
+    this.#startReady();
     this.#kick();
   }
 

@@ -51,15 +51,20 @@ CREATE TABLE IF NOT EXISTS ${S} (
   timeout_ms integer
 );`;
 
-/** Outcome of one attempt as written by {@link PgJobTable.applyOutcomes}. */
+/**
+ * One row of a grouped state write ({@link PgJobTable.applyOutcomes}): a start
+ * (`running`), or an attempt's outcome, with its start when that was not written yet.
+ */
 export interface PgOutcome {
   id: number;
-  /** `pending` = a retry (`runAt` set) or a release (`refund`). */
-  status: 'completed' | 'failed' | 'pending';
+  /** `running`: a start only. `pending`: a retry (`runAt` set) or a release (`refund`). */
+  status: 'running' | 'completed' | 'failed' | 'pending';
   result: string | null;
   error: string | null;
   runAt: number | null;
-  /** 1: hand the attempt back (stopped without draining: not a failure). */
+  /** 1: the attempt's start is not written yet; it is counted here. */
+  started: 0 | 1;
+  /** 1: a release (stopped without draining): pending again, a started attempt given back. */
   refund: 0 | 1;
 }
 
@@ -103,16 +108,16 @@ export class PgJobTable {
   }
 
   /**
-   * Leases up to `limit` due jobs of `names` to `owner`, most urgent first, and
-   * counts their attempt (a claim here is a start: only free slots are claimed).
-   * Rows another transaction is claiming are skipped, not waited for.
+   * Leases up to `limit` due jobs of `names` to `owner`, most urgent first. A claim
+   * is a lease, not an attempt: the attempt counts when the job starts. Rows
+   * another transaction is claiming are skipped, not waited for.
    */
   async claim(owner: string, names: string[], limit: number, now: number, leaseUntil: number): Promise<ClaimedJob[]> {
     const { rows } = await this.pool.query<ClaimedJob>(
       `WITH picked AS (
          SELECT id FROM ${J} WHERE status = 'pending' AND run_at <= $1 AND name = ANY($2::text[])
          ORDER BY priority DESC, run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-       UPDATE ${J} j SET status = 'running', attempts = j.attempts + 1, started_at = $1, lease_owner = $4,
+       UPDATE ${J} j SET status = 'running', started_at = NULL, lease_owner = $4,
          lease_until = $5, updated_at = $1
        FROM picked WHERE j.id = picked.id
        RETURNING j.id, j.name, j.data, j.attempts, j.priority, j.run_at, j.lost_leases, j.max_attempts, j.timeout_ms`,
@@ -123,23 +128,25 @@ export class PgJobTable {
   }
 
   /**
-   * Writes a group of outcomes in one statement; returns the ids applied (a job
-   * whose lease was lost meanwhile, to another process, is left alone).
+   * Writes a group of starts and outcomes in one statement; returns the ids
+   * applied (a job whose lease was lost meanwhile, to another process, is left alone).
    */
-  async applyOutcomes(owner: string, outcomes: readonly PgOutcome[], now: number): Promise<Set<number>> {
-    const { rows } = await this.pool.query<{ id: number }>(
+  async applyOutcomes(owner: string, outcomes: readonly PgOutcome[], now: number): Promise<Map<number, number>> {
+    const { rows } = await this.pool.query<{ id: number; attempts: number }>(
       `UPDATE ${J} j SET status = u.status,
          result = CASE WHEN u.status = 'completed' THEN u.result ELSE j.result END,
          last_error = CASE WHEN u.status = 'completed' THEN NULL ELSE COALESCE(u.error, j.last_error) END,
          run_at = COALESCE(u.run_at, CASE WHEN u.refund = 1 THEN $2 ELSE j.run_at END),
-         attempts = j.attempts - u.refund,
-         started_at = CASE WHEN u.refund = 1 THEN NULL ELSE j.started_at END,
-         finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE $2 END,
-         lease_owner = NULL, lease_until = NULL, updated_at = $2
-       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[])
-         AS u(id, status, result, error, run_at, refund)
+         attempts = CASE WHEN u.refund = 1 THEN j.attempts - (j.started_at IS NOT NULL)::int ELSE j.attempts + u.started END,
+         started_at = CASE WHEN u.refund = 1 THEN NULL WHEN u.started = 1 THEN $2 ELSE j.started_at END,
+         finished_at = CASE WHEN u.status IN ('completed', 'failed') THEN $2 ELSE NULL END,
+         lease_owner = CASE WHEN u.status = 'running' THEN j.lease_owner END,
+         lease_until = CASE WHEN u.status = 'running' THEN j.lease_until END,
+         updated_at = $2
+       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::int[])
+         AS u(id, status, result, error, run_at, started, refund)
        WHERE j.id = u.id AND j.status = 'running' AND j.lease_owner = $1
-       RETURNING j.id`,
+       RETURNING j.id, j.attempts`,
       [
         owner,
         now,
@@ -148,10 +155,11 @@ export class PgJobTable {
         outcomes.map((o) => o.result),
         outcomes.map((o) => o.error),
         outcomes.map((o) => o.runAt),
+        outcomes.map((o) => o.started),
         outcomes.map((o) => o.refund),
       ],
     );
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row.attempts]));
   }
 
   async heartbeat(owner: string, leaseUntil: number): Promise<void> {
@@ -177,6 +185,16 @@ export class PgJobTable {
       `UPDATE ${J} SET ${set}, last_error = $3, lease_owner = NULL, lease_until = NULL, updated_at = $2
        WHERE id = $1 AND status = 'running' AND lease_until < $2`,
       [id, now, error],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** An expired job that never started: pending again, uncharged, `lost_leases` + 1. */
+  async recoverUnstarted(id: number, now: number): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE ${J} SET status = 'pending', lost_leases = lost_leases + 1, lease_owner = NULL, lease_until = NULL, updated_at = $2
+       WHERE id = $1 AND status = 'running' AND lease_until < $2 AND started_at IS NULL`,
+      [id, now],
     );
     return (result.rowCount ?? 0) > 0;
   }
