@@ -55,7 +55,8 @@ for (const backend of BACKENDS) {
         await jobs.add('w', { tag: 'high' }, { priority: 9 });
         await jobs.add('w', { tag: 'mid' }, { priority: 5 });
         const later = await jobs.add('w', { tag: 'later' }, { priority: 99, delay: 400 });
-        expect(await jobs.getQueueStats()).toMatchObject({ pending: 4, delayed: 1, running: 0, total: 4, concurrency: 1, workers: ['w'], recurring: 0 });
+        expect(await jobs.getQueueStats()).toMatchObject({ pending: 4, delayed: 1, running: 0, total: 4, concurrency: 1, workers: ['w'], recurring: 0, byType: { w: 4 } });
+        expect((await jobs.getQueueStats()).oldestPending).toBeTypeOf('number');
         jobs.start();
         await until(() => order.length === 4, 'four jobs');
         expect(order).toEqual(['high', 'mid', 'low', 'later']);
@@ -64,7 +65,9 @@ for (const backend of BACKENDS) {
         expect(status!.finishedAt).toBeInstanceOf(Date);
         const delayed = await jobs.getJobStatus(later);
         expect(delayed!.startedAt!.getTime()).toBeGreaterThanOrEqual(delayed!.runAt.getTime());
-        expect(await jobs.getQueueStats()).toMatchObject({ pending: 0, completed: 4, total: 4, active: 0 });
+        expect(await jobs.getQueueStats()).toMatchObject({
+          pending: 0, completed: 4, total: 4, active: 0, byType: {}, oldestPending: null, recentCompletion: { completed: 4, failed: 0 },
+        });
         expect(await jobs.getJobStatus(123_456)).toBeNull();
       });
     });

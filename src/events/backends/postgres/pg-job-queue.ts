@@ -22,6 +22,7 @@ import {
 import type { ClaimedJob } from '../../operations/job-table.js';
 import { nextOccurrence, nextRunAfter, retryBackoff } from '../../operations/job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from '../../operations/job-types.js';
+import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 import { PgJobTable, type PgOutcome } from './pg-job-table.js';
 
 interface Execution {
@@ -136,9 +137,9 @@ export class PgJobQueue extends EventEmitter {
     return this.#table.get(id);
   }
 
-  async getQueueStats(): Promise<JobQueueStats> {
+  async getQueueStats(): Promise<JobQueueStats & EventliteJobStats> {
     await this.#flush();
-    const { byStatus, delayed, schedules } = await this.#table.counts(Date.now());
+    const [{ byStatus, delayed, schedules }, eventlite] = await Promise.all([this.#table.counts(Date.now()), this.#table.eventliteStats()]);
     const pick = (status: string) => byStatus[status] ?? 0;
     return {
       pending: pick('pending'),
@@ -152,6 +153,7 @@ export class PgJobQueue extends EventEmitter {
       concurrency: this.#options.concurrency,
       workers: [...this.#workers.keys()],
       recurring: schedules,
+      ...eventlite,
     };
   }
 

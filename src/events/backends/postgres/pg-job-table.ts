@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { ClaimedJob, ExpiredLease, JobRow, NewJob, ScheduleRow } from '../../operations/job-table.js';
 import { JOB_TABLE, SCHEDULE_TABLE, toJobInfo } from '../../operations/job-table.js';
 import type { JobInfo } from '../../operations/job-types.js';
+import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 
 /** Advisory lock key serialising schema creation between processes. */
 const SCHEMA_LOCK = 0x53334a42; // 'S3JB'
@@ -225,6 +226,26 @@ export class PgJobTable {
     for (const row of rows) byStatus[row.status] = row.n;
     const { '#delayed': delayed = 0, '#schedules': schedules = 0, ...rest } = byStatus;
     return { byStatus: rest, delayed, schedules };
+  }
+
+  /** eventlite's `byType`, `oldestPending` and `recentCompletion`, as the SQLite queue reads them. */
+  async eventliteStats(): Promise<EventliteJobStats> {
+    const [byType, oldest, recent] = await Promise.all([
+      this.pool.query<{ name: string; n: number }>(`SELECT name, count(*) AS n FROM ${J} WHERE status IN ('pending', 'running') GROUP BY name ORDER BY name`),
+      this.pool.query<{ at: number | null }>(`SELECT min(created_at) AS at FROM ${J} WHERE status = 'pending'`),
+      this.pool.query<{ completed: number | null; failed: number | null; duration: number | null }>(
+        `SELECT count(*) FILTER (WHERE status = 'completed') AS completed, count(*) FILTER (WHERE status = 'failed') AS failed,
+           avg(finished_at - started_at) AS duration
+         FROM (SELECT status, finished_at, started_at FROM ${J} WHERE status IN ('completed', 'failed') AND finished_at IS NOT NULL
+               ORDER BY finished_at DESC, id DESC LIMIT 100) recent`,
+      ),
+    ]);
+    const row = recent.rows[0];
+    return {
+      byType: Object.fromEntries(byType.rows.map((r) => [r.name, r.n])),
+      oldestPending: oldest.rows[0]?.at ?? null,
+      recentCompletion: { completed: row?.completed ?? 0, failed: row?.failed ?? 0, averageDuration: Math.max(0, row?.duration ?? 0) },
+    };
   }
 
   /** Re-scheduling with the same cadence keeps the stored next run, so a restart does not reset the clock. */
