@@ -5,7 +5,7 @@
  * per occurrence across queues, and a real worker process killed -9 mid-job
  * whose jobs then complete elsewhere.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openJobQueue, type OpenJobQueueOptions } from '../../../src/events/index.js';
@@ -14,6 +14,20 @@ import { BACKENDS } from './backends.js';
 const workerScript = fileURLToPath(new URL('./fixtures/job-worker.ts', import.meta.url));
 
 type Queue = Awaited<ReturnType<typeof openJobQueue>>;
+
+/** A worker process (fixtures/job-worker.ts) and the job numbers it started, in order. */
+function startWorker(url: string, mode: 'hang' | 'work'): { child: ChildProcess; started: number[]; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', workerScript, url, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started: number[] = [];
+  let rest = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    rest += chunk;
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line) started.push((JSON.parse(line) as { started: number }).started);
+  });
+  return { child, started, exited: new Promise((resolve) => child.on('close', resolve)) };
+}
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -179,12 +193,7 @@ for (const backend of BACKENDS) {
         const jobs = await open({ concurrency: 4, leaseDuration: 600 });
         const ids: number[] = [];
         for (let n = 0; n < 12; n++) ids.push(await jobs.add('work', { n }));
-        const child = spawn(process.execPath, ['--import', 'tsx', workerScript, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const started: number[] = [];
-        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-          for (const line of chunk.split('\n')) if (line) started.push((JSON.parse(line) as { started: number }).started);
-        });
-        const exited = new Promise((resolve) => child.on('close', resolve));
+        const { child, started, exited } = startWorker(url, 'hang');
         try {
           await until(() => started.length === 4, 'the child to start four jobs', 60_000);
           // SQLite writes a start in the next grouped transaction (one event-loop turn later): kill after it.
@@ -205,6 +214,36 @@ for (const backend of BACKENDS) {
           const info = await jobs.getJobStatus(id);
           expect(info).toMatchObject({ status: 'completed', attempts: started.includes(n) ? 2 : 1 });
         }
+      });
+    });
+
+    it('two worker processes, one killed -9 mid-batch: every job completes, run twice only where the killed one started it', { timeout: 180_000 }, async () => {
+      await withQueues(async (open, url) => {
+        const jobs = await open();
+        const total = 200;
+        const ids: number[] = [];
+        for (let n = 0; n < total; n++) ids.push(await jobs.add('work', { n }));
+        const victim = startWorker(url, 'work');
+        const survivor = startWorker(url, 'work');
+        try {
+          await until(() => victim.started.length >= 20 || victim.child.exitCode !== null, 'the victim to start 20 jobs', 60_000);
+          victim.child.kill('SIGKILL');
+          await victim.exited;
+          await until(async () => (await jobs.getQueueStats()).completed === total, 'every job completed', 120_000);
+        } finally {
+          victim.child.kill('SIGKILL');
+          survivor.child.kill('SIGKILL');
+          await survivor.exited;
+        }
+        const runs = new Map<number, number>();
+        for (const n of [...victim.started, ...survivor.started]) runs.set(n, (runs.get(n) ?? 0) + 1);
+        expect([...runs.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+        const twice = [...runs].filter(([, count]) => count > 1).map(([n]) => n);
+        // At least once: only a job the killed process had started (its run cut off, or its outcome unwritten) runs again.
+        for (const n of twice) expect(victim.started).toContain(n);
+        expect(twice.length).toBeLessThanOrEqual(victim.started.length);
+        console.log(`[jobs ${backend.name}] ${total} jobs, victim started ${victim.started.length}, run twice: ${twice.length}`);
+        for (const id of ids) expect((await jobs.getJobStatus(id))!.status).toBe('completed');
       });
     });
   });
