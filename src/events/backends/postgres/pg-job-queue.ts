@@ -66,6 +66,8 @@ export class PgJobQueue extends EventEmitter {
   #ready: ClaimedJob[] = [];
   /** Jobs started here whose start is not written yet (the next grouped write does it). */
   #unrecorded = new Set<number>();
+  /** The last grouped write: the next waits for it. */
+  #flushed: Promise<void> = Promise.resolve();
   #running = false;
   #closed = false;
   #pumping: Promise<void> | null = null;
@@ -319,8 +321,18 @@ export class PgJobQueue extends EventEmitter {
     );
   }
 
+  /**
+   * Writes buffered starts and outcomes, one write at a time: a job's start must
+   * not land after its outcome (which ends the lease the start needs).
+   */
+  #flush(): Promise<void> {
+    const run = this.#flushed.then(() => this.#flushNow());
+    this.#flushed = run.catch(() => {});
+    return run;
+  }
+
   /** Writes buffered starts and outcomes in one statement, then emits the outcomes' events. */
-  async #flush(): Promise<void> {
+  async #flushNow(): Promise<void> {
     const outcomes = this.#outcomes;
     const unrecorded = this.#unrecorded;
     if (outcomes.length === 0 && unrecorded.size === 0) return;
