@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openJobQueue, type OpenJobQueueOptions } from '../../../src/events/index.js';
-import { BACKENDS } from './backends.js';
+import { openJobQueue, openQueue, type OpenJobQueueOptions } from '../../../src/events/index.js';
+import { BACKENDS, createTestDatabase, postgresReachable } from './backends.js';
 
 const workerScript = fileURLToPath(new URL('./fixtures/job-worker.ts', import.meta.url));
 
@@ -248,3 +248,39 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe.skipIf(!(await postgresReachable()))('jobs on postgres in an event transaction', () => {
+  it('a job added by a model method commits with its event and rolls back with a rejected one (outbox)', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('outbox');
+    const other = await createTestDatabase('outbox_other');
+    const queue = await openQueue({ connectionString: db.url });
+    const jobs = await openJobQueue({ connectionString: db.url });
+    const elsewhere = await openJobQueue({ connectionString: other.url });
+    try {
+      const model = await queue.modelSetup({
+        tables: () => {},
+        queries: () => ({}),
+        methods: () => ({
+          async ordered({ n, fail }: { n: number; fail?: boolean }) {
+            const id = await jobs.add('ship', { n });
+            await elsewhere.add('audit', { n }); // another database: not in the event's transaction
+            if (fail) throw new Error('rejected after adding the job');
+            return id;
+          },
+        }),
+      });
+      const id = await queue.store({ cmd: 'ordered', data: { n: 1 } }, model);
+      await expect(queue.store({ cmd: 'ordered', data: { n: 2, fail: true } }, model)).rejects.toThrow(/rejected after adding/);
+      expect(await jobs.getJobStatus(id as number)).toMatchObject({ name: 'ship', data: { n: 1 }, status: 'pending' });
+      expect(await jobs.getQueueStats()).toMatchObject({ total: 1 });
+      // Outside the transaction the adds stay, rejected event included (a rejected batch is retried, so maybe more than once).
+      expect((await elsewhere.getQueueStats()).total).toBeGreaterThanOrEqual(2);
+    } finally {
+      await jobs.close();
+      await elsewhere.close();
+      await queue.close();
+      await db.drop();
+      await other.drop();
+    }
+  });
+});

@@ -23,6 +23,7 @@ import type { ClaimedJob } from '../../operations/job-table.js';
 import { nextOccurrence, nextRunAfter, retryBackoff } from '../../operations/job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from '../../operations/job-types.js';
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
+import { currentClient } from './pg-model-db.js';
 import { PgJobTable, type PgOutcome } from './pg-job-table.js';
 
 interface Execution {
@@ -103,13 +104,21 @@ export class PgJobQueue extends EventEmitter {
     return this;
   }
 
-  /** Adds a job and returns its id; an `idempotencyKey` already used returns the existing job's id. */
+  /**
+   * Adds a job and returns its id; an `idempotencyKey` already used returns the
+   * existing job's id. Called inside a transaction of an `openQueue` store on the
+   * same database (a model method applying an event, or `queue.transaction()`),
+   * the job is written in that transaction: it commits or rolls back with the
+   * event (an outbox).
+   */
   async add(name: string, data: unknown, options: AddJobOptions = {}): Promise<number> {
     this.#assertOpen();
     assertJobName(name);
     const now = Date.now();
     const { runAt, ...rest } = resolveAddOptions(options, now);
-    const id = await this.#table.insert({ name, data: encodeJobData(data), runAt, ...rest }, now);
+    const tx = currentClient.getStore();
+    const client = tx && (await this.#table.reaches(tx)) ? tx : undefined;
+    const id = await this.#table.insert({ name, data: encodeJobData(data), runAt, ...rest }, now, client);
     if (runAt <= now) this.#kick();
     else this.#wakeIn(runAt - now);
     return id;

@@ -4,6 +4,7 @@
  * so processes on several machines never wait on, or take, each other's jobs.
  * Knows nothing about workers or timers.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ClaimedJob, ExpiredLease, JobRow, NewJob, ScheduleRow } from '../../operations/job-table.js';
 import { JOB_TABLE, SCHEDULE_TABLE, toJobInfo } from '../../operations/job-table.js';
@@ -69,21 +70,47 @@ export interface PgOutcome {
   refund: 0 | 1;
 }
 
+/** The job table's identity token (its comment), or null on a database without one; never fails. */
+const IDENTITY = `SELECT obj_description(to_regclass('${J}'), 'pg_class') AS token`;
+
 export class PgJobTable {
   readonly pool: pg.Pool;
+  /** A random token kept as the job table's comment: tells whether a connection reaches this database. */
+  readonly #token: string;
+  readonly #checked = new WeakMap<pg.PoolClient, boolean>();
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, token: string) {
     this.pool = pool;
+    this.#token = token;
+  }
+
+  /**
+   * Whether `client` (a transaction's connection, e.g. the event store's while it
+   * applies an event) is connected to this database, so a job added on it
+   * commits or rolls back with that transaction.
+   */
+  async reaches(client: pg.PoolClient): Promise<boolean> {
+    let same = this.#checked.get(client);
+    if (same === undefined) {
+      const { rows } = await client.query<{ token: string | null }>(IDENTITY);
+      same = rows[0]?.token === this.#token;
+      this.#checked.set(client, same);
+    }
+    return same;
   }
 
   /** Creates the tables if needed (serialised: two processes may open a fresh database at once). */
   static async open(pool: pg.Pool): Promise<PgJobTable> {
+    let token = '';
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
       try {
         await client.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
         await client.query(SCHEMA);
+        const { rows } = await client.query<{ token: string | null }>(IDENTITY);
+        token = rows[0]?.token ?? randomUUID();
+        if (!rows[0]?.token) await client.query(`COMMENT ON TABLE ${J} IS '${token}'`);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -92,7 +119,7 @@ export class PgJobTable {
     } finally {
       client.release();
     }
-    return new PgJobTable(pool);
+    return new PgJobTable(pool, token);
   }
 
   /** Inserts a job, or returns the id of the job that already holds `idempotencyKey`. */
