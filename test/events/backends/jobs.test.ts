@@ -250,6 +250,24 @@ for (const backend of BACKENDS) {
 }
 
 describe.skipIf(!(await postgresReachable()))('jobs on postgres in an event transaction', () => {
+  it('a job added in one process wakes an idle queue in another at once (LISTEN/NOTIFY, not its poll)', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('notify');
+    const adder = await openJobQueue({ connectionString: db.url });
+    const idle = await openJobQueue({ connectionString: db.url, pollInterval: 600_000, leaseDuration: 600_000 });
+    try {
+      const ran: number[] = [];
+      idle.registerWorker('w', async ({ n }: { n: number }) => { ran.push(n); });
+      idle.start();
+      await new Promise((resolve) => setTimeout(resolve, 500)); // its first look found nothing; the next poll is 10 minutes away
+      await adder.add('w', { n: 1 });
+      await until(() => ran.length === 1, 'the idle queue to run the job', 20_000);
+    } finally {
+      await adder.close();
+      await idle.close();
+      await db.drop();
+    }
+  });
+
   it('a job added by a model method commits with its event and rolls back with a rejected one (outbox)', { timeout: 60_000 }, async () => {
     const db = await createTestDatabase('outbox');
     const other = await createTestDatabase('outbox_other');

@@ -24,7 +24,7 @@ import { nextOccurrence, nextRunAfter, retryBackoff } from '../../operations/job
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from '../../operations/job-types.js';
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 import { currentClient } from './pg-model-db.js';
-import { PgJobTable, type PgOutcome } from './pg-job-table.js';
+import { JOBS_CHANNEL, PgJobTable, type PgOutcome } from './pg-job-table.js';
 
 interface Execution {
   controller: AbortController;
@@ -77,6 +77,8 @@ export class PgJobQueue extends EventEmitter {
   #heartbeat: NodeJS.Timeout | null = null;
   #nextMaintenanceAt = 0;
   #nextScheduleAt = 0;
+  /** The connection listening for new jobs while running (a notification wakes the pump). */
+  #listener: Promise<pg.PoolClient | null> | null = null;
 
   constructor(pool: pg.Pool, table: PgJobTable, options: ResolvedQueueOptions) {
     super();
@@ -193,7 +195,23 @@ export class PgJobQueue extends EventEmitter {
       if (this.#active.size + this.#ready.length > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration).catch((err: unknown) => this.#report(err));
       this.#kick();
     }, every);
+    this.#listener = this.#listen();
     this.#kick();
+  }
+
+  /** LISTENs on a pool connection; without one (an error) the queue still finds new jobs by polling. */
+  async #listen(): Promise<pg.PoolClient | null> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      client.on('notification', () => this.#kick());
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      return client;
+    } catch (err) {
+      client?.release(err as Error);
+      this.#report(err);
+      return null;
+    }
   }
 
   /**
@@ -216,6 +234,12 @@ export class PgJobQueue extends EventEmitter {
     }
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+    const listener = await this.#listener;
+    this.#listener = null;
+    if (listener) {
+      listener.removeAllListeners('notification');
+      await listener.query(`UNLISTEN ${JOBS_CHANNEL}`).then(() => listener.release(), (err: Error) => listener.release(err));
+    }
     await this.#pumping;
     await this.#flush();
   }

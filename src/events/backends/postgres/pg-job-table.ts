@@ -11,6 +11,9 @@ import { JOB_TABLE, SCHEDULE_TABLE, toJobInfo } from '../../operations/job-table
 import type { JobInfo } from '../../operations/job-types.js';
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 
+/** The channel `add` notifies, so idle queues on other machines claim at once instead of at their next poll. */
+export const JOBS_CHANNEL = 's3lite_jobs';
+
 /** Advisory lock key serialising schema creation between processes. */
 const SCHEMA_LOCK = 0x53334a42; // 'S3JB'
 
@@ -127,7 +130,7 @@ export class PgJobTable {
     const inserted = await client.query<{ id: number }>(
       `INSERT INTO ${J} (name, data, status, priority, run_at, idempotency_key, max_attempts, timeout_ms, created_at, updated_at)
        VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $8)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, (SELECT pg_notify('${JOBS_CHANNEL}', '')) AS notified`,
       [job.name, job.data, job.priority, job.runAt, job.idempotencyKey, job.maxAttempts ?? null, job.timeout ?? null, now],
     );
     if (inserted.rows[0]) return inserted.rows[0].id;
