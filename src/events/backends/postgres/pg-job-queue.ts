@@ -20,10 +20,11 @@ import {
   type ResolvedWorkerOptions,
 } from '../../operations/job-queue-options.js';
 import type { ClaimedJob } from '../../operations/job-table.js';
-import { nextOccurrence, nextRunAfter, retryBackoff } from '../../operations/job-timing.js';
+import { nextOccurrence, retryBackoff } from '../../operations/job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from '../../operations/job-types.js';
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 import { currentClient } from './pg-model-db.js';
+import { maintainPgJobs } from './pg-job-maintenance.js';
 import { JOBS_CHANNEL, PgJobTable, type PgOutcome } from './pg-job-table.js';
 
 interface Execution {
@@ -401,19 +402,7 @@ export class PgJobQueue extends EventEmitter {
   /** Re-queues jobs whose lease expired (their process died) and fires due schedules. */
   async #maintain(now: number): Promise<void> {
     this.#nextMaintenanceAt = now + Math.max(10, Math.floor(this.#options.leaseDuration / 3));
-    for (const job of await this.#table.expiredLeases(this.#names, now)) {
-      const worker = this.#workers.get(job.name)?.options;
-      if (!job.started) {
-        await this.#table.recoverUnstarted(job.id, now);
-        continue;
-      }
-      const retry = worker !== undefined && mayRetry(job, worker);
-      await this.#table.recoverExpired(job.id, retry, `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`, now);
-    }
-    for (const schedule of await this.#table.dueSchedules(this.#names, now)) {
-      await this.#table.fireSchedule(schedule, nextRunAfter(schedule, schedule.next_run_at, now), now);
-    }
-    const next = await this.#table.nextScheduleRun(this.#names);
+    const next = await maintainPgJobs(this.#table, this.#names, (name) => this.#workers.get(name)?.options, now);
     // Schedules added by other processes are found by the regular maintenance pass.
     this.#nextScheduleAt = Math.min(next ?? Infinity, this.#nextMaintenanceAt);
   }
