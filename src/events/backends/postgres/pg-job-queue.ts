@@ -25,7 +25,8 @@ import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOpti
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
 import { currentClient } from './pg-model-db.js';
 import { maintainPgJobs } from './pg-job-maintenance.js';
-import { JOBS_CHANNEL, PgJobTable, type PgOutcome } from './pg-job-table.js';
+import { listenForJobs, stopListening } from './pg-job-notify.js';
+import { PgJobTable, type PgOutcome } from './pg-job-table.js';
 
 interface Execution {
   controller: AbortController;
@@ -196,23 +197,8 @@ export class PgJobQueue extends EventEmitter {
       if (this.#active.size + this.#ready.length > 0) this.#table.heartbeat(this.#owner, Date.now() + this.#options.leaseDuration).catch((err: unknown) => this.#report(err));
       this.#kick();
     }, every);
-    this.#listener = this.#listen();
+    this.#listener = listenForJobs(this.#pool, () => this.#kick(), (err) => this.#report(err));
     this.#kick();
-  }
-
-  /** LISTENs on a pool connection; without one (an error) the queue still finds new jobs by polling. */
-  async #listen(): Promise<pg.PoolClient | null> {
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await this.#pool.connect();
-      client.on('notification', () => this.#kick());
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
-      return client;
-    } catch (err) {
-      client?.release(err as Error);
-      this.#report(err);
-      return null;
-    }
   }
 
   /**
@@ -235,12 +221,8 @@ export class PgJobQueue extends EventEmitter {
     }
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
-    const listener = await this.#listener;
+    await stopListening(await this.#listener);
     this.#listener = null;
-    if (listener) {
-      listener.removeAllListeners('notification');
-      await listener.query(`UNLISTEN ${JOBS_CHANNEL}`).then(() => listener.release(), (err: Error) => listener.release(err));
-    }
     await this.#pumping;
     await this.#flush();
   }
