@@ -28,6 +28,8 @@ export type { SnapshotManagerOptions, SnapshotInfo, RestoreResult } from './snap
 export type { CompatDatabase } from './connection.js';
 export * from './operations/index.js';
 export { openQueue, parseConnectionString as parseQueueConnectionString } from './backends/open-queue.js';
+export { openJobQueue, type OpenJobQueueOptions } from './backends/open-job-queue.js';
+export { PgJobQueue } from './backends/postgres/pg-job-queue.js';
 export { migrateToPostgres } from './backends/migrate.js';
 export type { MigrateOptions, MigrateResult } from './backends/migrate.js';
 export type { OpenQueueOptions } from './backends/open-queue.js';

@@ -4,8 +4,8 @@
  */
 import type { ResolvedWorkerOptions } from './job-queue-options.js';
 import { mayRetry } from './job-limits.js';
-import type { JobTable } from './job-table.js';
-import { nextOccurrence } from './job-timing.js';
+import type { ExpiredLease, JobTable } from './job-table.js';
+import { nextRunAfter } from './job-timing.js';
 
 /**
  * Jobs whose lease expired (their process died or stalled) go back to pending.
@@ -20,15 +20,23 @@ export function recoverExpiredLeases(
   now: number,
 ): void {
   for (const job of table.expiredLeases(names, now)) {
-    if (!job.started) {
-      table.recoverUnstarted(job.id, now);
-      continue;
-    }
-    const worker = workerOf(job.name);
-    const retry = worker !== undefined && mayRetry(job, worker);
-    const error = `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`;
-    table.recoverExpired(job.id, retry, error, now);
+    const recovery = leaseRecovery(job, workerOf(job.name));
+    if (recovery.kind === 'unstarted') table.recoverUnstarted(job.id, now);
+    else table.recoverExpired(job.id, recovery.retry, recovery.error, now);
   }
+}
+
+/** What becomes of a job whose lease expired (both backends): see {@link recoverExpiredLeases}. */
+export function leaseRecovery(
+  job: ExpiredLease,
+  worker: ResolvedWorkerOptions | undefined,
+): { kind: 'unstarted' } | { kind: 'expired'; retry: boolean; error: string } {
+  if (!job.started) return { kind: 'unstarted' };
+  return {
+    kind: 'expired',
+    retry: worker !== undefined && mayRetry(job, worker),
+    error: `Lease expired during attempt ${job.attempts}: the process running it stopped or stalled`,
+  };
 }
 
 /**
@@ -40,10 +48,7 @@ export function recoverExpiredLeases(
 export function fireDueSchedules(table: JobTable, names: string, now: number): number | null {
   for (const schedule of table.dueSchedules(names, now)) {
     const previous = schedule.next_run_at;
-    const next =
-      schedule.every !== null
-        ? previous + schedule.every * (Math.floor((now - previous) / schedule.every) + 1)
-        : nextOccurrence(schedule, now);
+    const next = nextRunAfter(schedule, previous, now);
     if (table.advanceSchedule(schedule.key, previous, next)) {
       const idempotencyKey = `schedule:${schedule.key}:${previous}`;
       const { name, data, priority, max_attempts: maxAttempts, timeout_ms: timeout } = schedule;

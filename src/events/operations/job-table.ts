@@ -74,7 +74,8 @@ export interface ScheduleRow {
   timeout_ms: number | null;
 }
 
-interface JobRow {
+/** A job row as both backends store it (times in ms). */
+export interface JobRow {
   id: number;
   name: string;
   data: string;
@@ -101,6 +102,28 @@ export interface ExpiredLease {
   max_attempts: number | null;
   /** False when no start was recorded under the lease. */
   started: boolean;
+}
+
+/** The public view of a stored job row (both backends). */
+export function toJobInfo(row: JobRow): JobInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    data: JSON.parse(row.data) as unknown,
+    status: row.status,
+    priority: row.priority,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    timeout: row.timeout_ms,
+    startedAt: row.started_at === null ? null : new Date(row.started_at),
+    runAt: new Date(row.run_at),
+    idempotencyKey: row.idempotency_key,
+    lastError: row.last_error,
+    result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+  };
 }
 
 /** Columns added after the first version, with their definitions. */
@@ -356,25 +379,7 @@ export class JobTable {
 
   get(id: number): JobInfo | null {
     const row = this.#get.get(id) as JobRow | undefined;
-    if (!row) return null;
-    return {
-      id: row.id,
-      name: row.name,
-      data: JSON.parse(row.data) as unknown,
-      status: row.status,
-      priority: row.priority,
-      attempts: row.attempts,
-      maxAttempts: row.max_attempts,
-      timeout: row.timeout_ms,
-      startedAt: row.started_at === null ? null : new Date(row.started_at),
-      runAt: new Date(row.run_at),
-      idempotencyKey: row.idempotency_key,
-      lastError: row.last_error,
-      result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-      finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
-    };
+    return row ? toJobInfo(row) : null;
   }
 
   countByStatus(): Record<string, number> {

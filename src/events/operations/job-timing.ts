@@ -34,3 +34,12 @@ export function nextOccurrence(schedule: { every: number | null; cron: string | 
   const expression = CronExpressionParser.parse(schedule.cron ?? '', { currentDate: new Date(after), tz: 'UTC' });
   return expression.next().getTime();
 }
+
+/**
+ * Where a due schedule moves once its occurrence at `previous` fires: the first
+ * occurrence after `now` (missed occurrences are skipped, not piled up).
+ */
+export function nextRunAfter(schedule: { every: number | null; cron: string | null }, previous: number, now: number): number {
+  if (schedule.every !== null) return previous + schedule.every * (Math.floor((now - previous) / schedule.every) + 1);
+  return nextOccurrence(schedule, now);
+}

@@ -1,0 +1,308 @@
+/**
+ * The job queue's shared behaviour on SQLite and PostgreSQL, through
+ * `openJobQueue({ connectionString })`: priorities, delays, retries with
+ * backoff, timeouts that abort, idempotency, stats, recurring jobs fired once
+ * per occurrence across queues, and a real worker process killed -9 mid-job
+ * whose jobs then complete elsewhere.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openJobQueue, openQueue, type OpenJobQueueOptions } from '../../../src/events/index.js';
+import { BACKENDS, createTestDatabase, postgresReachable } from './backends.js';
+
+const workerScript = fileURLToPath(new URL('./fixtures/job-worker.ts', import.meta.url));
+
+type Queue = Awaited<ReturnType<typeof openJobQueue>>;
+
+/** A worker process (fixtures/job-worker.ts) and the job numbers it started, in order. */
+function startWorker(url: string, mode: 'hang' | 'work'): { child: ChildProcess; started: number[]; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', workerScript, url, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started: number[] = [];
+  let rest = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    rest += chunk;
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line) started.push((JSON.parse(line) as { started: number }).started);
+  });
+  return { child, started, exited: new Promise((resolve) => child.on('close', resolve)) };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const backend of BACKENDS) {
+  const available = await backend.available();
+
+  describe.skipIf(!available)(`jobs on ${backend.name}`, () => {
+    /** A fresh store, queues opened on it by `open`, all closed and removed after `fn`. */
+    async function withQueues(fn: (open: (options?: Omit<OpenJobQueueOptions, 'connectionString'>) => Promise<Queue>, url: string) => Promise<void>): Promise<void> {
+      const { connectionString, cleanup } = await backend.fresh();
+      const queues: Queue[] = [];
+      try {
+        await fn(async (options = {}) => {
+          const queue = await openJobQueue({ pollInterval: 50, ...options, connectionString });
+          queues.push(queue);
+          return queue;
+        }, connectionString);
+      } finally {
+        for (const queue of queues) await queue.close({ drain: false });
+        await cleanup();
+      }
+    }
+
+    it('runs the most urgent due job first and keeps delayed jobs until due', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 1 });
+        const order: string[] = [];
+        jobs.registerWorker('w', async (data: { tag: string }) => {
+          order.push(data.tag);
+          return data.tag.toUpperCase();
+        });
+        const low = await jobs.add('w', { tag: 'low' }, { priority: 1 });
+        await jobs.add('w', { tag: 'high' }, { priority: 9 });
+        await jobs.add('w', { tag: 'mid' }, { priority: 5 });
+        const later = await jobs.add('w', { tag: 'later' }, { priority: 99, delay: 400 });
+        expect(await jobs.getQueueStats()).toMatchObject({ pending: 4, delayed: 1, running: 0, total: 4, concurrency: 1, workers: ['w'], recurring: 0, byType: { w: 4 } });
+        expect((await jobs.getQueueStats()).oldestPending).toBeTypeOf('number');
+        jobs.start();
+        await until(() => order.length === 4, 'four jobs');
+        expect(order).toEqual(['high', 'mid', 'low', 'later']);
+        const status = await jobs.getJobStatus(low);
+        expect(status).toMatchObject({ id: low, name: 'w', data: { tag: 'low' }, status: 'completed', priority: 1, attempts: 1, result: 'LOW', lastError: null });
+        expect(status!.finishedAt).toBeInstanceOf(Date);
+        const delayed = await jobs.getJobStatus(later);
+        expect(delayed!.startedAt!.getTime()).toBeGreaterThanOrEqual(delayed!.runAt.getTime());
+        expect(await jobs.getQueueStats()).toMatchObject({
+          pending: 0, completed: 4, total: 4, active: 0, byType: {}, oldestPending: null, recentCompletion: { completed: 4, failed: 0 },
+        });
+        expect(await jobs.getJobStatus(123_456)).toBeNull();
+      });
+    });
+
+    it('retries with backoff until success, and fails past the attempt limit', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        const times: Record<string, number[]> = { flaky: [], broken: [] };
+        jobs.registerWorker('flaky', async (_data, { attempt }) => {
+          times.flaky!.push(Date.now());
+          if (attempt < 3) throw new Error(`boom ${attempt}`);
+          return attempt;
+        }, { retryAttempts: 5, retryDelay: 100 });
+        jobs.registerWorker('broken', async () => {
+          times.broken!.push(Date.now());
+          throw new Error('always');
+        }, { retryAttempts: 1, retryDelay: 20 });
+        const retrying: number[] = [];
+        const failed: number[] = [];
+        jobs.on('retrying', ({ id }: { id: number }) => retrying.push(id));
+        jobs.on('failed', ({ id }: { id: number }) => failed.push(id));
+        const flaky = await jobs.add('flaky', {});
+        const broken = await jobs.add('broken', {});
+        const capped = await jobs.add('broken', {}, { maxAttempts: 1 });
+        jobs.start();
+        await until(async () => {
+          const { pending, running } = await jobs.getQueueStats(); // one snapshot: a retry moves a job from running to pending
+          return pending + running === 0;
+        }, 'all settled');
+        expect(await jobs.getJobStatus(flaky)).toMatchObject({ status: 'completed', attempts: 3, result: 3 });
+        expect(await jobs.getJobStatus(broken)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'always' });
+        expect(await jobs.getJobStatus(capped)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1 });
+        // Backoff: retry 1 waits at least retryDelay/2, retry 2 at least retryDelay.
+        const [a, b, c] = times.flaky!;
+        expect(b! - a!).toBeGreaterThanOrEqual(50 - 5);
+        expect(c! - b!).toBeGreaterThanOrEqual(100 - 5);
+        expect(retrying.filter((id) => id === flaky)).toHaveLength(2);
+        expect(failed.sort()).toEqual([broken, capped].sort());
+      });
+    });
+
+    it('aborts an attempt past its timeout (worker default and per-job) and charges it', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        const aborted: unknown[] = [];
+        jobs.registerWorker('slow', (_data, { signal }) => new Promise((resolve) => {
+          signal.addEventListener('abort', () => { aborted.push(signal.reason); resolve('late'); });
+        }), { timeout: 150, retryAttempts: 0 });
+        const byWorker = await jobs.add('slow', {});
+        const byJob = await jobs.add('slow', {}, { timeout: 50 });
+        jobs.start();
+        await until(async () => (await jobs.getQueueStats()).failed === 2, 'two timeouts');
+        expect(aborted).toHaveLength(2);
+        expect((aborted[0] as Error).name).toBe('TimeoutError');
+        expect((await jobs.getJobStatus(byWorker))!.lastError).toMatch(/timed out after 150 ms/);
+        expect((await jobs.getJobStatus(byJob))!.lastError).toMatch(/timed out after 50 ms/);
+      });
+    });
+
+    it('adds a job once per idempotency key and rejects bad options with a typed error', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open();
+        const first = await jobs.add('w', { n: 1 }, { idempotencyKey: 'k' });
+        expect(await jobs.add('w', { n: 2 }, { idempotencyKey: 'k' })).toBe(first);
+        expect((await jobs.getQueueStats()).total).toBe(1);
+        await expect(async () => jobs.add('w', {}, { priorty: 1 } as never)).rejects.toThrow(/priorty/);
+        await expect(async () => jobs.add('w', {}, { delay: -1 })).rejects.toMatchObject({ name: 'ValidationError' });
+        await expect(async () => jobs.add('', {})).rejects.toMatchObject({ name: 'ValidationError' });
+        await expect(open({ concurrency: 0 })).rejects.toMatchObject({ name: 'ValidationError' });
+      });
+    });
+
+    it('stop({ drain: false }) aborts running jobs and hands them back uncharged', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const jobs = await open({ concurrency: 2 });
+        let started = 0;
+        jobs.registerWorker('hang', (_data, { signal }) => new Promise((_resolve, reject) => {
+          started += 1;
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }));
+        const id = await jobs.add('hang', {});
+        jobs.start();
+        await until(() => started === 1, 'the job to start');
+        await jobs.stop({ drain: false });
+        expect(await jobs.getJobStatus(id)).toMatchObject({ status: 'pending', attempts: 0 });
+      });
+    });
+
+    it('fires each occurrence of a recurring job once across two queues', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        const runs: number[] = [];
+        const queues = [await open({ leaseDuration: 1500 }), await open({ leaseDuration: 1500 })];
+        for (const jobs of queues) jobs.registerWorker('tick', async (_data, { jobId }) => { runs.push(jobId); });
+        await queues[0]!.scheduleRecurringJob('tick', {}, { every: 100 });
+        await queues[1]!.scheduleRecurringJob('tick', {}, { every: 100 }); // same key: updated, not doubled
+        expect((await queues[0]!.getQueueStats()).recurring).toBe(1);
+        for (const jobs of queues) jobs.start();
+        await until(() => runs.length >= 5, 'five occurrences');
+        for (const jobs of queues) await jobs.stop();
+        const infos = await Promise.all(runs.map((id) => queues[0]!.getJobStatus(id)));
+        const keys = infos.map((info) => info!.idempotencyKey);
+        expect(new Set(runs).size).toBe(runs.length); // no job ran twice
+        expect(new Set(keys).size).toBe(keys.length); // no occurrence added twice
+        const times = infos.map((info) => info!.runAt.getTime()).sort((a, b) => a - b);
+        for (let i = 1; i < times.length; i++) expect((times[i]! - times[0]!) % 100).toBe(0);
+        expect(await queues[0]!.unscheduleRecurringJob('tick')).toBe(true);
+      });
+    });
+
+    it('a worker process killed -9 mid-job: its jobs complete in another process, charged one attempt', { timeout: 120_000 }, async () => {
+      await withQueues(async (open, url) => {
+        const jobs = await open({ concurrency: 4, leaseDuration: 600 });
+        const ids: number[] = [];
+        for (let n = 0; n < 12; n++) ids.push(await jobs.add('work', { n }));
+        const { child, started, exited } = startWorker(url, 'hang');
+        try {
+          await until(() => started.length === 4, 'the child to start four jobs', 60_000);
+          // SQLite writes a start in the next grouped transaction (one event-loop turn later): kill after it.
+          await until(async () => {
+            const infos = await Promise.all(started.map((n) => jobs.getJobStatus(ids[n]!)));
+            return infos.every((info) => info!.status === 'running' && info!.attempts === 1);
+          }, 'the starts to be written');
+        } finally {
+          child.kill('SIGKILL');
+        }
+        await exited;
+        const ran: number[] = [];
+        jobs.registerWorker('work', async (data: { n: number }) => { ran.push(data.n); });
+        jobs.start();
+        await until(async () => (await jobs.getQueueStats()).completed === 12, 'all twelve jobs', 60_000);
+        expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, n) => n));
+        for (const [n, id] of ids.entries()) {
+          const info = await jobs.getJobStatus(id);
+          expect(info).toMatchObject({ status: 'completed', attempts: started.includes(n) ? 2 : 1 });
+        }
+      });
+    });
+
+    it('two worker processes, one killed -9 mid-batch: every job completes, run twice only where the killed one started it', { timeout: 180_000 }, async () => {
+      await withQueues(async (open, url) => {
+        const jobs = await open();
+        const total = 400;
+        const ids: number[] = [];
+        for (let n = 0; n < total; n++) ids.push(await jobs.add('work', { n }));
+        const victim = startWorker(url, 'work');
+        const survivor = startWorker(url, 'work');
+        try {
+          // (The other process may take most jobs while this one boots: then it is killed with what it has.)
+          await until(() => victim.started.length >= 20 || victim.started.length + survivor.started.length >= total, 'the victim to start 20 jobs', 60_000);
+          victim.child.kill('SIGKILL');
+          await victim.exited;
+          await until(async () => (await jobs.getQueueStats()).completed === total, 'every job completed', 120_000);
+        } finally {
+          victim.child.kill('SIGKILL');
+          survivor.child.kill('SIGKILL');
+          await survivor.exited;
+        }
+        const runs = new Map<number, number>();
+        for (const n of [...victim.started, ...survivor.started]) runs.set(n, (runs.get(n) ?? 0) + 1);
+        expect([...runs.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+        const twice = [...runs].filter(([, count]) => count > 1).map(([n]) => n);
+        // At least once: only a job the killed process had started (its run cut off, or its outcome unwritten) runs again.
+        for (const n of twice) expect(victim.started).toContain(n);
+        expect(twice.length).toBeLessThanOrEqual(victim.started.length);
+        console.log(`[jobs ${backend.name}] ${total} jobs, victim started ${victim.started.length}, run twice: ${twice.length}`);
+        for (const id of ids) expect((await jobs.getJobStatus(id))!.status).toBe('completed');
+      });
+    });
+  });
+}
+
+describe.skipIf(!(await postgresReachable()))('jobs on postgres in an event transaction', () => {
+  it('a job added in one process wakes an idle queue in another at once (LISTEN/NOTIFY, not its poll)', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('notify');
+    const adder = await openJobQueue({ connectionString: db.url });
+    const idle = await openJobQueue({ connectionString: db.url, pollInterval: 600_000, leaseDuration: 600_000 });
+    try {
+      const ran: number[] = [];
+      idle.registerWorker('w', async ({ n }: { n: number }) => { ran.push(n); });
+      idle.start();
+      await new Promise((resolve) => setTimeout(resolve, 500)); // its first look found nothing; the next poll is 10 minutes away
+      await adder.add('w', { n: 1 });
+      await until(() => ran.length === 1, 'the idle queue to run the job', 20_000);
+    } finally {
+      await adder.close();
+      await idle.close();
+      await db.drop();
+    }
+  });
+
+  it('a job added by a model method commits with its event and rolls back with a rejected one (outbox)', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('outbox');
+    const other = await createTestDatabase('outbox_other');
+    const queue = await openQueue({ connectionString: db.url });
+    const jobs = await openJobQueue({ connectionString: db.url });
+    const elsewhere = await openJobQueue({ connectionString: other.url });
+    try {
+      const model = await queue.modelSetup({
+        tables: () => {},
+        queries: () => ({}),
+        methods: () => ({
+          async ordered({ n, fail }: { n: number; fail?: boolean }) {
+            const id = await jobs.add('ship', { n });
+            await elsewhere.add('audit', { n }); // another database: not in the event's transaction
+            if (fail) throw new Error('rejected after adding the job');
+            return id;
+          },
+        }),
+      });
+      const id = await queue.store({ cmd: 'ordered', data: { n: 1 } }, model);
+      await expect(queue.store({ cmd: 'ordered', data: { n: 2, fail: true } }, model)).rejects.toThrow(/rejected after adding/);
+      expect(await jobs.getJobStatus(id as number)).toMatchObject({ name: 'ship', data: { n: 1 }, status: 'pending' });
+      expect(await jobs.getQueueStats()).toMatchObject({ total: 1 });
+      // Outside the transaction the adds stay, rejected event included (a rejected batch is retried, so maybe more than once).
+      expect((await elsewhere.getQueueStats()).total).toBeGreaterThanOrEqual(2);
+    } finally {
+      await jobs.close();
+      await elsewhere.close();
+      await queue.close();
+      await db.drop();
+      await other.drop();
+    }
+  });
+});
