@@ -14,10 +14,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from './free-port.js';
 
 export const RGW_ACCESS_KEY = 'S3LITETESTKEY';
 export const RGW_SECRET_KEY = 'S3liteTestSecretS3liteTestSecret';
@@ -59,16 +59,6 @@ export function needsRgw(filters: string[] | undefined): boolean {
   return RGW_TEST_FILES.some((file) => filters.some((filter) => file.includes(filter.replace(/^\.\//, '')) || filter.endsWith(file)));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

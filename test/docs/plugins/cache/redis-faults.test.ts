@@ -5,11 +5,11 @@
  * missing, except in CI, where they must run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { S3db } from '../../../../src/docs/index.js';
 import { memoryConnectionString, openCachedDb } from './helpers.js';
+import { freePort } from '../../../helpers/free-port.js';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedisServer) {
@@ -17,16 +17,6 @@ if (!hasRedisServer) {
   console.warn('[cache tests] skipping Redis fault tests: redis-server is not installed');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface OwnRedis {
   url: string;

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3db } from '../../../../src/docs/index.js';
+import { freePort } from '../../../helpers/free-port.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/outage-child.ts', import.meta.url));
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -27,16 +28,6 @@ if (!hasRedisServer) {
   console.warn('[cache tests] skipping Redis outage tests: redis-server is not installed');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of this test: no automatic persistence, but SAVE writes a snapshot that a restart in the same directory loads. */
 class OwnRedis {
