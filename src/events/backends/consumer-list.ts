@@ -8,7 +8,12 @@ import type { EventStore } from './event-store.js';
 import { PgEventStore } from './postgres/pg-event-store.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
+/**
+ * One row of {@link listConsumers}: a consumer name's durable checkpoint, its
+ * current lease holder and its lag behind the log.
+ */
 export interface ConsumerInfo {
+  /** The name given to `queue.subscribe(name, …)`. */
   name: string;
   /** Checkpoint: every event up to this id is handled. */
   position: number;
@@ -16,8 +21,9 @@ export interface ConsumerInfo {
   owner: string | null;
   /** When the checkpoint last moved (ms since the epoch). */
   updatedAt: number;
-  /** Events after the checkpoint, and the age in ms of the oldest of them (0 when caught up). */
+  /** Events after the checkpoint (0 when caught up). */
   lagEvents: number;
+  /** Age in ms of the oldest event after the checkpoint, by this process's clock (0 when caught up). */
   lagMs: number;
 }
 
@@ -37,7 +43,16 @@ const SQL = (now: string) => `SELECT c.name, c.position, c.owner, c.lease_until,
   (SELECT min(datetime) FROM queue q WHERE q.id > c.position) AS oldest
 FROM s3lite_consumers c ORDER BY c.name`;
 
-/** The consumers of `queue`'s database, by name (empty when none ever subscribed). */
+/**
+ * Every consumer name with a checkpoint in `queue`'s database, sorted by name,
+ * whichever process subscribed it: its checkpoint, who holds its lease and how
+ * far behind the log it is (what `s3lite events <file|url> consumers` prints).
+ * Empty when no consumer ever subscribed. Read-only: takes no lease.
+ *
+ * @throws ValidationError when `queue` is not a queue from `openQueue()`.
+ * @example
+ * for (const c of await listConsumers(queue)) console.log(c.name, c.position, c.owner ?? 'idle', c.lagEvents);
+ */
 export async function listConsumers(queue: EventStore): Promise<ConsumerInfo[]> {
   let rows: Row[];
   if (queue instanceof PgEventStore) {

@@ -18,16 +18,23 @@ import type { EventRow } from '../event-row.js';
 /** Where a new consumer starts: before the first event, after the last one, or after a position. */
 export type ConsumerFrom = 'start' | 'end' | number;
 
+/**
+ * Options of `queue.subscribe(name, options, handler)`. Unknown keys and bad
+ * values throw `ValidationError` naming the option.
+ */
 export interface SubscribeOptions {
   /** Start of a consumer with no checkpoint yet (a saved checkpoint always wins). @default 'start' */
   from?: ConsumerFrom;
   /** Most events per batch (one transaction). @default 100 */
   batchSize?: number;
-  /** Poll interval when idle: SQLite's poll, PostgreSQL's fallback for missed notifications. @default 100 (SQLite), 1000 (PostgreSQL) */
+  /** Poll interval in ms when idle: SQLite's poll, PostgreSQL's fallback for missed notifications. @default 100 (SQLite), 1000 (PostgreSQL) */
   pollIntervalMs?: number;
-  /** How long the lease lasts without renewal: a crashed owner's work moves on after this. @default 30000 */
+  /**
+   * How long in ms the lease lasts without renewal (at least 100): a crashed owner's
+   * work moves to a standby process after this. Renewed every half of it. @default 30000
+   */
   leaseMs?: number;
-  /** Wait before retrying a batch whose handler threw. @default 1000 */
+  /** Wait in ms before retrying a batch whose handler threw (0 and up). @default 1000 */
   retryDelayMs?: number;
   /**
    * Run the handler inside the batch's transaction (model writes and checkpoint commit
@@ -37,6 +44,7 @@ export interface SubscribeOptions {
   transactional?: boolean;
 }
 
+/** Second argument of a {@link ConsumerHandler}. */
 export interface ConsumerContext {
   /** The consumer's name. */
   consumer: string;
@@ -47,7 +55,9 @@ export interface ConsumerContext {
 /** Called once per event, in position order; a throw rolls the batch back and it is retried. */
 export type ConsumerHandler = (event: EventRow, context: ConsumerContext) => unknown;
 
+/** What `consumer.stats()` resolves to: the durable checkpoint and lag (read from the database) and this object's counters. */
 export interface ConsumerStats {
+  /** The consumer's name. */
   name: string;
   /** Durable checkpoint: every event up to this id is handled (0: none). */
   position: number;
@@ -55,21 +65,30 @@ export interface ConsumerStats {
   lagEvents: number;
   /** Age of the oldest event after the checkpoint, in ms (0 when caught up). */
   lagMs: number;
-  /** Batches and events this consumer object committed. */
+  /** Batches this consumer object committed. */
   batches: number;
+  /** Events this consumer object committed (in those batches). */
   events: number;
-  /** Failed attempts (handler throws, lost connections). */
+  /** Failed attempts (handler throws, lost connections); each is retried after `retryDelayMs`. */
   errors: number;
+  /** Message of the latest failed attempt (kept after later successes), or null when none failed. */
   lastError: string | null;
   /** Whether this process holds the lease (is the one working). */
   leaseHeld: boolean;
+  /** False once `stop()` was called. */
   running: boolean;
 }
 
+/**
+ * A running consumer, from `queue.subscribe(name, options, handler)`. It works
+ * (or waits on standby for the lease) until `stop()` or the queue's `close()`.
+ */
 export interface Consumer {
+  /** The consumer's name: the key of its checkpoint and lease. */
   readonly name: string;
   /** Finishes the batch in hand, gives the lease back and stops. Idempotent. */
   stop(): Promise<void>;
+  /** Checkpoint and lag read from the database now, with this object's counters. */
   stats(): Promise<ConsumerStats>;
 }
 

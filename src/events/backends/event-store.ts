@@ -30,6 +30,7 @@ export interface AsyncStatement {
   run(params?: StatementParams): Promise<{ changes: number }>;
   /** First row, or undefined. */
   get<T = any>(params?: StatementParams): Promise<T | undefined>;
+  /** Every row, in the order the SQL gives (an empty array for none). */
   all<T = any>(params?: StatementParams): Promise<T[]>;
 }
 
@@ -38,6 +39,7 @@ export interface AsyncStatement {
  * written by a method commit in the event's transaction.
  */
 export interface ModelDb {
+  /** Which database the statements run on, for the rare SQL that differs between the two. */
   readonly backend: BackendName;
   /** Runs one or more statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
@@ -48,19 +50,28 @@ export interface ModelDb {
 /** Handler of one cmd: may be async; its statements run in the event's transaction. */
 export type AsyncModelMethod = (data: any, meta: EventMeta) => unknown;
 
-/** Options of `queue.modelSetup`: eventlite's shape with async statements. */
+/**
+ * Options of `queue.modelSetup`: eventlite-sourcing's `modelSetup` shape, with
+ * async statements. The model lives in the queue's own database (there is no
+ * `dbName`), so an event and its model rows always commit together. Unknown
+ * keys and non-function values throw `ValidationError`.
+ */
 export interface AsyncModelOptions<Q = Record<string, AsyncStatement>> {
-  /** Creates the model's tables (`CREATE TABLE IF NOT EXISTS …`). */
+  /** Creates the model's tables (`CREATE TABLE IF NOT EXISTS …`); awaited once, by `modelSetup`. @default undefined — no tables created */
   tables?: (db: ModelDb) => unknown;
-  /** Prepares the model's statements. */
+  /** Prepares the model's statements; what it returns is `model._queries` and `methods`' first argument. @default undefined — no statements (`{}`) */
   queries?: (db: ModelDb) => Q;
-  /** One handler per cmd: `(data, meta) => result` (may return a promise). */
+  /**
+   * One handler per cmd: `(data, meta) => result`, may return a promise. The handler
+   * runs in the event's transaction; a throw rolls the event back (`EventRejectedError`).
+   * @default undefined — no methods: every event goes to a query of its cmd's name or `default`
+   */
   methods?: (queries: Q, db: ModelDb) => Record<string, AsyncModelMethod>;
-  /** Upcasters per cmd: `{ cmd: [v1ToV2, v2ToV3] }`. */
+  /** Upcasters per cmd: `{ cmd: [v1ToV2, v2ToV3] }`, applied to `data` before the handler sees it. @default {} — data passed as stored */
   migrations?: Migrations;
-  /** Called inside the transaction after each handler. */
+  /** Called inside the transaction after each handler with `(row, result)` and awaited; a throw rolls the event back. @default undefined — nothing runs */
   done?: (row: EventRow, result: unknown) => unknown;
-  /** Called with eventlite's error object when a handler fails. */
+  /** Called with eventlite's error object when a handler (or `done`) threw and the event was rolled back. @default undefined — reported only to `callbacks._error` and by the rejected promise */
   error?: (report: EventErrorReport) => void;
   /** Handler for cmds without a method. @default logs and returns '' (eventlite) */
   default?: AsyncModelMethod;
@@ -68,11 +79,17 @@ export interface AsyncModelOptions<Q = Record<string, AsyncStatement>> {
 
 /** A model made by `queue.modelSetup`: its methods, its statements, and reads through them. */
 export interface AsyncModel<Q = Record<string, AsyncStatement>> {
+  /** The queue's database the model was made on; only that queue accepts the model (another throws `ValidationError`). */
   readonly _db: ModelDb;
+  /** The statements `queries(db)` returned (eventlite's `_queries`). */
   readonly _queries: Q;
+  /** Handler of a cmd with neither a method nor a query of its name: `default`, else one that logs and returns `''`. */
   _default?: AsyncModelMethod;
+  /** The `done` option: awaited inside the transaction after each handler. */
   _done?: (row: EventRow, result: unknown) => unknown;
+  /** The `error` option: hears about events rolled back because a handler threw. */
   _error?: (report: EventErrorReport) => void;
+  /** The `migrations` option (`{}` when none). */
   _migrations?: Migrations;
   /** Runs the query named `cmd` and resolves to its first row. */
   get(cmd: string, data?: StatementParams): Promise<any>;
@@ -81,16 +98,26 @@ export interface AsyncModel<Q = Record<string, AsyncStatement>> {
   [method: string]: any;
 }
 
-/** Callbacks after commit (eventlite's shape); `_error` also hears about rejected events. */
+/**
+ * Callbacks after commit (eventlite's shape): `callbacks[cmd](result, row)`, else
+ * `_default(result, row)`, once the event is committed; never for a rolled-back event.
+ */
 export interface AsyncCallbacks {
+  /** Called after commit for a cmd without its own callback. A throw is reported to `_error`; the event stays committed. */
   _default?: (result: any, row: EventRow) => void;
+  /**
+   * Gets eventlite's error object for an event its model rejected (rolled back; the
+   * store's promise rejects as well) and for a callback that threw after commit.
+   */
   _error?: (report: EventErrorReport) => void;
   [cmd: string]: ((...args: any[]) => void) | undefined;
 }
 
 /** One entry of `storeBulk`'s result. */
 export interface StoredEvent<R = unknown> {
+  /** The stored event, with its id, datetime, correlation id and stream version. */
   row: EventRow;
+  /** What the model's handler returned (undefined without a model). */
   result: R;
 }
 
@@ -99,21 +126,52 @@ export interface StoredEvent<R = unknown> {
  * PostgreSQL, all returning promises.
  */
 export interface EventStore {
+  /** Which database this queue runs on. */
   readonly backend: BackendName;
-  /** Stores one event (group-committed with concurrent calls); resolves to the model method's result. */
+  /**
+   * Stores one event and applies it to `model` in one transaction; resolves, once
+   * committed, to the model method's result. Concurrent calls share a transaction
+   * (group commit), yet one failure rejects only its own promise and writes nothing
+   * of that event. Callbacks run after commit.
+   *
+   * Rejects with `ValidationError` (bad event, or a model from another queue),
+   * `EventRejectedError` (the handler threw; also reported to `_error`),
+   * `ConflictError` (`expectedVersion` not met) or `ClosedError`. Unlike the
+   * synchronous `EventQueue.store`, an `_error` callback never turns a failure into a resolve.
+   */
   store<R = any>(event: EventInput, model?: AsyncModel, callbacks?: AsyncCallbacks): Promise<R>;
-  /** Stores every event in one transaction, or none. */
+  /**
+   * Stores every event in one transaction, or none: a bad event, a version conflict
+   * or a throwing handler rolls back the whole batch, and the error names the event's
+   * index. Ids follow the array order; callbacks run after commit, in order.
+   */
   storeBulk<R = any>(events: readonly EventInput[], model?: AsyncModel, callbacks?: AsyncCallbacks): Promise<Array<StoredEvent<R>>>;
+  /** The event with this id, or null when none has it (the synchronous `EventQueue.retrieveByID` gives undefined, as eventlite). */
   retrieveByID(id: number): Promise<EventRow | null>;
+  /**
+   * `retrieveByID` through the query cache (the `cache` option; without it, a plain read).
+   * A cached row is deep-frozen and shared by every caller: read-only. Misses are not cached.
+   */
   retrieveByIDCached(id: number): Promise<EventRow | null>;
+  /** Every event of a correlation id, in id order (empty when none). */
   getTransaction(correlationId: string): Promise<EventRow[]>;
+  /**
+   * `getTransaction` through the query cache (deep-frozen, shared). This queue's own
+   * writes drop the correlation's entry; events another process appends show up once
+   * the entry's `ttl` ends or after `clearCache()`.
+   */
   getTransactionCached(correlationId: string): Promise<readonly EventRow[]>;
-  /** Current version of a stream (0 when it has no events). */
+  /** Current version of a stream (0 when it has no events). Throws `ValidationError` for an empty name. */
   getStreamVersion(stream: string): Promise<number>;
+  /** One page of a correlation's events in id order, with the total, read in one snapshot. */
   getByCorrelationIdPaginated(correlationId: string, options?: PageOptions): Promise<Page>;
+  /** One page of the direct children of `eventId` (events whose `causation_id` it is), in id order. */
   getChildEventsPaginated(eventId: number, options?: PageOptions): Promise<Page>;
+  /** One page of a user's events, newest first (`datetime`, then id, descending). */
   getByUserPaginated(user: string, options?: PageOptions): Promise<Page>;
+  /** One page of a cmd's events, newest first (`datetime`, then id, descending). */
   getByCmdPaginated(cmd: string, options?: PageOptions): Promise<Page>;
+  /** One page of the events with `start <= datetime <= end` (Dates or ms since the epoch, both inclusive), newest first. */
   getByTimeRangePaginated(start: Date | number, end: Date | number, options?: PageOptions): Promise<Page>;
   /** Batches of committed events in id order; never skips an event committed out of id order. */
   streamEvents(options?: StreamOptions): AsyncGenerator<EventRow[], void, undefined>;
@@ -134,8 +192,10 @@ export interface EventStore {
    * only `onProgress` is accepted.
    */
   importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult>;
+  /** Hits, misses, evictions, size and hit rate of the query cache (zeros when it is off). */
   getCacheStats(): Promise<CacheStatsReport>;
+  /** Empties the query cache, e.g. after writing to the `queue` table with SQL directly. */
   clearCache(): Promise<void>;
-  /** Commits pending stores, then closes the connection(s). Idempotent. */
+  /** Stops this queue's consumers, commits pending stores, then closes the connection(s). Idempotent; stores after it reject with `ClosedError`. */
   close(): Promise<void>;
 }

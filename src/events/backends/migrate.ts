@@ -14,13 +14,19 @@ import { createPool } from './postgres/pg-pool.js';
 import { ensurePgSchema, syncPositions } from './postgres/pg-schema.js';
 import { PG_EVENT_COLUMNS } from './postgres/pg-sql.js';
 
+/** Options of {@link migrateToPostgres}. */
 export interface MigrateOptions {
   /** Rows per transaction. @default 5000 */
   batchSize?: number;
-  /** Called after each committed page. */
+  /**
+   * Called after each committed page: `copied` = rows in the PostgreSQL log so far
+   * (earlier runs included), `lastId` = last id copied, `total` = rows in the SQLite file.
+   * @default undefined — no progress reports
+   */
   onProgress?: (progress: { copied: number; lastId: number; total: number }) => void;
 }
 
+/** What {@link migrateToPostgres} resolves to. */
 export interface MigrateResult {
   /** Rows copied by this run. */
   copied: number;
@@ -34,7 +40,19 @@ const INSERT = `INSERT INTO queue (id, version, datetime, "user", ip, cmd, data,
 SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::int[])`;
 
 /**
- * Copies every event of `sqliteFile` into the PostgreSQL database at `postgresUrl`.
+ * Copies every event of `sqliteFile` into the PostgreSQL database at `postgresUrl`,
+ * row for row (same ids, same JSON text), so the PostgreSQL export is byte-identical
+ * to the SQLite one. The file is opened read-only. Each page of `batchSize` rows
+ * commits on its own; a rerun after a failure resumes after the last copied id once
+ * it has checked that the rows there are a copy of this file. Creates the schema
+ * if needed; new events get ids above the copied ones.
+ *
+ * @throws ValidationError when `postgresUrl` names a SQLite file, `batchSize` is not
+ * a positive integer, or a row's `datetime` is not integer milliseconds (pages
+ * before it stay committed). `ConnectionStringError` for a malformed URL.
+ * @throws NotFoundError when `sqliteFile` does not exist.
+ * @throws ConflictError when the PostgreSQL log already holds events that are not
+ * a copy of this file (migrate into an empty database).
  * @example
  * await migrateToPostgres('data/events.sqlite', 'postgres://app@db:5432/events');
  */

@@ -12,10 +12,15 @@ import { PgJobQueue } from './postgres/pg-job-queue.js';
 import { PgJobTable } from './postgres/pg-job-table.js';
 import { createPool } from './postgres/pg-pool.js';
 
+/**
+ * Options of {@link openJobQueue}: the database comes from `connectionString`; the
+ * rest are {@link BackgroundJobQueueOptions} (`concurrency`, `prefetch`,
+ * `pollInterval`, `leaseDuration`, `durability`) with the same defaults.
+ */
 export interface OpenJobQueueOptions extends Omit<BackgroundJobQueueOptions, 'dbName' | 'queue'> {
   /** `postgres://…`, `sqlite:///abs/path.sqlite` or a SQLite file path (the jobs database). */
   connectionString: string;
-  /** PostgreSQL: connections in the pool. @default 4 */
+  /** PostgreSQL: connections in the pool (2 and up). Refused on SQLite. @default 4 */
   poolSize?: number;
 }
 

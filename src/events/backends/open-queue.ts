@@ -11,23 +11,35 @@ import { createPool } from './postgres/pg-pool.js';
 import { PgEventStore } from './postgres/pg-event-store.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
+/**
+ * Options of {@link openQueue}. The backend comes from `connectionString`. Unknown
+ * keys throw `ValidationError`; so does `sqlite` on PostgreSQL, while the
+ * PostgreSQL-only options are ignored on SQLite.
+ */
 export interface OpenQueueOptions {
   /**
    * `postgres://user@host:5432/db` (or `postgresql://`), `sqlite:///abs/path.sqlite`,
    * or a plain SQLite file path (`':memory:'` too).
    */
   connectionString: string;
-  /** Query cache of the `…Cached` reads. @default { enabled: true, maxSize: 1000, ttl: 300000 } */
+  /**
+   * Query cache of the `…Cached` reads, merged key by key over the default.
+   * @default { enabled: true, maxSize: 1000, ttl: 300000 } (on SQLite, `sqlite.profile`'s cache when a profile is given)
+   */
   cache?: QueueCacheOptions;
   /** Clock of the `datetime` column, in ms since the epoch. @default Date.now */
   datetime?: () => number;
-  /** PostgreSQL: connections in the pool. @default 10 */
+  /** PostgreSQL: connections in the pool (1 and up). @default 10 */
   poolSize?: number;
   /** PostgreSQL: most events per group-commit transaction. @default 1000 */
   maxBatch?: number;
-  /** PostgreSQL: group-commit transactions in flight at once (more helps when model methods wait on I/O). @default 1 */
+  /** PostgreSQL: group-commit transactions in flight at once, 1 to `poolSize` (more helps when model methods wait on I/O). @default 1 */
   maxWriters?: number;
-  /** SQLite: the `initQueue` options besides `dbName` (durability, WAL, indexes, profile…). */
+  /**
+   * SQLite: the `initQueue` options besides `dbName`, `cache` and `datetime` (durability,
+   * WAL, busyTimeout, indexes, profile…). Refused on PostgreSQL.
+   * @default undefined — initQueue's defaults: WAL, durability 'full', busyTimeout 5000, the two core indexes
+   */
   sqlite?: Omit<QueueOptions, 'dbName' | 'cache' | 'datetime'>;
 }
 
@@ -68,7 +80,17 @@ export function parseConnectionString(connectionString: unknown): ParsedConnecti
 }
 
 /**
- * Opens the event queue named by `connectionString`.
+ * Opens the async event queue named by `connectionString`: the same
+ * {@link EventStore} API, all promises, on SQLite and PostgreSQL.
+ *
+ * SQLite: the file is opened (created if missing; files written by eventlite-sourcing
+ * open as is) with `initQueue`'s options from `sqlite`. PostgreSQL: a pool of
+ * `poolSize` connections; the event tables are created if missing. Writes are group
+ * committed on both; positional reads (`streamEvents`, `subscribe`, replay, export)
+ * never skip an event that commits late.
+ *
+ * @throws ConnectionStringError for an unsupported scheme or a malformed URL.
+ * @throws ValidationError for an unknown or invalid option.
  *
  * @example
  * const queue = await openQueue({ connectionString: process.env.EVENTS_URL ?? 'data/events.sqlite' });

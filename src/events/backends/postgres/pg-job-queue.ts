@@ -89,10 +89,12 @@ export class PgJobQueue extends EventEmitter {
     this.#options = options;
   }
 
+  /** Jobs run at once by this process. */
   get concurrency(): number {
     return this.#options.concurrency;
   }
 
+  /** True between `start()` and `stop()`. */
   get isRunning(): boolean {
     return this.#running;
   }
@@ -143,15 +145,21 @@ export class PgJobQueue extends EventEmitter {
     return key;
   }
 
+  /** Removes a recurring schedule by its key; false when there was none. Jobs it already added stay. */
   async unscheduleRecurringJob(key: string): Promise<boolean> {
     return this.#table.deleteSchedule(key);
   }
 
+  /** The job, or null when no job has this id. Attempts finished in this process are written first. */
   async getJobStatus(id: number): Promise<JobInfo | null> {
     await this.#flush();
     return this.#table.get(id);
   }
 
+  /**
+   * Counts by status across every process sharing the table, this process's active
+   * jobs and workers, and eventlite's `byType`, `oldestPending` and `recentCompletion`.
+   */
   async getQueueStats(): Promise<JobQueueStats & EventliteJobStats> {
     await this.#flush();
     const [{ byStatus, delayed, schedules }, eventlite] = await Promise.all([this.#table.counts(Date.now()), this.#table.eventliteStats()]);
