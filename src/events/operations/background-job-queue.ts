@@ -28,6 +28,7 @@ import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
 import { nextOccurrence, retryBackoff } from './job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from './job-types.js';
 
+/** The file a `BackgroundJobQueue` opens when given neither `dbName` nor `queue` and not linked to an event queue. */
 export const DEFAULT_JOBS_DB = 'data/jobs.sqlite';
 
 /** Most urgent first: priority, then due time, then id. */
@@ -205,6 +206,11 @@ export class BackgroundJobQueue extends EventEmitter {
     return this.#tableOrOpen().get(id);
   }
 
+  /**
+   * Counts by status across every process sharing the table (outcomes finished here
+   * are written first), this process's active jobs and workers, and eventlite's
+   * `byType`, `oldestPending` and `recentCompletion`.
+   */
   getQueueStats(): JobQueueStats & EventliteJobStats {
     this.#commit();
     const table = this.#tableOrOpen();

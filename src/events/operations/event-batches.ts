@@ -16,48 +16,71 @@ export interface BatchableEventStore extends EventStoreHandle {
   storeBulk(events: readonly EventInput[]): unknown;
 }
 
+/** Options of `bulkOps.getProcessingStats` (eventlite's); every bound is inclusive. */
 export interface ProcessingStatsOptions {
+  /** First event id counted. @default undefined — from the first event */
   startId?: number;
+  /** Last event id counted. @default undefined — up to the last event */
   endId?: number | null;
-  /** Only events with `start <= datetime <= end` (ms). */
+  /** Only events with `start <= datetime <= end` (ms since the epoch; either bound may be left out). @default undefined — any time */
   timeRange?: { start?: number; end?: number } | null;
 }
 
+/** What `bulkOps.getProcessingStats` resolves to (eventlite's shape), over the selected events. */
 export interface ProcessingStats {
+  /** Events selected. */
   totalEvents: number;
+  /** Events per cmd. */
   eventsByCommand: Record<string, number>;
+  /** Events per user; events without a user (`''`) are left out. */
   eventsByUser: Record<string, number>;
+  /** Events per data version (keys are the versions as strings). */
   eventsByVersion: Record<string, number>;
+  /** Oldest and newest `datetime` (ms), null when no event is selected. */
   dateRange: { min: number | null; max: number | null };
+  /** Events without a `causation_id`. */
   rootEvents: number;
+  /** Events with a `causation_id`. */
   childEvents: number;
+  /** Distinct correlation ids. */
   uniqueCorrelations: number;
 }
 
+/** Options of `bulkOps.batchProcess` (eventlite's): which events, in batches of what size, how many at once. */
 export interface BatchProcessOptions {
-  /** @default 100 */
+  /** Events per batch (one `processorFn` call). @default 100 */
   batchSize?: number;
+  /** First event id (inclusive). @default undefined — from the first event */
   startId?: number;
+  /** Last event id (inclusive). @default undefined — to the end of the log */
   endId?: number | null;
+  /** Only events of this correlation id. @default undefined — any */
   correlationId?: string | null;
+  /** Only events of this user. @default undefined — any */
   user?: string | null;
+  /** Only events with this cmd. @default undefined — any */
   cmd?: string | null;
-  /** Run up to `maxConcurrency` batches at once. @default false */
+  /** Run up to `maxConcurrency` batches at once (batches may then finish out of order). @default false */
   parallel?: boolean;
-  /** @default 4 */
+  /** Batches in flight at once with `parallel` (ignored without it). @default 4 */
   maxConcurrency?: number;
 }
 
+/** What `bulkOps.batchProcess` resolves to. A throwing batch is counted here, never thrown. */
 export interface BatchProcessResult {
+  /** Always true (eventlite's shape): failures are in `totalErrors` and `errors`. */
   success: true;
+  /** Events in batches whose `processorFn` call resolved. */
   totalProcessed: number;
+  /** Events in batches whose `processorFn` call threw. */
   totalErrors: number;
   /** The first 100 failures: `{ batch: size, error: message }`. */
   errors: Array<{ batch: number; error: string }>;
 }
 
+/** Options of `bulkOps.migrateEvents`. */
 export interface MigrateOptions {
-  /** @default 100 */
+  /** Events read per batch; each batch's upgrades are appended in one `storeBulk`. @default 100 */
   batchSize?: number;
   /** Events below this version are passed to the migration. @default 2 */
   targetVersion?: number;
@@ -65,10 +88,15 @@ export interface MigrateOptions {
   dryRun?: boolean;
 }
 
+/** What `bulkOps.migrateEvents` resolves to. */
 export interface MigrateResult {
+  /** Events visited without error (all versions). */
   totalProcessed: number;
+  /** Upgraded copies appended (or, with `dryRun`, that would be). */
   totalMigrated: number;
+  /** Events whose migration function threw; the others of the batch are still appended. */
   errors: Array<{ eventId: number; error: string }>;
+  /** Whether nothing was stored. */
   dryRun: boolean;
 }
 

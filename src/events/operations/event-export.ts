@@ -12,14 +12,23 @@ type OneOrMany<T> = T | readonly T[];
 
 /** Equality filters run in SQL; each value may be a list (any of). */
 export interface ExportFilter {
+  /** Only events with this cmd (or one of these). */
   cmd?: OneOrMany<string>;
+  /** Only events of this user (or one of these). */
   user?: OneOrMany<string>;
+  /** Only events of this correlation id (or one of these). */
   correlation_id?: OneOrMany<string>;
+  /** Only events of this stream (or one of these). */
   stream?: OneOrMany<string>;
 }
 
+/** Options of `exportToJSONL` and `exportToCSV`. Unknown keys throw `ValidationError`. */
 export interface ExportOptions {
-  /** SQL equality filters, or a predicate on each event (JSON parsed). */
+  /**
+   * SQL equality filters (every key given must match), or a predicate on each event
+   * (JSON parsed; slower, since every row in the id range is read).
+   * @default undefined — every event in the id range
+   */
   filter?: ExportFilter | ((event: EventRow) => boolean);
   /** First id to export (inclusive). @default 1 */
   startId?: number;
@@ -31,7 +40,9 @@ export interface ExportOptions {
   end?: boolean;
 }
 
+/** What an export resolves to, once the target is flushed (and a file fsynced and closed). */
 export interface ExportResult {
+  /** Lines written (events; a CSV header is not counted). */
   exported: number;
   /** The path written, `-`, or `(stream)`. */
   path: string;

@@ -23,6 +23,7 @@ import { importInBatches } from './import-in-batches.js';
 import { COLUMN_LIST, identicalSql, isConstraint, PLACEHOLDERS, rowValues } from './import-rows.js';
 import { describeTarget, readLines, type ImportSource } from './line-io.js';
 
+/** Options of `importFromJSONL`. Unknown keys throw `ValidationError`; on PostgreSQL only `onProgress` is accepted. */
 export interface ImportOptions {
   /**
    * Keep the ids of the file. A line whose id the store already holds with the
@@ -44,10 +45,16 @@ export interface ImportOptions {
   atomic?: boolean;
   /** Skip the lines before this one (resuming a non-atomic import). @default 1 */
   fromLine?: number;
-  /** Called after each batch: lines read so far, and events validated (atomic) or committed (non-atomic). */
+  /**
+   * Called after each batch: lines read so far, and events validated (atomic) or
+   * committed (non-atomic). A throw rejects the import (batches a non-atomic
+   * import already committed stay).
+   * @default undefined — no progress reports
+   */
   onProgress?: (progress: { lines: number; events: number }) => void;
 }
 
+/** What `importFromJSONL` resolves to once the import committed. */
 export interface ImportResult {
   /** Events written. */
   imported: number;
@@ -55,9 +62,11 @@ export interface ImportResult {
   skipped: number;
   /** Last line number read. */
   lines: number;
-  /** Id range written (new ids when renumbered), null when nothing was imported. */
+  /** First id written (a new id when renumbered), null when nothing was imported. */
   firstId: number | null;
+  /** Last id written (a new id when renumbered), null when nothing was imported. */
   lastId: number | null;
+  /** The path read, `-` for stdin, or `(stream)` for a readable stream. */
   path: string;
 }
 

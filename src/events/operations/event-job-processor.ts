@@ -10,6 +10,7 @@ import type { HookableEventStore } from './event-store-handle.js';
 import { addImportHook } from './import-hooks.js';
 import { ON_EVENT_OPTION_NAMES, resolveAddOptions } from './job-queue-options.js';
 
+/** Options of `eventJobProcessor.onEvent(cmd, jobName, map, options)`: passed to `jobQueue.add` for each job. Unknown keys throw `ValidationError`. */
 export interface OnEventOptions {
   /** Priority of the jobs this rule adds. @default 0 */
   priority?: number;

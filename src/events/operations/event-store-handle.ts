@@ -6,9 +6,15 @@
 import type Database from 'better-sqlite3';
 import type { EventRow } from '../event-row.js';
 
+/**
+ * What `BulkOperations` (and, with its hook, `EventJobProcessor`) need from an
+ * event queue: the `EventQueue` from `initQueue` has it. Structural, so a wrapper
+ * around a queue works too.
+ */
 export interface EventStoreHandle {
   /** The connection every write of the queue goes through. */
   readonly db: Database.Database;
+  /** Path of the queue's file; scratch files of an import go beside it. Falls back to `db.name`. */
   readonly dbName?: string;
   /** Drops cached reads; called after an import wrote rows with SQL. */
   clearCache?(): void;
@@ -16,5 +22,9 @@ export interface EventStoreHandle {
 
 /** An event queue that can call a hook inside the write transaction of each stored event. */
 export interface HookableEventStore extends EventStoreHandle {
+  /**
+   * Registers `hook(row)`, called synchronously inside the write transaction after
+   * each event is inserted (a throw rolls that event back); returns the unregister function.
+   */
   onEventStored(hook: (row: EventRow) => void): () => void;
 }

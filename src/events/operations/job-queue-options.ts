@@ -11,17 +11,28 @@ import { assertCron } from './job-timing.js';
 
 /** What the job queue needs from an event queue: the connection every write goes through. */
 export interface EventQueueConnection {
+  /** The event queue's connection: the job tables are created on it, so a job added inside a write transaction commits with it. */
   readonly db: Database.Database;
+  /** Path of the event queue's file (not read by the job queue). */
   readonly dbName?: string;
 }
 
+/**
+ * Options of `new BackgroundJobQueue(options)` (and, without `dbName`/`queue`, of
+ * `openJobQueue`). Unknown keys throw `ValidationError` naming the closest known one.
+ */
 export interface BackgroundJobQueueOptions {
   /**
    * SQLite file of a job queue used on its own. Cannot be combined with `queue`.
    * @default 'data/jobs.sqlite' (unless an EventJobProcessor links the queue first)
    */
   dbName?: string;
-  /** Keep the jobs in this event queue's database, on its connection (outbox-ready). */
+  /**
+   * Keep the jobs in this event queue's database, on its connection (outbox-ready:
+   * a job added inside the queue's write transaction commits or rolls back with it).
+   * Cannot be combined with `dbName`.
+   * @default undefined — jobs in `dbName`, or in the event queue an EventJobProcessor links
+   */
   queue?: EventQueueConnection;
   /** Jobs running at once in this process. @default 4 */
   concurrency?: number;
