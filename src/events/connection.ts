@@ -23,10 +23,17 @@ import { sqliteError } from './sqlite-errors.js';
 export type SqliteDatabase = Database.Database;
 
 /**
- * eventlite (bun:sqlite) model code calls `db.query(sql)`; here it is `db.prepare`
- * with a per-connection statement cache, and the statement behaves as bun's (see bun-statement.ts).
+ * A better-sqlite3 connection (`queue.db`, a model's `_db`) with bun:sqlite's
+ * `query(sql)` added, so eventlite-sourcing model code written for bun runs unchanged.
  */
 export interface CompatDatabase extends SqliteDatabase {
+  /**
+   * bun:sqlite's `db.query(sql)`: `prepare` cached per SQL text on this connection
+   * (the same statement object each time), with bun's binding and results: a bare
+   * value for a single named parameter, keys with or without their `$`/`@`/`:`,
+   * booleans as 1/0, `null` from `.get()` for no row, and `.get()`/`.all()` on a
+   * write statement run it (giving `null` / `[]`).
+   */
   query(sql: string): Database.Statement;
 }
 

@@ -29,11 +29,16 @@ function rejectionMessage(init: EventRejectedErrorInit): { message: string; reas
 
 /**
  * An event was rejected because its model method or a hook threw; nothing of it
- * was written. `cause` is what the user code threw.
+ * was written (in `storeBulk`, nothing of the batch). `cause` is what the user
+ * code threw. Code `VALIDATION` (a subclass of `ValidationError`); test for either
+ * rejection class with {@link isEventRejection}.
  */
 export class EventRejectedError extends ValidationError {
+  /** The rejected event's cmd. */
   readonly cmd: string;
+  /** `'model'`: a model method (or `_default` / `_done`) threw; `'hook'`: an `onEventStored` hook threw (an EventJobProcessor rule's `map`, say). */
   readonly handler: 'model' | 'hook';
+  /** Position of the event in the `storeBulk` batch rolled back with it, when it came from one. */
   readonly index: number | undefined;
   /** The rejected event as it looked inside the rolled-back transaction. */
   readonly row: EventRow | undefined;
@@ -56,9 +61,13 @@ export class EventRejectedError extends ValidationError {
  * FOREIGN KEY) refused its model's write; nothing of it was written. Code `CONSTRAINT`.
  */
 export class EventConstraintError extends ConstraintError {
+  /** The rejected event's cmd. */
   readonly cmd: string;
+  /** `'model'` when a model method's write broke the constraint, `'hook'` when an `onEventStored` hook's did. */
   readonly handler: 'model' | 'hook';
+  /** Position of the event in the `storeBulk` batch rolled back with it, when it came from one. */
   readonly index: number | undefined;
+  /** The rejected event as it looked inside the rolled-back transaction. */
   readonly row: EventRow | undefined;
   /** SQLite's extended code, e.g. `SQLITE_CONSTRAINT_UNIQUE`. */
   readonly sqliteCode: string;

@@ -5,15 +5,20 @@
 import { ValidationError } from '../core/errors.js';
 import { describeValue } from '../core/options.js';
 
-/** An event to store. Field names are eventlite-sourcing's. */
+/**
+ * An event to store. Field names are eventlite-sourcing's. Validated and
+ * serialised before anything is written: a bad field throws `ValidationError`
+ * naming it (`events[i].field` in a bulk call), and `data`/`metadata` that JSON
+ * cannot keep (functions, NaN, Map, class instances…) are refused, not mangled.
+ */
 export interface EventInput<D = any> {
   /** Command name: picks the model method. Required. */
   cmd: string;
   /** JSON-serialisable payload. @default {} */
   data?: D;
-  /** @default '' */
+  /** Who caused the event (stored in the `user` column; `getByUserPaginated` reads it). @default '' */
   user?: string;
-  /** @default '' */
+  /** Client address, stored as given (not validated). @default '' */
   ip?: string;
   /** Schema version of `data`, for model migrations. @default 1 */
   version?: number;

@@ -12,37 +12,61 @@ import { StorageError } from '../core/errors.js';
  * eventlite before v0.2, `causation_id` is the id of the parent event.
  */
 export interface EventRow<D = unknown, M = Record<string, unknown>> {
+  /**
+   * Position in the log, unique and increasing. On PostgreSQL ids are reserved before
+   * commit, so they may commit out of order; positional reads (`streamEvents`,
+   * `subscribe`, replay) still never skip one.
+   */
   id: number;
   /** Schema version of `data` (model migrations upcast older versions). */
   version: number;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch, from the queue's `datetime` clock when the event was written. */
   datetime: number;
+  /** Who caused the event (`''` when not given). */
   user: string;
+  /** Client address as given (`''` when not given). */
   ip: string;
+  /** The command: names the model method and callback that handle the event. */
   cmd: string;
   /** Parsed JSON. */
   data: D;
+  /** Groups the events of one business transaction (`getTransaction` reads by it); null only in rows eventlite wrote before v0.2. */
   correlation_id: string | null;
+  /** Id of the event that caused this one, or null for a root event. */
   causation_id: number | null;
   /** Parsed JSON object. */
   metadata: M;
+  /** The stream this event was appended to, or null. */
   stream: string | null;
+  /** Version of `stream` this event made (1 for its first event), or null outside a stream. */
   stream_version: number | null;
 }
 
 /** The row as SQLite holds it: `data` and `metadata` are JSON text. */
 export interface RawEventRow {
+  /** {@link EventRow.id}. */
   id: number;
+  /** {@link EventRow.version}; NULL (read as 1) in rows written outside s3lite. */
   version: number | null;
+  /** {@link EventRow.datetime}, ms since the epoch. */
   datetime: number;
+  /** {@link EventRow.user}; NULL reads as `''`. */
   user: string | null;
+  /** {@link EventRow.ip}; NULL reads as `''`. */
   ip: string | null;
+  /** {@link EventRow.cmd}. */
   cmd: string;
+  /** JSON text of {@link EventRow.data}; NULL or `''` reads as null. */
   data: string | null;
+  /** {@link EventRow.correlation_id}. */
   correlation_id: string | null;
+  /** {@link EventRow.causation_id}. */
   causation_id: number | null;
+  /** JSON text of {@link EventRow.metadata}; NULL or `''` reads as `{}`. */
   metadata: string | null;
+  /** {@link EventRow.stream}. */
   stream: string | null;
+  /** {@link EventRow.stream_version}. */
   stream_version: number | null;
 }
 

@@ -28,11 +28,15 @@ import { assertOpen, runWrite } from './write-transaction.js';
 export type { QueueSettings, CacheStatsReport } from './queue-open.js';
 export { PAGE_CACHE_KIB } from './queue-open.js';
 
-/** Context passed by `storeWithContext`. */
+/** Context passed by `storeWithContext`; each field given wins over the event's own. */
 export interface StoreContext {
+  /** Correlation id of the event (else the event's `correlationId`). */
   correlationId?: string;
+  /** Id of the causing event (else `parentEventId`, else the event's `causationId`). */
   causationId?: number;
+  /** eventlite's other name of `causationId` (used when `causationId` is absent). */
   parentEventId?: number;
+  /** Merged over the event's `metadata` (keys here win). */
   metadata?: Record<string, any>;
 }
 
@@ -237,10 +241,12 @@ export class EventQueue {
     return reads.getTransactionCached(this.#ctx, correlationId);
   }
 
+  /** Direct children of `eventId` (events whose `causation_id` it is), in id order. */
   getChildEvents(eventId: number): EventRow[] {
     return reads.getChildEvents(this.#ctx, eventId);
   }
 
+  /** The event with its parent and direct children, or null when no event has this id. */
   getEventLineage(eventId: number): reads.EventLineage | null {
     return reads.getEventLineage(this.#ctx, eventId);
   }
@@ -260,6 +266,7 @@ export class EventQueue {
     return readPage(this.#ctx.db, this.#paged.correlation, [correlationId], options);
   }
 
+  /** One page of the direct children of `eventId`, in id order, with the total (one snapshot). */
   getChildEventsPaginated(eventId: number, options: PageOptions = {}): Page {
     return readPage(this.#ctx.db, this.#paged.children, [eventId], options);
   }
@@ -404,8 +411,27 @@ export class EventQueue {
 }
 
 /**
- * Opens (or creates) an event store.
+ * Opens (or creates) the synchronous event queue on one SQLite file: the
+ * eventlite-sourcing API (`store`, `storeBulk`, reads, `cycleThrough`, `storeWhen`)
+ * over better-sqlite3. Pragmas, schema and indexes are set on open; a file written
+ * by eventlite opens as is (missing columns are added). Queues, models, snapshot
+ * managers and job queues on one file in one process share one connection, which
+ * is what makes an event and its same-file model changes commit together.
+ * For an async API that also runs on PostgreSQL, see `openQueue`.
  *
+ * @throws ValidationError for an unknown or invalid option (the message names it).
+ * @throws ConfigurationError when the file is already open in this process with another `durability`, `WAL` or `busyTimeout`.
+ * @throws StorageError when the file cannot be opened (locked, not a database, read-only, disk full).
+ * @example
+ * const queue = initQueue({ dbName: 'data/events.sqlite' });
+ * const model = modelSetup({
+ *   dbName: 'data/events.sqlite', // the queue's file: event and model rows commit together
+ *   tables: (db) => db.query('CREATE TABLE IF NOT EXISTS users (name TEXT)').run(),
+ *   queries: (db) => ({ add: db.query('INSERT INTO users (name) VALUES ($name)') }),
+ *   methods: (q) => ({ userAdded: ({ name }) => q.add.run({ name }) }),
+ * });
+ * queue.store({ cmd: 'userAdded', data: { name: 'Ann' } }, model, eventCallbacks.error);
+ * queue.close();
  * @example
  * const queue = initQueue({ dbName: 'data/events.sqlite', profile: 'balanced', indexes: { user: true } });
  * @example

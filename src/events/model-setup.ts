@@ -14,35 +14,55 @@ import { modelPosition } from './model-position.js';
 import { MODEL_INTERNALS, type EventErrorReport, type Migrations, type Model, type ModelMethod } from './model-types.js';
 import type { EventRow } from './event-row.js';
 
+/**
+ * Options of {@link modelSetup}: eventlite-sourcing's, plus `name` and `logger`.
+ * Unknown keys and non-function callbacks throw `ValidationError`.
+ */
 export interface ModelSetupOptions<Q = Record<string, Database.Statement>, M extends Record<string, ModelMethod> = Record<string, ModelMethod>> {
   /** File of the model; the queue's file makes event and model changes atomic. @default 'data/model.sqlite' */
   dbName?: string;
   /** Name under which the model's log position (and snapshots) are kept. @default 'default' */
   name?: string;
-  /** Creates the model's tables. */
+  /** Creates the model's tables; runs once, synchronously, when the model is set up. @default undefined — no tables created */
   tables?: (db: CompatDatabase) => void;
-  /** Prepares the model's statements (`db.query` is `db.prepare`). */
+  /** Prepares the model's statements (`db.query` is a cached `db.prepare` with bun:sqlite's binding). @default undefined — no statements (`{}`) */
   queries?: (db: CompatDatabase) => Q;
-  /** One handler per cmd: `(data, meta) => result`. */
+  /**
+   * One handler per cmd: `(data, meta) => result`. Must be synchronous (a returned
+   * promise rejects the event): with the queue's file it runs inside the event's
+   * transaction, and a throw rolls the event back.
+   * @default undefined — no methods: events go to a query of their cmd's name, else `default`
+   */
   methods?: (queries: Q, db: CompatDatabase) => M;
-  /** Upcasters per cmd: `{ cmd: [v1ToV2, v2ToV3] }`, or a function returning them. */
+  /** Upcasters per cmd: `{ cmd: [v1ToV2, v2ToV3] }`, or a function returning them. @default {} — data passed as stored */
   migrations?: Migrations | (() => Migrations);
-  /** Called inside the transaction after each handler: `(row, result)`. */
+  /** Called inside the transaction after each handler: `(row, result)`; a throw rolls the event back. @default undefined — a no-op */
   done?: (row: EventRow, result: unknown) => void;
-  /** Called with eventlite's error object when a handler fails. */
+  /** Called with eventlite's error object when a handler fails. @default undefined — a no-op (the failure still reaches `callbacks._error`, or is thrown) */
   error?: (report: EventErrorReport) => void;
   /** Handler for cmds without a method. @default warns once per cmd through `logger` and returns '' */
   default?: ModelMethod;
   /** Where the model's warnings go (only `warn` is used). @default console */
   logger?: Partial<Logger>;
-  /** Move the file away first: `[]` → `<name>-old.<ext>`, `[newName]`, `[oldName, newName]` (an empty new name deletes it), or eventlite's `['delete']`, `['move']`, `['move', folder]`, `['rename']`. */
+  /**
+   * Move the file (with its -wal/-shm) away first: `[]` → `<name>-old.<ext>`, `[newName]`,
+   * `[oldName, newName]` (an empty new name deletes it), or eventlite's `['delete']`,
+   * `['move']`, `['move', folder]`, `['rename']` (a timestamped name). Nothing happens
+   * when the file does not exist.
+   * @default undefined — the file is opened as it is
+   */
   reset?: string[];
-  /** A model without a database: only `default` runs. */
+  /** A model without a database (`_db` is `{}`): every event goes to `default`; other options are ignored. @default false */
   stub?: boolean;
-  /** Journal mode of a model in its own file. @default true */
+  /** Journal mode of a model in its own file (a model on the queue's file keeps the queue's). @default true */
   WAL?: boolean;
+  /** eventlite's spelling of `WAL: false` (`WAL` wins when both are given). @default false */
   noWAL?: boolean;
-  /** eventlite's open flags; `strict` is accepted (binding is always strict). */
+  /**
+   * eventlite's open flags: `create: false` requires the file to exist, `readonly: true`
+   * opens it read-only; `strict` is accepted (binding is always strict).
+   * @default undefined — created if missing, read-write
+   */
   init?: { create?: boolean; readonly?: boolean; strict?: boolean };
 }
 
@@ -94,8 +114,21 @@ function resetFile(dbName: string, reset: unknown): void {
 }
 
 /**
- * Sets up a model. Handlers get `(data, meta)` and run inside the event's
- * transaction when the model shares the queue's file.
+ * Sets up a model (projection) with eventlite-sourcing's options and dispatch:
+ * for each event, `migrations` upcast its data, then the method named by its cmd
+ * runs with `(data, meta)`, else a query of that name, else `default`.
+ *
+ * On the queue's file the model shares the queue's connection: its handler runs
+ * inside the event's transaction, so the event and its model rows commit together
+ * and a throwing handler rolls both back. In another file the handler runs after
+ * the event committed, in the model's own transaction; its failures go to `_error`.
+ * The model records the last event id it applied (under `name`), which snapshots use.
+ *
+ * The result has the methods, `_queries`, `get(cmd, data)` / `all(cmd, data)` (run the
+ * query named `cmd`) and `_close()` (releases its connection).
+ *
+ * @throws ValidationError for an unknown or invalid option.
+ * @throws StorageError when the file cannot be opened.
  *
  * @example
  * const model = modelSetup({

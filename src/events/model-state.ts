@@ -16,9 +16,14 @@ export interface StoredModelState {
   sequences: Record<string, number>;
 }
 
-/** eventlite's `ModelState`. */
+/**
+ * eventlite-sourcing's `ModelState`: what `extractModelState` returns and
+ * `restoreModelState` accepts.
+ */
 export interface ModelState {
+  /** Shape of the state: 1 for this (eventlite's) form. */
   version: number;
+  /** Per model table: `schema` is SQLite's `PRAGMA table_info` rows, `data` every row as an object. */
   tables: Record<string, { schema: unknown[]; data: Array<Record<string, unknown>> }>;
 }
 

@@ -19,12 +19,14 @@ export const INDEX_NAMES = [
   'user_datetime',
 ] as const;
 
+/** One of the eight configurable indexes ({@link INDEX_NAMES}); `correlation_cmd` and `user_datetime` are two-column indexes. */
 export type IndexName = (typeof INDEX_NAMES)[number];
+/** `indexes` option: `true` creates the index, `false` drops it, an absent name keeps the default or profile's choice. */
 export type IndexOptions = Partial<Record<IndexName, boolean>>;
 
 /** Query cache of `retrieveByIDCached` / `getTransactionCached`. */
 export interface QueueCacheOptions {
-  /** @default true */
+  /** Whether the `…Cached` reads use the cache (off: they read the database each time). @default true */
   enabled?: boolean;
   /** Most cached entries (events or transactions). @default 1000 */
   maxSize?: number;
@@ -38,6 +40,11 @@ export type Durability = 'full' | 'normal';
 /** The seed's three performance profiles. */
 export type QueueProfile = 'high-volume' | 'balanced' | 'query-optimized';
 
+/**
+ * Options of `initQueue` (and of `openQueue`'s `sqlite`). Merged key by key over a
+ * `profile` over the defaults; unknown keys and bad values throw `ValidationError`
+ * naming the option.
+ */
 export interface QueueOptions {
   /** Path of the SQLite file (directory created), or `':memory:'`. @default 'data/events.sqlite' */
   dbName?: string;
@@ -45,13 +52,19 @@ export interface QueueOptions {
   WAL?: boolean;
   /** eventlite's spelling of `WAL: false`. @default false */
   noWAL?: boolean;
-  /** @default 'full' */
+  /** `'full'` (synchronous=FULL) fsyncs every commit; `'normal'` (synchronous=NORMAL): in WAL mode a power loss may lose the last commits, never corrupts the file. @default 'full' */
   durability?: Durability;
   /** Milliseconds to wait for a lock held by another connection (busy_timeout). @default 5000 */
   busyTimeout?: number;
-  /** Merged over the defaults (`correlation_id` and `causation_id` on); an index set to false is dropped. */
+  /**
+   * Merged over the defaults (or the profile's); an index set to false is dropped from the file.
+   * @default { correlation_id: true, causation_id: true } (the other six off), or the profile's set
+   */
   indexes?: IndexOptions;
-  /** Merged over the defaults `{ enabled: true, maxSize: 1000, ttl: 300000 }`. */
+  /**
+   * Query cache of `retrieveByIDCached` / `getTransactionCached`, merged key by key.
+   * @default { enabled: true, maxSize: 1000, ttl: 300000 }, or the profile's
+   */
   cache?: QueueCacheOptions;
   /** Adds `reset()`, which empties the log. For tests only. @default false */
   risky?: boolean;
@@ -59,11 +72,20 @@ export interface QueueOptions {
   reset?: boolean;
   /** Hash `data.user_password` before storing (eventlite's Bun.password options). @default undefined (no hashing) */
   hash?: HashOptions;
-  /** A preset of the seed; explicit options override it. */
+  /**
+   * A preset of the seed; explicit options override it. `'high-volume'`: the two core
+   * indexes, no cache. `'balanced'`: adds `cmd` and `datetime`. `'query-optimized'`:
+   * all but `user_datetime`, cache of 5000 entries for 10 min. All use WAL.
+   * @default undefined — the defaults of each option
+   */
   profile?: QueueProfile;
   /** Clock of the `datetime` column, in ms since the epoch. @default Date.now */
   datetime?: () => number;
-  /** eventlite's open flags: `create: false` requires the file to exist; `readonly` opens it read-only. `strict` is accepted (binding is always strict). */
+  /**
+   * eventlite's open flags: `create: false` requires the file to exist; `readonly` opens
+   * it read-only (no schema changes, writes fail). `strict` is accepted (binding is always strict).
+   * @default undefined — created if missing, read-write
+   */
   init?: { create?: boolean; readonly?: boolean; strict?: boolean };
 }
 

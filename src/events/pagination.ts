@@ -8,16 +8,21 @@ import { assertKnownOptions, invalidOption } from '../core/options.js';
 import { EVENT_COLUMNS, rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import type { CompatDatabase } from './connection.js';
 
+/** Options of the `…Paginated` reads. Unknown keys and bad values throw `ValidationError`. */
 export interface PageOptions {
-  /** @default 100 */
+  /** Most events in the page (1 and up). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Events to skip before the page (0 and up). @default 0 */
   offset?: number;
 }
 
+/** One page of a `…Paginated` read: the events and the total, from one snapshot of the log. */
 export interface Page {
+  /** The page's events, in the read's order. */
   events: EventRow[];
+  /** Events matching the read in all pages, counted in the same snapshot as `events`. */
   totalCount: number;
+  /** Whether events follow this page (`offset + events.length < totalCount`). */
   hasMore: boolean;
   /** Offset of the next page, or null on the last one. */
   nextOffset: number | null;

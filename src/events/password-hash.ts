@@ -11,10 +11,18 @@ import bcrypt from 'bcryptjs';
 import { assertKnownOptions, invalidOption } from '../core/options.js';
 import type { EventInput } from './event-input.js';
 
+/** Password hash algorithms of the `hash` option, as Bun.password names them. */
 export type HashAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt';
 
-/** Bun.password's options. Defaults are Bun's: argon2id, 64 MiB, 2 passes; bcrypt cost 10. */
+/**
+ * The `hash` option of `initQueue`: with it, a `user_password` string in an event's
+ * `data` is replaced by its hash (argon2 PHC or bcrypt `$2b$` string, as Bun.password
+ * writes) before the event is stored, so the plain password never reaches the log.
+ * A value that already is such a hash is kept. Defaults are Bun's: argon2id, 64 MiB,
+ * 2 passes; bcrypt cost 10. Check a password with `verifyPassword(plain, hash)`.
+ */
 export interface HashOptions {
+  /** Which algorithm hashes the password. @default 'argon2id' */
   algorithm?: HashAlgorithm;
   /** argon2 memory in KiB. @default 65536 */
   memoryCost?: number;
@@ -57,7 +65,13 @@ export function resolveHashOptions(hash: unknown): ResolvedHashOptions | null {
   };
 }
 
-/** The hash of `password` under `options` (synchronous, as eventlite's store is). */
+/**
+ * The hash of `password` under `options` (synchronous, as eventlite's store is):
+ * an argon2 PHC string or a bcrypt `$2b$` string. Every field of `options` is needed.
+ * @example
+ * const hash = hashPassword('s3cret', { algorithm: 'argon2id', memoryCost: 65536, timeCost: 2, cost: 10 });
+ * verifyPassword('s3cret', hash); // true
+ */
 export function hashPassword(password: string, options: ResolvedHashOptions): string {
   if (options.algorithm === 'bcrypt') return bcrypt.hashSync(password, options.cost);
   return argon2Hash(password, { algorithm: ALGORITHMS[options.algorithm] as never, memoryCost: options.memoryCost, timeCost: options.timeCost });

@@ -24,13 +24,19 @@ import { inSavepoint, runWrite } from './write-transaction.js';
 export interface PendingEventInput extends EventInput {
   /** Without it, `storeWhen` is `store`. */
   waitFor?: WaitFor;
-  /** Milliseconds until the pending event expires (see `expirePendingEvents`). */
+  /** Milliseconds until the pending event expires (see `expirePendingEvents`); absent or 0: never. */
   timeout?: number;
 }
 
+/** What `storeWhen` returns for an event with `waitFor`. */
 export interface StoreWhenResult {
+  /** Id of the row in `pending_events` (for `cancelPendingEvent`), kept even when the event was stored at once. */
   pendingEventId: number;
-  /** `'executed'` when the conditions already held and the event was stored at once. */
+  /**
+   * `'executed'` when the conditions already held and the event was stored at once;
+   * `'ready'` when they held but its model threw (rolled back alone, left for
+   * `executeReadyEvents`); `'pending'` otherwise.
+   */
   status: 'pending' | 'ready' | 'executed';
 }
 

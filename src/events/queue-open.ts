@@ -15,31 +15,49 @@ import { DROP_WAIT_TABLES, WAIT_SCHEMA } from './wait-conditions.js';
 
 /** What `queue.settings()` reports: the pragmas as SQLite reads them back, and the merged options. */
 export interface QueueSettings {
+  /** Resolved path of the database file (`':memory:'` as is). */
   dbName: string;
+  /** `PRAGMA journal_mode` as read back: `'wal'` or `'delete'` (`'memory'` for `:memory:`). */
   journalMode: string;
+  /** `PRAGMA synchronous` as read back: `'FULL'` for durability `'full'`, `'NORMAL'` for `'normal'`. */
   synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /** `PRAGMA busy_timeout` in ms: how long a write waits for another connection's lock. */
   busyTimeout: number;
+  /** `PRAGMA temp_store`: `'DEFAULT'`, `'FILE'` or `'MEMORY'`. */
   tempStore: string;
   /** SQLite cache_size (negative = KiB). */
   cacheSize: number;
+  /** The `durability` option as resolved. */
   durability: Durability;
+  /** The resolved `WAL` option (what was asked; `journalMode` is what SQLite runs). */
   WAL: boolean;
+  /** The `profile` option, or null. */
   profile: QueueProfile | null;
   /** Indexes as configured. */
   indexes: Record<IndexName, boolean>;
   /** Seed indexes present in the file right now. */
   presentIndexes: IndexName[];
+  /** The resolved query cache options (`ttl` in ms). */
   cache: { enabled: boolean; maxSize: number; ttl: number };
 }
 
+/** What `getCacheStats()` reports about the query cache of the `…Cached` reads (counters since the queue opened). */
 export interface CacheStatsReport {
+  /** Whether the cache is on; when off, every counter is 0. */
   enabled: boolean;
+  /** Reads answered from the cache. */
   hits: number;
+  /** Reads that went to the database. */
   misses: number;
+  /** Entries dropped to stay within `maxSize`. */
   evictions: number;
+  /** Entries held now. */
   size: number;
+  /** Most entries held (the `cache.maxSize` option). */
   maxSize: number;
+  /** Time to live of an entry in ms (0: until evicted). */
   ttl: number;
+  /** `hits / (hits + misses)`, 0 before the first read. */
   hitRate: number;
 }
 

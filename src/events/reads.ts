@@ -9,8 +9,11 @@ import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext } from './queue-
 
 /** An event with its parent and direct children. */
 export interface EventLineage {
+  /** The event asked for. */
   event: EventRow;
+  /** The event named by its `causation_id`, or null (a root event, or a parent that is not stored). */
   parent: EventRow | null;
+  /** Events whose `causation_id` is this event's id, in id order (direct children only). */
   children: EventRow[];
 }
 

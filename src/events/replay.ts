@@ -13,13 +13,19 @@ import { toMillis } from './pagination.js';
 import type { QueueContext } from './queue-context.js';
 import { assertOpen } from './write-transaction.js';
 
+/** Which events `cycleThrough` replays: ids from `start` up to, not including, `stop`. */
 export interface ReplayRange {
   /** First event id replayed (inclusive). @default 1 */
   start?: number;
-  /** Stop before this event id, or before events at or after this time (Date, ms or date string). */
+  /**
+   * Stop before this event id (a number), or before the first event at or after this
+   * time (a Date or a date string `new Date()` parses).
+   * @default null — to the end of the log
+   */
   stop?: number | Date | string | null;
 }
 
+/** What `cycleThrough` returns (resolves to, on `openQueue` queues) once the replay is done. */
 export interface ReplaySummary {
   /** Events applied (including ones whose handler failed and was reported). */
   count: number;

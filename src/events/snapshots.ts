@@ -12,20 +12,31 @@ import { modelDb, modelTables, readEventliteState, readState, toStoredState, wri
 
 export type { ModelState } from './model-state.js';
 
+/** Options of `new SnapshotManager(options)` / `initSnapshots(options)` (eventlite's). Unknown keys throw `ValidationError`. */
 export interface SnapshotManagerOptions {
-  /** File holding the snapshots. @default 'data/snapshots.sqlite' */
+  /** File holding the snapshots (its `snapshots` table); may be the model's or the queue's file. @default 'data/snapshots.sqlite' */
   dbName?: string;
-  /** @default true */
+  /** Switch the file to journal_mode=WAL on open (false leaves its journal mode as it is). @default true */
   WAL?: boolean;
+  /** eventlite's spelling of `WAL: false` (`WAL` wins when both are given). @default false */
   noWAL?: boolean;
+  /**
+   * eventlite's open flags: `create: false` requires the file to exist, `readonly: true`
+   * opens it read-only; `strict` is accepted (binding is always strict).
+   * @default undefined — created if missing, read-write
+   */
   init?: { create?: boolean; readonly?: boolean; strict?: boolean };
 }
 
 /** What `createSnapshot` resolves to (eventlite's `CreateSnapshotResult`). */
 export interface SnapshotInfo {
+  /** False when the snapshot was not saved (`error` says why); `createSnapshot` never rejects. */
   success: boolean;
+  /** Id of the saved snapshot row. */
   snapshotId?: number;
+  /** The log position the snapshot reflects: the last event id applied to the model. */
   eventId?: number;
+  /** The name the snapshot is kept under. */
   modelName?: string;
   /** Why it failed (`success: false`). */
   error?: string;
@@ -33,16 +44,35 @@ export interface SnapshotInfo {
   code?: string;
 }
 
+/** What `restoreSnapshot` resolves to (eventlite's shape); it never rejects. */
 export interface RestoreResult {
+  /** False when nothing was restored (`error` says why: no snapshot, a stub model…); the model is then unchanged. */
   success: boolean;
+  /** Id of the snapshot restored. */
   snapshotId?: number;
+  /** The log position the restored snapshot reflects. */
   eventId?: number;
-  /** First event id to replay after the restore. */
+  /** First event id to replay after the restore (`eventId + 1`; 0 when nothing was restored). */
   replayFrom: number;
+  /** The metadata given to `createSnapshot`. */
   metadata?: Record<string, unknown>;
+  /** Why nothing was restored (`success: false`). */
   error?: string;
 }
 
+/**
+ * Snapshots of a model's tables (eventlite-sourcing's `SnapshotManager`): each one
+ * saves every model table together with the log position it reflects, read in one
+ * snapshot of the model's file, and restores atomically, so restore + replay from
+ * `replayFrom` equals a full replay. Failures resolve `{ success: false, error }`
+ * as in eventlite instead of rejecting.
+ *
+ * @example
+ * const snapshots = initSnapshots({ dbName: 'data/snapshots.sqlite' });
+ * await snapshots.createSnapshot('orders', null, model); // at the model's current position
+ * const { success, replayFrom } = await snapshots.restoreSnapshot('orders', null, model);
+ * if (success) queue.cycleThrough(model, undefined, undefined, { start: replayFrom });
+ */
 export class SnapshotManager {
   /** The connection of the snapshot file. */
   readonly db: CompatDatabase;
@@ -179,12 +209,14 @@ export class SnapshotManager {
     };
   }
 
+  /** The snapshots kept under `modelName`, newest position first, without their state (`created_at` in ms). */
   listSnapshots(modelName: string, limit = 10, offset = 0): Array<{ id: number; event_id: number; model_name: string; created_at: number; metadata: Record<string, unknown> }> {
     return (this.#list.all(modelName, limit, offset) as Array<{ id: number; event_id: number; model_name: string; created_at: number; metadata: string | null }>).map(
       (row) => ({ ...row, metadata: JSON.parse(row.metadata ?? '{}') }),
     );
   }
 
+  /** Deletes the snapshot of `modelName` at `eventId`; false when there was none. */
   deleteSnapshot(modelName: string, eventId: number): boolean {
     return this.#delete.run(modelName, eventId).changes > 0;
   }
@@ -194,6 +226,7 @@ export class SnapshotManager {
     return this.#deleteOld.run(modelName, eventId).changes;
   }
 
+  /** Releases the snapshot file's connection (closed once no queue or model in this process shares it). */
   close(): void {
     releaseConnection(this.db);
   }

@@ -16,7 +16,9 @@ import { runWrite } from './write-transaction.js';
 
 /** One entry of `storeBulk`'s result. */
 export interface BulkResult<R = unknown> {
+  /** The stored event, with its id, datetime and correlation id. */
   row: EventRow;
+  /** What the model's handler returned (undefined without a model; for a model in another file, its result after commit). */
   result: R;
 }
 

@@ -8,19 +8,26 @@ import { toMillis } from './pagination.js';
 import type { QueueContext } from './queue-context.js';
 import { assertOpen } from './write-transaction.js';
 
+/**
+ * Options of `streamEvents`: every filter given must match (equality, in SQL).
+ * Unknown keys and bad values throw `ValidationError`.
+ */
 export interface StreamOptions {
-  /** Events per batch. @default 1000 */
+  /** Events per batch (1 and up). @default 1000 */
   batchSize?: number;
-  /** First id (inclusive). */
+  /** First id (inclusive). @default undefined — from the first event */
   startId?: number;
-  /** Last id (inclusive). */
+  /** Last id (inclusive). @default undefined — to the end of the log as each batch is read */
   endId?: number;
+  /** Only events of this correlation id. @default undefined — any */
   correlationId?: string;
+  /** Only events of this user. @default undefined — any */
   user?: string;
+  /** Only events with this cmd. @default undefined — any */
   cmd?: string;
-  /** Only events at or after this time. */
+  /** Only events at or after this time (a Date or ms since the epoch). @default undefined — no lower bound */
   since?: Date | number;
-  /** Only events at or before this time. */
+  /** Only events at or before this time (a Date or ms since the epoch). @default undefined — no upper bound */
   until?: Date | number;
 }
 

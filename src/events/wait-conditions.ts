@@ -43,39 +43,71 @@ export const DROP_WAIT_TABLES = 'DROP TABLE IF EXISTS wait_conditions; DROP TABL
 
 export type WhereOperator = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte';
 
+/**
+ * One condition of `storeWhen`'s `waitFor`: matches stored events of
+ * `correlationId` whose cmd is `pattern` and whose data passes `where`.
+ */
 export interface WaitCondition {
-  /** The `cmd` of the awaited event. */
+  /** The `cmd` of the awaited event; absent: any cmd. */
   pattern?: string;
+  /** Correlation id of the awaited events. Required in practice: a condition without one never matches. */
   correlationId?: string;
+  /**
+   * Test on the awaited event's `data`: `{ field: value }` (strict equality) or
+   * `{ field: { $gt: 3 } }` with `$eq $ne $gt $gte $lt $lte`; every field must pass.
+   */
   where?: Record<string, unknown>;
   /** Events needed for an `all` / `any` / `sequence` step. @default 1 */
   minCount?: number;
 }
 
+/**
+ * What a `storeWhen` event waits for. At least one kind; several kinds given must
+ * all hold. A condition once satisfied stays satisfied.
+ */
 export interface WaitFor {
+  /** Every condition matched. */
   all?: WaitCondition[];
+  /** At least one condition matched. */
   any?: WaitCondition[];
+  /** At least `count` (1 and up) events match the condition. */
   count?: WaitCondition & { count: number };
+  /** Each condition matched by an event after (by id) the one that matched the previous condition. */
   sequence?: WaitCondition[];
 }
 
 /** A row of `pending_events`. */
 export interface PendingEventRow {
+  /** The pending event's id (`StoreWhenResult.pendingEventId`); not an event id. */
   id: number;
+  /** JSON text of the event to store (already validated, `correlationId` resolved). */
   event_data: string;
+  /** JSON text of its `waitFor`. */
   wait_conditions: string;
+  /** When `storeWhen` was called (ms since the epoch, the queue's clock). */
   created_at: number;
+  /** `created_at + timeout`, or null when it never expires. */
   expires_at: number | null;
+  /** The pending event's own correlation id. */
   correlation_id: string | null;
+  /**
+   * `pending` (waiting), `ready` (conditions hold but storing it failed, or marked by
+   * `checkAllPendingEvents`), `executed` (stored), `expired`, `cancelled`.
+   */
   status: 'pending' | 'ready' | 'expired' | 'executed' | 'cancelled';
 }
 
 /** A row of `wait_conditions`. */
 export interface ConditionRow {
+  /** The condition row's id. */
   id: number;
+  /** The {@link PendingEventRow.id} it belongs to. */
   pending_event_id: number;
+  /** Which kind of `waitFor` it came from. */
   condition_type: 'all_condition' | 'any_condition' | 'count_condition' | 'sequence_condition';
+  /** JSON text of the {@link WaitCondition}, with its index in the list (and `order` in a sequence). */
   condition_data: string;
+  /** 1 once satisfied (it stays so), else 0. */
   satisfied: number;
 }
 
