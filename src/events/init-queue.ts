@@ -334,7 +334,9 @@ export class EventQueue {
   /**
    * eventlite's `storeWhen`: keeps the event pending (durably, in this file) until
    * `waitFor` holds, then stores it in the same transaction as the event that
-   * satisfied it. Without `waitFor` it is `store`. See wait-conditions.ts.
+   * satisfied it (both commit or neither). Without `waitFor` it is `store`. See
+   * `waitFor` in {@link PendingEventInput} for the kinds of conditions; a condition
+   * needs a `correlationId`.
    * @example
    * queue.storeWhen({ cmd: 'shipOrder', data: { orderId: 7 }, correlationId: 'order-7',
    *   waitFor: { all: [{ pattern: 'paymentReceived', correlationId: 'order-7' }] }, timeout: 300_000 }, model, callbacks);

@@ -22,7 +22,7 @@ import { inSavepoint, runWrite } from './write-transaction.js';
 
 /** `storeWhen`'s event: an event plus what it waits for. */
 export interface PendingEventInput extends EventInput {
-  /** Without it, `storeWhen` is `store`. */
+  /** What the event waits for: `all`, `any`, `count` and/or `sequence` of {@link WaitFor}. Without it, `storeWhen` is `store`. */
   waitFor?: WaitFor;
   /** Milliseconds until the pending event expires (see `expirePendingEvents`); absent or 0: never. */
   timeout?: number;

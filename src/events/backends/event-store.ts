@@ -176,8 +176,26 @@ export interface EventStore {
   /** Batches of committed events in id order; never skips an event committed out of id order. */
   streamEvents(options?: StreamOptions): AsyncGenerator<EventRow[], void, undefined>;
   /**
-   * Follows the log from consumer `name`'s durable checkpoint: `handler` gets each event in
-   * position order, a batch at a time in one transaction with the new checkpoint (consumer.ts).
+   * Follows the log from consumer `name`'s durable checkpoint: `handler` gets each event
+   * in position order, a batch at a time, in one transaction with the new checkpoint
+   * (with `transactional`, the default), so model writes made by the handler and the
+   * checkpoint commit together. A throw rolls the batch back; it is retried after
+   * `retryDelayMs`, without limit (see `stats().lastError`).
+   *
+   * One process at a time works for a name: it holds the name's lease (renewed as it
+   * works); others wait on standby and take over when the lease runs out (a crash) or
+   * is given back (`stop()`). Resolves once the consumer is started.
+   *
+   * @throws ValidationError for a bad name, handler or option; `ClosedError` after `close()`.
+   * @example
+   * const totals = await queue.modelSetup({
+   *   tables: (db) => db.exec('CREATE TABLE IF NOT EXISTS totals (day TEXT PRIMARY KEY, n INTEGER NOT NULL)'),
+   *   queries: (db) => ({ bump: db.query('INSERT INTO totals (day, n) VALUES ($day, 1) ON CONFLICT (day) DO UPDATE SET n = totals.n + 1') }),
+   * });
+   * const consumer = await queue.subscribe('daily-totals', { from: 'start' }, async (event) => {
+   *   await totals._queries.bump.run({ day: new Date(event.datetime).toISOString().slice(0, 10) });
+   * });
+   * // on shutdown: await consumer.stop();
    */
   subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer>;
   /** Replays the log into `model`; callbacks fire only if `whileCB` is given. */

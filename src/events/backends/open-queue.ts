@@ -53,7 +53,15 @@ export interface ParsedConnection {
   label: string;
 }
 
-/** Which backend a connection string names, and where. */
+/**
+ * Which backend a connection string names, and where (exported as
+ * `parseQueueConnectionString`). `label` is the target without the password, for messages.
+ * @throws ValidationError for an empty or non-string value.
+ * @throws ConnectionStringError for a malformed postgres:// URL, an empty sqlite: path or another scheme.
+ * @example
+ * parseQueueConnectionString('postgres://app:pw@db:5432/events'); // { backend: 'postgres', target: 'postgres://app:pw@db:5432/events', label: 'postgres://app@db:5432/events' }
+ * parseQueueConnectionString('sqlite:///var/data/events.sqlite');  // { backend: 'sqlite', target: '/var/data/events.sqlite', label: '/var/data/events.sqlite' }
+ */
 export function parseConnectionString(connectionString: unknown): ParsedConnection {
   if (typeof connectionString !== 'string' || connectionString.trim() === '') {
     throw invalidOption('connectionString', 'a postgres:// URL, a sqlite:// URL or a SQLite file path', connectionString);

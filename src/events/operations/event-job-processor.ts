@@ -32,10 +32,13 @@ interface Rule {
  * idempotency key is `event:<event id>:<job name>`, so an event never enqueues
  * the same job twice.
  *
- * The job queue must keep its jobs in the event queue's database: create it with
- * no arguments (it is then linked here) or with `{ queue: eventQueue }`.
+ * `eventQueue` is a synchronous queue from `initQueue`. The job queue must keep its
+ * jobs in the event queue's database: create it with no arguments (it is then
+ * linked here) or with `{ queue: eventQueue }`; otherwise the constructor throws
+ * `ConfigurationError`.
  *
  * @example
+ * const eventQueue = initQueue({ dbName: 'data/events.sqlite' });
  * const jobQueue = new BackgroundJobQueue();
  * const eventJobProcessor = new EventJobProcessor(eventQueue, jobQueue);
  * jobQueue.registerWorker('sendEmail', async (data) => sendEmail(data.recipient, data.message));
