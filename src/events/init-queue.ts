@@ -236,7 +236,11 @@ export class EventQueue {
     return this.getTransaction(correlationId);
   }
 
-  /** Cached `getTransaction` (invalidated by every write to that correlation); deep-frozen. */
+  /**
+   * Cached `getTransaction`, deep-frozen (shared, read-only). Writes through this queue
+   * drop the correlation's entry; events appended through other queue objects or
+   * processes show up once the entry's `ttl` ends or after `clearCache()`.
+   */
   getTransactionCached(correlationId: string): readonly EventRow[] {
     return reads.getTransactionCached(this.#ctx, correlationId);
   }

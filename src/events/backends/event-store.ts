@@ -157,8 +157,8 @@ export interface EventStore {
   getTransaction(correlationId: string): Promise<EventRow[]>;
   /**
    * `getTransaction` through the query cache (deep-frozen, shared). This queue's own
-   * writes drop the correlation's entry; events another process appends show up once
-   * the entry's `ttl` ends or after `clearCache()`.
+   * writes drop the correlation's entry; events appended through other queue objects
+   * or processes show up once the entry's `ttl` ends or after `clearCache()`.
    */
   getTransactionCached(correlationId: string): Promise<readonly EventRow[]>;
   /** Current version of a stream (0 when it has no events). Throws `ValidationError` for an empty name. */
