@@ -34,7 +34,7 @@ export interface ProcessResult<T, R> {
 /**
  * s3db.js's batch helper: `process(items, handler)` with bounded concurrency,
  * resolving with the results and the failures. It runs on a {@link TasksPool},
- * so on one {@link ExecutorPool} (retries of transient failures, timeouts,
+ * so on one ExecutorPool (retries of transient failures, timeouts,
  * priorities). Takes {@link TasksPoolOptions}; a bad or unknown option throws
  * ValidationError.
  *
