@@ -179,7 +179,7 @@ export class EncryptionError extends S3liteError {
 export class StorageError extends S3liteError {
   /** True for transient failures (HTTP 429/5xx, network resets, EMFILE…): the executor pool retries these. */
   readonly retryable: boolean;
-  /** HTTP status of the failed S3 request; undefined for file:// and network errors. */
+  /** HTTP status of the failed request when there was one (S3); undefined otherwise (file://, SQLite, network errors). */
   readonly statusCode: number | undefined;
 
   constructor(

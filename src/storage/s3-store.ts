@@ -82,7 +82,7 @@ export interface S3StoreOptions {
  *
  * Conditional requests are sent in the server's dialect (AWS, Ceph RGW,
  * MinIO… differ), probed once per endpoint and process on the first
- * conditional write, never at construction. Where a server ignores the
+ * conditional write (or probeCapabilities() call), never at construction. Where a server ignores the
  * condition of a DELETE or COPY, the store checks the ETag with a HEAD just
  * before (narrowing the race, not closing it); where it ignores conditional
  * PUTs, those writes are unconditional. It warns once through `logger` about
