@@ -9,29 +9,43 @@
 import { LRUCache } from 'lru-cache';
 import { checkOptions, invalidOption } from './options.js';
 
+/** Options of {@link Cache}. A bad value or an unknown name throws ValidationError. */
 export interface CacheOptions<V> {
-  /** Most entries kept; the least recently used is evicted past it. @default 1000 */
+  /** Most entries kept (an integer from 1); the least recently used is evicted past it. @default 1000 */
   max?: number;
-  /** Time to live in ms; 0 keeps entries until evicted. @default 0 */
+  /** Time to live in ms (an integer from 0); 0 keeps entries until evicted. `set(key, value, { ttl })` overrides it per entry. @default 0 */
   ttl?: number;
-  /** Optional bound on the summed size of the entries, measured by `sizeOf`. */
+  /**
+   * Bound on the summed size of the entries, in the units `sizeOf` returns (an integer
+   * from 1); least recently used entries are evicted to stay under it.
+   * @default undefined — no size bound, only `max`
+   */
   maxBytes?: number;
-  /** Size of one entry for `maxBytes`. @default JSON length of the value */
+  /** Size of one entry for `maxBytes`; only called when `maxBytes` is set. @default the length of `JSON.stringify(value)` (UTF-16 units, at least 1) */
   sizeOf?: (value: V, key: string) => number;
-  /** How a value is copied on `get`. @default structuredClone */
+  /** How a value is copied on `set` and on `get`; ignored with `freeze: true`. @default structuredClone */
   clone?: (value: V) => V;
   /** Deep-freeze values on `set` and hand them out without copying. @default false */
   freeze?: boolean;
 }
 
+/** What {@link Cache.stats} returns. Counters run from construction or the last resetStats(). */
 export interface CacheStats {
+  /** `get` calls that found a live entry. */
   hits: number;
+  /** `get` calls that found nothing (or an expired entry). */
   misses: number;
+  /** Entries dropped to stay within `max` or `maxBytes`. */
   evictions: number;
+  /** Entries dropped because their TTL ran out (counted when next touched, not on the clock). */
   expirations: number;
+  /** Entries held now; an expired entry counts until it is next touched. */
   size: number;
+  /** The `max` option in force. */
   max: number;
+  /** The default TTL in ms (0: none). */
   ttl: number;
+  /** hits / (hits + misses), from 0 to 1; 0 before the first lookup. */
   hitRate: number;
 }
 
@@ -115,6 +129,7 @@ export class Cache<V> {
     this.#lru.set(key, { value: stored }, options.ttl === undefined ? undefined : { ttl: options.ttl });
   }
 
+  /** Removes `key`; returns whether it was there. */
   delete(key: string): boolean {
     return this.#lru.delete(key);
   }
@@ -128,14 +143,17 @@ export class Cache<V> {
     return deleted;
   }
 
+  /** Removes every entry (counters are kept; see resetStats()). */
   clear(): void {
     this.#lru.clear();
   }
 
+  /** Entries held now; an expired entry counts until it is next touched. */
   get size(): number {
     return this.#lru.size;
   }
 
+  /** Hit, miss, eviction and expiration counts, size and hit rate; see {@link CacheStats}. */
   stats(): CacheStats {
     const lookups = this.#hits + this.#misses;
     return {

@@ -7,6 +7,12 @@
  * hold credentials goes through {@link redact} first.
  */
 
+/**
+ * The stable `code` of every {@link S3liteError}, one per subclass:
+ * `VALIDATION` ({@link ValidationError}), `NOT_FOUND`, `CONFLICT`, `CONSTRAINT`,
+ * `METADATA_LIMIT`, `TIMEOUT`, `CONNECTION_STRING`, `STORAGE`, `ABORTED`,
+ * `CLOSED`, `CONFIGURATION`, `ENCRYPTION`. Switch on it instead of parsing messages.
+ */
 export type S3liteErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
@@ -21,13 +27,36 @@ export type S3liteErrorCode =
   | 'CONFIGURATION'
   | 'ENCRYPTION';
 
+/** The optional third argument of every s3lite error constructor. */
 export interface S3liteErrorOptions {
+  /**
+   * The underlying failure (an AWS SDK error, an errno error…), kept as the
+   * standard `error.cause`.
+   * @default undefined — no `cause` property is set
+   */
   cause?: unknown;
+  /**
+   * Structured context copied to `error.details`; must be safe to log (no secrets).
+   * @default {}
+   */
   details?: Record<string, unknown>;
 }
 
-/** Base class of every error thrown by s3lite. */
+/**
+ * Base class of every error thrown by s3lite. `name` is the subclass name
+ * (`'ConflictError'`…); messages say what was wrong and what to do, and never
+ * contain credentials.
+ *
+ * @example
+ * try {
+ *   await users.get(id);
+ * } catch (err) {
+ *   if (isS3liteError(err, 'NOT_FOUND')) return undefined;
+ *   throw err;
+ * }
+ */
 export class S3liteError extends Error {
+  /** Stable machine-readable kind of failure: see {@link S3liteErrorCode}. */
   readonly code: S3liteErrorCode;
   /** Structured context (key, field list, sizes…), safe to log. */
   readonly details: Record<string, unknown>;
@@ -42,15 +71,21 @@ export class S3liteError extends Error {
 
 /** One failing field of a {@link ValidationError}. */
 export interface FieldError {
+  /** Path of the failing field or option: `'email'`, `'address.city'`, `'autotune.maxConcurrency'`, `'metadata.x-id'`. */
   field: string;
+  /** What is wrong with it, in words (`'expected an integer from 1 and up'`). */
   message: string;
+  /** The rule that failed, for schema checks the fastest-validator rule type (`'required'`, `'stringMin'`, `'email'`…). Absent for option checks. */
   type?: string;
+  /** What the rule wanted (a bound, a type name, the list of known options), when it says. */
   expected?: unknown;
+  /** The value given; never set for secret or password fields. */
   actual?: unknown;
 }
 
 /** Input did not match a schema or an option's expected form. Lists every failing field. */
 export class ValidationError extends S3liteError {
+  /** Every failing field, in the order they were found; may be empty when the message alone says it. */
   readonly errors: FieldError[];
 
   constructor(message: string, errors: FieldError[] = [], options: S3liteErrorOptions = {}) {
@@ -80,9 +115,11 @@ export class ConstraintError extends S3liteError {
   }
 }
 
-/** User metadata is over the object store's limit (2 KB on S3). */
+/** User metadata is over the object store's limit (2 KB on S3). Nothing was written. */
 export class MetadataLimitError extends S3liteError {
+  /** Size of the refused metadata in bytes (UTF-8 of every key and value, as AWS counts); `NaN` when S3 refused a copy whose kept metadata was not measured. */
   readonly size: number;
+  /** The limit that was exceeded, in bytes: 2048 (S3's, `METADATA_LIMIT_BYTES`) unless the database was configured with another. */
   readonly limit: number;
 
   constructor(message: string, size: number, limit: number, options: S3liteErrorOptions = {}) {
@@ -94,6 +131,7 @@ export class MetadataLimitError extends S3liteError {
 
 /** An attempt took longer than its timeout; its AbortSignal was aborted. */
 export class TimeoutError extends S3liteError {
+  /** The timeout that ran out, in ms. */
   readonly timeout: number;
 
   constructor(message: string, timeout: number, options: S3liteErrorOptions = {}) {
@@ -139,7 +177,9 @@ export class EncryptionError extends S3liteError {
 
 /** A backend failure that is none of the above; `retryable` says whether trying again may help. */
 export class StorageError extends S3liteError {
+  /** True for transient failures (HTTP 429/5xx, network resets, EMFILE…): the executor pool retries these. */
   readonly retryable: boolean;
+  /** HTTP status of the failed request when there was one (S3); undefined otherwise (file://, SQLite, network errors). */
   readonly statusCode: number | undefined;
 
   constructor(

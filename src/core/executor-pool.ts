@@ -2,10 +2,6 @@
  * ExecutorPool: runs async work with bounded concurrency, priorities, retries
  * of transient failures, per-attempt timeouts that really abort, and optional
  * AIMD autotuning of the concurrency limit.
- *
- * @example
- * const pool = new ExecutorPool({ concurrency: 100, retries: 3, retryDelay: 1000, timeout: 30000 });
- * const head = await pool.run((signal) => store.headObject({ key, signal }), { priority: 100 });
  */
 import { EventEmitter } from 'node:events';
 import { AbortError, ClosedError, TimeoutError } from './errors.js';
@@ -19,20 +15,33 @@ import { sleep } from './sleep.js';
 
 export type { AutotuneOptions } from './autotune.js';
 
+/**
+ * Options of {@link ExecutorPool} (and of TasksPool, TasksRunner and a
+ * database's `executorPool`). Checked at construction: a bad value or an
+ * unknown name throws ValidationError naming the option.
+ */
 export interface ExecutorPoolOptions {
-  /** Most tasks in flight at once. @default 100 */
+  /** Most tasks in flight at once (an integer from 1). @default 100 */
   concurrency?: number;
-  /** Further attempts after a retryable failure. @default 3 */
+  /** Further attempts after a retryable failure (an integer from 0; 0 never retries). @default 3 */
   retries?: number;
-  /** Base of the exponential backoff in ms (d, 2d, 4d… with full jitter). @default 1000 */
+  /**
+   * Base of the exponential backoff in ms: the wait before retry n (from 0) is random in
+   * [0, retryDelay × 2^n] (full jitter), or the server's Retry-After when that is longer.
+   * @default 1000
+   */
   retryDelay?: number;
-  /** Per-attempt timeout in ms; 0 disables it. @default 30000 */
+  /** Per-attempt timeout in ms; 0 disables it. An attempt over it has its signal aborted and fails with TimeoutError (retryable). @default 30000 */
   timeout?: number;
-  /** Every `agingInterval` ms a queued task waits raises its priority by 1, so nothing starves. @default 1000 */
+  /** Every `agingInterval` ms a queued task waits raises its priority by 1, so nothing starves (an integer from 1). @default 1000 */
   agingInterval?: number;
-  /** Adjust `concurrency` within bounds from observed latency. */
+  /** Adjust `concurrency` within bounds from observed latency; see {@link AutotuneOptions}. @default undefined — the limit stays at `concurrency` */
   autotune?: AutotuneOptions;
-  /** Decides whether a failure is worth another attempt. @default isRetryable */
+  /**
+   * Decides whether a failure is worth another attempt. An abort of the caller's
+   * signal is never retried, whatever this returns.
+   * @default isRetryable — throttling, HTTP 429/5xx, timeouts and network resets only
+   */
   shouldRetry?: (error: unknown) => boolean;
 }
 
@@ -40,26 +49,48 @@ export interface ExecutorPoolOptions {
 export const EXECUTOR_POOL_OPTION_NAMES = ['concurrency', 'retries', 'retryDelay', 'timeout', 'agingInterval', 'autotune', 'shouldRetry'] as const;
 const AUTOTUNE_OPTION_NAMES = ['enabled', 'targetLatency', 'minConcurrency', 'maxConcurrency', 'decreaseFactor'] as const;
 
+/** Options of one {@link ExecutorPool.run} call. */
 export interface RunOptions {
-  /** Higher runs first; equal priorities run in call order. @default 0 */
+  /** Higher runs first; equal priorities run in call order (any finite number, negatives too). @default 0 */
   priority?: number;
-  /** Per-attempt timeout for this task, in ms. @default the pool's `timeout` */
+  /** Per-attempt timeout for this task, in ms; 0 disables it. @default the pool's `timeout` */
   timeout?: number;
-  /** Aborting cancels the task: a queued task never starts, a running one is aborted. */
+  /**
+   * Aborting cancels the task: a queued task never starts, a running one has its
+   * attempt's signal aborted and no further retry; either way run() rejects with AbortError.
+   * Passing the signal a running task received makes the call nested work: it runs at
+   * once inside that task's slot instead of queueing (no deadlock at low concurrency).
+   * @default undefined — the task can only end by itself or by its timeout
+   */
   signal?: AbortSignal;
 }
 
+/** A snapshot of an {@link ExecutorPool}, from {@link ExecutorPool.stats}. Counters start at 0 when the pool is made. */
 export interface ExecutorPoolStats {
+  /** Current limit of tasks in flight. */
   concurrency: number;
+  /** Tasks holding a slot now (running or waiting for a retry). */
   active: number;
+  /** Tasks waiting for a slot. */
   queued: number;
+  /** Tasks that resolved (nested runs are not counted). */
   completed: number;
+  /** Tasks that rejected once started (timeouts and aborts while running included; tasks cancelled or closed while queued are not counted). */
   failed: number;
+  /** Retry attempts made (each retry counts once). */
   retried: number;
+  /** Attempts ended by their timeout. */
   timedOut: number;
+  /** Percentiles of attempt duration in ms over the last 1024 attempts (failed ones included); 0 before the first. */
   latency: LatencyPercentiles;
 }
 
+/**
+ * Work for an {@link ExecutorPool}: called once per attempt with that attempt's
+ * AbortSignal (aborted on timeout or when the caller aborts). Pass the signal on to
+ * the request, or the work keeps running after the pool has given up on it. A
+ * function declared without parameters is called without a signal.
+ */
 export type Task<T> = (signal: AbortSignal) => Promise<T>;
 
 interface Job<T = unknown> extends QueueEntry {
@@ -96,14 +127,29 @@ function checkInteger(name: string, value: unknown, min: number): number | undef
  * task's signal, and optional AIMD autotuning. Every storage request of a
  * database goes through one.
  *
+ * Ordering: a task starts at once when a slot is free and nothing waits;
+ * otherwise the highest effective priority starts first (`priority` plus 1 per
+ * `agingInterval` ms waited), in call order within a priority. A task keeps its
+ * slot through its retries.
+ *
+ * Events (all optional to listen to): `taskStart` `{ priority }`, `taskDone`
+ * `{ priority }`, `taskError` `{ priority, error }`, `taskRetry`
+ * `{ attempt, delay, error }` (delay in ms), `concurrencyChange`
+ * `{ previous, concurrency }`.
+ *
+ * The constructor throws ValidationError for a bad or unknown option.
+ *
  * @example
  * const pool = new ExecutorPool({ concurrency: 100, retries: 3, timeout: 30000 });
  * const text = await pool.run((signal) => readFile('data.json', { encoding: 'utf8', signal }), { priority: 100 });
  * await pool.close();
  */
 export class ExecutorPool extends EventEmitter {
+  /** Further attempts after a retryable failure, as resolved from the options. */
   readonly retries: number;
+  /** Base of the retry backoff in ms, as resolved from the options. */
   readonly retryDelay: number;
+  /** Default per-attempt timeout in ms (0: none), as resolved from the options. */
   readonly timeout: number;
   readonly #queue: PriorityQueue<Job>;
   readonly #autotune: Autotuner | undefined;
@@ -150,7 +196,11 @@ export class ExecutorPool extends EventEmitter {
     }
   }
 
-  /** Current limit of tasks in flight (changes under autotune). */
+  /**
+   * Current limit of tasks in flight (changes under autotune). Setting it (an integer
+   * from 1, else ValidationError) takes effect at once: a raise starts queued tasks,
+   * a cut lets running tasks finish. Emits `concurrencyChange` when it changes.
+   */
   get concurrency(): number {
     return this.#concurrency;
   }
@@ -160,10 +210,12 @@ export class ExecutorPool extends EventEmitter {
     this.#setConcurrency(value);
   }
 
+  /** Tasks holding a slot now (running or waiting for a retry). */
   get active(): number {
     return this.#active;
   }
 
+  /** Tasks waiting for a slot. */
   get queued(): number {
     return this.#queue.size;
   }
@@ -171,7 +223,15 @@ export class ExecutorPool extends EventEmitter {
   /**
    * Runs `fn` when a slot is free. `fn` receives an AbortSignal that is aborted
    * on timeout or when the caller's `signal` aborts: pass it to the request.
-   * Retryable failures are retried with backoff; others reject at once.
+   * Retryable failures (per `shouldRetry`) are retried with backoff, up to
+   * `retries` times; others reject at once with the task's own error.
+   *
+   * Rejects with ValidationError (`fn` not a function, `priority` not finite),
+   * ClosedError (the pool is closed), AbortError (the caller's signal aborted),
+   * TimeoutError (the last attempt ran out of time) or the last attempt's error.
+   *
+   * @example
+   * const body = await pool.run((signal) => fetch(url, { signal }).then((r) => r.text()), { priority: 10, timeout: 5000 });
    */
   run<T>(fn: Task<T>, options: RunOptions = {}): Promise<T> {
     if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a function', fn));
@@ -350,6 +410,7 @@ export class ExecutorPool extends EventEmitter {
     this.#pump();
   }
 
+  /** Counters, current load and attempt-latency percentiles; see {@link ExecutorPoolStats}. */
   stats(): ExecutorPoolStats {
     return {
       concurrency: this.#concurrency,
@@ -363,15 +424,16 @@ export class ExecutorPool extends EventEmitter {
     };
   }
 
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running (at once if the pool is idle); never rejects. */
   drain(): Promise<void> {
     if (this.#active === 0 && this.#queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /**
-   * Stops accepting work and rejects every queued task with ClosedError.
-   * Resolves once the tasks already running have settled.
+   * Stops accepting work (later run() calls reject with ClosedError) and rejects
+   * every queued task with ClosedError. Resolves once the tasks already running
+   * have settled; they are not aborted. Safe to call more than once.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -382,6 +444,7 @@ export class ExecutorPool extends EventEmitter {
     await this.drain();
   }
 
+  /** True once close() has been called. */
   get closed(): boolean {
     return this.#closed;
   }

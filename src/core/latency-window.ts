@@ -1,8 +1,12 @@
 /** The last N latencies in a ring buffer, for percentiles in stats(). */
 
+/** Latency percentiles in ms (nearest rank over the window); all 0 before the first sample. */
 export interface LatencyPercentiles {
+  /** Median. */
   p50: number;
+  /** 95th percentile. */
   p95: number;
+  /** 99th percentile. */
   p99: number;
 }
 

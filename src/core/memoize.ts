@@ -4,23 +4,21 @@
  * Concurrent calls with the same key share one in-flight call (single flight),
  * so a burst of callers costs one request. A rejected call is not cached: the
  * next call tries again.
- *
- * @example
- * const getConfig = Memoizer(async () => configs.get('global-settings'), { ttl: 300000 });
- * const settings = await getConfig(); // later calls within 5 minutes return instantly
  */
 import { Cache, type CacheStats } from './cache.js';
 import { checkOptions, invalidOption } from './options.js';
 
+/** Options of {@link Memoizer}. A bad value or an unknown name throws ValidationError. */
 export interface MemoizerOptions<A extends unknown[]> {
-  /** How long a result is kept, in ms. @default 60000 */
+  /** How long a result is kept, in ms (an integer from 1). @default 60000 */
   ttl?: number;
-  /** Most distinct keys kept. @default 1000 */
+  /** Most distinct keys kept; the least recently used is evicted past it (an integer from 1). @default 1000 */
   max?: number;
-  /** Cache key for a call's arguments. @default JSON.stringify(args) */
+  /** Cache key for a call's arguments; calls with equal keys share one result. @default JSON.stringify(args) */
   key?: (...args: A) => string;
 }
 
+/** What a memoized function's `stats()` returns: the result cache's {@link CacheStats} plus call counts. */
 export interface MemoizerStats extends CacheStats {
   /** Calls that joined an in-flight call instead of starting one. */
   shared: number;
@@ -28,6 +26,11 @@ export interface MemoizerStats extends CacheStats {
   calls: number;
 }
 
+/**
+ * The function {@link Memoizer} returns: call it as the wrapped function (it
+ * always returns a Promise). A cached result is handed out as a structured
+ * clone, so one caller changing it never changes what the next one gets.
+ */
 export interface Memoized<A extends unknown[], R> {
   (...args: A): Promise<R>;
   /**
@@ -36,14 +39,19 @@ export interface Memoized<A extends unknown[], R> {
    * calls start a fresh one instead of joining it.
    */
   clear(...args: A | []): void;
+  /** Hits, misses, size, hit rate, and how many calls ran or joined one in flight; see {@link MemoizerStats}. */
   stats(): MemoizerStats;
 }
 
 /**
  * Caches the results of an async function: concurrent calls with the same
- * arguments share one call, failures are not cached, results expire after
- * `ttl` ms. Not invalidated by writes: for documents that change, use the
- * CachePlugin.
+ * arguments share one call (single flight), failures are not cached (the next
+ * call tries again), results expire after `ttl` ms. Results must be
+ * structured-cloneable (plain data, Dates, Maps, Buffers…): a result holding a
+ * function makes the call reject with DataCloneError.
+ * Not invalidated by writes: for documents that change, use the CachePlugin.
+ *
+ * Throws ValidationError at once when `fn` is not a function or an option is bad.
  *
  * @example
  * const getConfig = Memoizer(async () => configs.get('global-settings'), { ttl: 300000 });

@@ -5,11 +5,6 @@
  * times them and emits s3db.js's events. Pause works through the pool's
  * public cancellation: tasks still queued in the pool are taken back out and
  * handed in again on resume; running tasks finish.
- *
- * @example
- * const pool = new TasksPool({ concurrency: 10 });
- * pool.on('pool:taskCompleted', (task) => console.log(task.id, task.duration));
- * const body = await pool.enqueue((signal) => fetch(url, { signal }), { priority: 10, metadata: { url } });
  */
 import { EventEmitter } from 'node:events';
 import { AbortError, ClosedError } from './errors.js';
@@ -39,49 +34,90 @@ export function withoutS3dbPoolOptions<T>(options: T): T {
   return out as T;
 }
 
+/**
+ * Options of {@link TasksPool} and TasksRunner: the {@link ExecutorPoolOptions}
+ * plus `pool`. The names only s3db.js's own pool reads (`retryableErrors`,
+ * `retryStrategy`, `queue`, `monitoring`, `autoTuning`,
+ * `autotune.targetMemoryPercent`, `autotune.adjustmentInterval`) are accepted
+ * and ignored; any other unknown name throws ValidationError.
+ */
 export interface TasksPoolOptions extends ExecutorPoolOptions {
-  /** Share this pool (e.g. `db.executorPool`) instead of making one; stop() then leaves it open. */
+  /**
+   * Share this pool (e.g. `db.executorPool`) instead of making one; the other options
+   * are then ignored and stop() leaves the pool open.
+   * @default undefined — a new ExecutorPool is made from the other options, and closed by stop()
+   */
   pool?: ExecutorPool;
 }
 
+/** Options of one {@link TasksPool.enqueue} call. `retries` is the pool's option: giving it here rejects with ValidationError. */
 export interface EnqueueOptions {
-  /** Higher runs first. @default 0 */
+  /** Higher runs first; equal priorities run in call order (any finite number). @default 0 */
   priority?: number;
-  /** Per-attempt timeout in ms. @default the pool's */
+  /** Per-attempt timeout in ms; 0 disables it. @default the pool's `timeout` */
   timeout?: number;
-  /** Aborting cancels the task (queued: never starts; running: its signal aborts). */
+  /**
+   * Aborting cancels the task (queued: never starts; running: its signal aborts);
+   * enqueue() then rejects with AbortError. A task given a signal is handed to the
+   * pool as is, so pause() does not take it back once submitted.
+   * @default undefined — only pause(), stop() or the timeout end the task early
+   */
   signal?: AbortSignal;
-  /** Carried on the task object the events receive. */
+  /** Carried on the {@link PoolTask} the `pool:*` events receive. @default {} */
   metadata?: Record<string, unknown>;
 }
 
 /** What the `pool:*` events receive. */
 export interface PoolTask {
+  /** `task-<n>`, unique within the process. */
   readonly id: string;
+  /** The priority it was enqueued with. */
   readonly priority: number;
+  /** The `metadata` it was enqueued with (`{ index }` for addBatch and TasksRunner items). */
   readonly metadata: Record<string, unknown>;
   /** Attempts made so far (1 on the first run). */
   attempts: number;
+  /**
+   * Epoch ms (`Date.now()`) of enqueue and of the first start, then the ms spent
+   * queued (`queueWait`) and from first start to settle, retries included (`execution`).
+   * The last three are set as the task gets there.
+   */
   timings: { enqueuedAt: number; startedAt?: number; queueWait?: number; execution?: number };
   /** Total ms from first start to settle. */
   duration?: number;
 }
 
+/**
+ * What {@link TasksPool.getStats} returns: the underlying pool's
+ * {@link ExecutorPoolStats} (a shared pool counts every user's work) plus
+ * s3db.js's names and this face's own counters.
+ */
 export interface TasksPoolStats extends ExecutorPoolStats {
+  /** Tasks waiting: queued in the pool plus held by pause(). */
   queueSize: number;
+  /** The pool's tasks running now (`active`). */
   activeCount: number;
+  /** This face's tasks that resolved. */
   processedCount: number;
+  /** This face's tasks that rejected in the pool (timeouts, aborts and a closing pool included; held tasks rejected by stop() are not counted). */
   errorCount: number;
+  /** Retry attempts of this face's tasks. */
   retryCount: number;
   /** Tasks held by pause() (queued here, not in the pool). */
   pausedCount: number;
+  /** The pool's current concurrency limit (moves under autotune). */
   effectiveConcurrency: number;
+  /** Whether pause() is in force. */
   paused: boolean;
 }
 
+/** Options of {@link TasksPool.addBatch}. */
 export interface BatchOptions<T> {
+  /** Priority of every task of the batch. @default 0 */
   priority?: number;
+  /** Called as each task resolves (completion order), with its result and index. @default undefined — not called */
   onItemComplete?: (result: T, index: number) => void;
+  /** Called as each task rejects (completion order), with the error and its index. @default undefined — not called */
   onItemError?: (error: unknown, index: number) => void;
 }
 
@@ -99,6 +135,25 @@ interface Entry<T = unknown> {
 
 let nextId = 0;
 
+/**
+ * s3db.js's task pool API (`enqueue`, `addBatch`, `pause`/`resume`,
+ * `getStats`, `pool:*` events) over one {@link ExecutorPool}, which does the
+ * queueing, priorities, retries and timeouts. Pause takes tasks still queued
+ * in the pool back out and hands them in again on resume; running tasks finish.
+ *
+ * Events: `pool:taskStarted` (task), `pool:taskRetried` (task, retry number),
+ * `pool:taskCompleted` (task), `pool:taskFailed` (task, error), `pool:paused`,
+ * `pool:resumed`, `pool:drained`; each task is a {@link PoolTask}.
+ *
+ * The constructor throws ValidationError for a bad or unknown option.
+ *
+ * @example
+ * const tasks = new TasksPool({ concurrency: 10, retries: 2 });
+ * tasks.on('pool:taskCompleted', (task) => console.log(task.id, task.duration, 'ms'));
+ * const response = await tasks.enqueue((signal) => fetch(url, { signal }), { priority: 10, metadata: { url } });
+ * const { results, errors } = await tasks.addBatch(urls.map((u) => (signal: AbortSignal) => fetch(u, { signal })));
+ * await tasks.stop();
+ */
 export class TasksPool extends EventEmitter {
   /** The one pool doing the work. */
   readonly pool: ExecutorPool;
@@ -121,6 +176,7 @@ export class TasksPool extends EventEmitter {
     this.#ownsPool = pool === undefined;
   }
 
+  /** The pool's concurrency limit; setting it sets the pool's (an integer from 1, else ValidationError). */
   get concurrency(): number {
     return this.pool.concurrency;
   }
@@ -129,15 +185,22 @@ export class TasksPool extends EventEmitter {
     this.pool.concurrency = value;
   }
 
+  /** s3db.js's setter form of `concurrency = value`. */
   setConcurrency(value: number): void {
     this.pool.concurrency = value;
   }
 
+  /** Whether pause() is in force. */
   get isPaused(): boolean {
     return this.#paused;
   }
 
-  /** Runs `fn` through the pool; `fn` receives an AbortSignal to pass to its request. */
+  /**
+   * Runs `fn` through the pool; `fn` receives an AbortSignal to pass to its request.
+   * While paused the task is held until resume(). Rejects with ValidationError (bad
+   * `fn`, `priority` or options), ClosedError (the pool is closed), AbortError, TimeoutError or
+   * the task's own error, as {@link ExecutorPool.run}.
+   */
   enqueue<T>(fn: Task<T>, options: EnqueueOptions = {}): Promise<T> {
     if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a function', fn));
     if (options === null || typeof options !== 'object') return Promise.reject(invalidOption('options', 'an object', options));
@@ -161,7 +224,12 @@ export class TasksPool extends EventEmitter {
     });
   }
 
-  /** Runs every function; resolves with results and errors by index once all have settled. */
+  /**
+   * Runs every function (each a task with `metadata: { index }`); resolves once all
+   * have settled, never rejecting for a task's failure: `results[i]` is task i's
+   * result (undefined if it failed), `errors` lists the failures sorted by index.
+   * Throws ValidationError when `fns` is not an array.
+   */
   async addBatch<T>(fns: Task<T>[], options: BatchOptions<T> = {}): Promise<{ results: (T | undefined)[]; errors: { index: number; error: unknown }[] }> {
     if (!Array.isArray(fns)) throw invalidOption('fns', 'an array of functions', fns);
     const results: (T | undefined)[] = new Array(fns.length).fill(undefined);
@@ -192,6 +260,7 @@ export class TasksPool extends EventEmitter {
     this.emit('pool:paused');
   }
 
+  /** Hands the tasks held by pause() back to the pool and lets new ones through. No-op when not paused. */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
@@ -215,6 +284,7 @@ export class TasksPool extends EventEmitter {
     for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
+  /** Counters and load of this face and its pool; see {@link TasksPoolStats}. */
   getStats(): TasksPoolStats {
     const stats = this.pool.stats();
     return {
@@ -230,7 +300,11 @@ export class TasksPool extends EventEmitter {
     };
   }
 
-  /** Rejects held tasks, and closes the pool if this face made it. */
+  /**
+   * Rejects held tasks with ClosedError, and closes the pool if this face made it
+   * (queued tasks are rejected, running ones finish); a shared pool is left open and
+   * only this face's tasks are awaited.
+   */
   async stop(): Promise<void> {
     for (const entry of this.#held.splice(0)) entry.reject(new ClosedError('TasksPool was stopped before this task started'));
     this.#checkIdle();

@@ -15,11 +15,18 @@ import { isAbsolute } from 'node:path';
 import { ConnectionStringError } from '../core/errors.js';
 import type { HttpClientOptions } from './http-client-options.js';
 
+/** Static S3 credentials, as decoded from a connection string's `KEY:SECRET@`. */
 export interface S3Credentials {
+  /** The access key id (`KEY`), URL-decoded. */
   accessKeyId: string;
+  /** The secret access key (`SECRET`), URL-decoded. Never appears in s3lite's messages or logs. */
   secretAccessKey: string;
 }
 
+/**
+ * What {@link parseConnectionString} returns: which backend, and everything needed
+ * to open it. Prefixes are `''` or end with `/`.
+ */
 export type ConnectionTarget =
   | { kind: 'memory'; bucket: string; prefix: string }
   | { kind: 'file'; root: string }
@@ -27,12 +34,15 @@ export type ConnectionTarget =
       kind: 's3';
       bucket: string;
       prefix: string;
+      /** `?region=`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `'us-east-1'`. */
       region: string;
       /** Absent for AWS S3 (s3://). */
       endpoint: string | undefined;
+      /** `?forcePathStyle=`, else false for s3:// and true for http(s)://. */
       forcePathStyle: boolean;
       /** Absent: the AWS SDK's default provider chain (env, profile, instance role…). */
       credentials: S3Credentials | undefined;
+      /** The agent settings given as query parameters (only those given). */
       httpClientOptions: HttpClientOptions;
     };
 
@@ -49,6 +59,21 @@ function fail(message: string): never {
 }
 
 /**
+ * Parses a connection string without contacting anything:
+ *
+ * - `memory://bucket/prefix`
+ * - `file:///abs/path`, `file://./rel/path` (or `../`)
+ * - `s3://KEY:SECRET@bucket/prefix?region=eu-west-1` (AWS; credentials optional:
+ *   without them the AWS SDK's default provider chain is used)
+ * - `http(s)://KEY:SECRET@host:port/bucket/prefix` (path style: MinIO, Ceph, R2, s3rver)
+ *
+ * Credentials are URL-encoded (`/` as `%2F`, `@` as `%40`, `:` as `%3A`). s3://
+ * and http(s):// take the query parameters `region`, `forcePathStyle`,
+ * `keepAlive`, `keepAliveMsecs`, `maxSockets`, `maxFreeSockets` and `timeout`;
+ * memory:// and file:// take none. Throws ConnectionStringError naming what is
+ * wrong (an unknown scheme or parameter, a bad bucket name, raw `/` or `@` in
+ * a secret…); the message never holds the credentials.
+ *
  * @example
  * parseConnectionString('http://S3RVER:S3RVER@127.0.0.1:4569/bucket/db1')
  * // { kind: 's3', bucket: 'bucket', prefix: 'db1/', endpoint: 'http://127.0.0.1:4569', forcePathStyle: true, … }

@@ -15,16 +15,31 @@ import { MemoryStore } from './memory-store.js';
 import type { ObjectStore } from './object-store.js';
 import { S3Store } from './s3-store.js';
 
+/** Options of {@link createClient}. A bad value or an unknown name throws ValidationError. */
 export interface CreateClientOptions {
-  /** Concurrency of the executor pool that will drive this store; `maxSockets` defaults to it. @default 100 */
+  /** Concurrency of the executor pool that will drive this store (an integer from 1); s3:// and http(s):// `maxSockets` defaults to it. @default 100 */
   concurrency?: number;
-  /** Agent settings for s3:// and http(s)://; override the connection string's query parameters. */
+  /**
+   * Agent settings for s3:// and http(s):// (ignored by memory:// and file://); each
+   * field given here overrides the connection string's query parameter of that name.
+   * @default undefined — the query parameters, then the {@link HttpClientOptions} defaults
+   */
   httpClientOptions?: HttpClientOptions;
   /** Receives warnings (e.g. `maxSockets` below `concurrency`). @default console */
   logger?: StorageLogger;
 }
 
 /**
+ * The object store a connection string names: `memory://bucket/prefix` →
+ * MemoryStore, `file:///abs/path` or `file://./rel/path` → FileStore,
+ * `s3://KEY:SECRET@bucket/prefix?region=…` and
+ * `http(s)://KEY:SECRET@host:port/bucket/prefix` → S3Store (see
+ * {@link parseConnectionString} for every form and query parameter). Nothing is
+ * contacted here: the first request connects. Close the store when done.
+ *
+ * Throws ConnectionStringError for a string it cannot parse (the message never
+ * holds the credentials) and ValidationError for a bad option.
+ *
  * @example
  * const store = createClient('memory://test-bucket/integration-tests');
  * const s3 = createClient('s3://KEY:SECRET@my-bucket/app?region=eu-west-1', { concurrency: 200 });

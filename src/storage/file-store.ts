@@ -47,12 +47,20 @@ interface Location {
   dirs: { path: string; hashedSegment: string | undefined }[];
 }
 
+/** Options of {@link FileStore}. */
 export interface FileStoreOptions {
-  /** Directory holding the objects; created on first write. */
+  /** Directory holding the objects (a relative path is resolved against the working directory at construction); created on first write. */
   root: string;
 }
 
 /**
+ * The file:// {@link ObjectStore}: the memory:// rules on disk, one file per
+ * object under `root`. Every write is crash-safe (temp file, fsync, rename,
+ * fsync of the directory: after a crash an object is old or new, never
+ * partial) and holds the key's lock, in process and across processes, so
+ * conditional writes stay atomic with several processes on one directory.
+ * Usually made by `createClient('file:///path')`.
+ *
  * @example
  * const store = new FileStore({ root: '/var/lib/app/objects' });
  * await store.putObject({ key: 'users/1', body: '{}', contentType: 'application/json' });
@@ -239,7 +247,10 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  /** Unlinks with a few operations in flight, then syncs each touched directory once. */
+  /**
+   * Deletes many objects, 16 unlinks in flight, then syncs each touched directory once.
+   * Per-key failures are returned in `errors` (code: the errno); an abort throws AbortError.
+   */
   async deleteObjects(input: DeleteObjectsInput): Promise<DeleteObjectsOutput> {
     throwIfAborted(input.signal);
     const locations = input.keys.map((key) => this.#locate(key, 'keys[]'));
@@ -301,7 +312,11 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  /** One walk of the tree for all pages (no re-reading of directories per page). */
+  /**
+   * Every object under `prefix`, in S3 key order, read lazily in one walk of the
+   * directory tree (no re-reading per page). Objects written or deleted during the
+   * loop may or may not appear.
+   */
   async *listAll(input: ListAllInput = {}): AsyncIterable<ListedObject> {
     throwIfAborted(input.signal);
     const prefix = input.prefix ?? '';

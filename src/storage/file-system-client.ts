@@ -1,9 +1,6 @@
 /**
  * FileSystemClient: s3db.js's file client, a face over our FileStore (atomic,
  * crash-safe writes; locks across processes).
- *
- * @example
- * const db = new S3db({ client: new FileSystemClient({ basePath: './data', keyPrefix: 'app' }) });
  */
 import { join } from 'node:path';
 import { invalidOption } from '../core/options.js';
@@ -11,15 +8,32 @@ import { checkClientOptions, normalizePrefix, optionalString } from './compat-op
 import { FileStore } from './file-store.js';
 import { S3dbClient } from './s3db-client.js';
 
+/**
+ * Options of {@link FileSystemClient}. s3db.js's options that only tune its own
+ * client (`enforceLimits`, `id`, `logLevel`, `logger`, `parallelism`, `concurrency`,
+ * `retries`, `retryDelay`, `timeout`, `retryableErrors`, `taskExecutorMonitoring`,
+ * `executorPool`, `region`) are accepted and ignored; any other unknown name throws
+ * ValidationError.
+ */
 export interface FileSystemClientOptions {
-  /** Directory holding the objects. */
+  /** Directory holding the objects (a relative path is resolved against the working directory); created on first write. */
   basePath: string;
-  /** @default 's3db' */
+  /** A label reported as `client.bucket`; it does not change where files go. @default 's3db' */
   bucket?: string;
   /** A subdirectory of `basePath` for this client's objects. @default '' */
   keyPrefix?: string;
 }
 
+/**
+ * s3db.js's file client, over our {@link FileStore}: one file per object under
+ * `basePath/keyPrefix`, atomic crash-safe writes, and per-key locks shared by
+ * every process on the directory. Throws ValidationError when `basePath` is
+ * missing or empty.
+ *
+ * @example
+ * const db = new S3db({ client: new FileSystemClient({ basePath: './data', keyPrefix: 'app' }) });
+ * await db.connect();
+ */
 export class FileSystemClient extends S3dbClient {
   declare readonly store: FileStore;
 

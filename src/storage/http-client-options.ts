@@ -6,6 +6,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { assertKnownOptions, invalidOption } from '../core/options.js';
 
+/**
+ * Settings of the keep-alive HTTP(S) agent behind s3:// and http(s):// stores,
+ * given as `httpClientOptions` or as connection-string query parameters. Each
+ * number is an integer from 0 (`maxSockets` from 1); else ValidationError.
+ */
 export interface HttpClientOptions {
   /** Reuse TCP (and TLS) connections between requests. @default true */
   keepAlive?: boolean;
@@ -23,10 +28,12 @@ export interface HttpClientOptions {
   timeout?: number;
 }
 
+/** {@link HttpClientOptions} with every default filled in, as {@link resolveHttpClientOptions} returns them and S3Store takes them. */
 export type ResolvedHttpClientOptions = Required<HttpClientOptions>;
 
-/** Where warnings go. @default console */
+/** Where the storage layer's warnings go: any object with `warn`, such as `console` or a database's `logger`. */
 export interface StorageLogger {
+  /** Receives one line of text, e.g. that `maxSockets` is below the pool's concurrency, or what an S3 server does not enforce. */
   warn(message: string): void;
 }
 

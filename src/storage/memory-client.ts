@@ -2,13 +2,6 @@
  * MemoryClient: s3db.js's in-memory client, a face over our MemoryStore (so
  * S3's rules hold: the 2 KB metadata limit, conditional writes, real LIST
  * paging). Adds s3db.js's snapshot/restore, disk persistence and stats.
- *
- * @example
- * const client = new MemoryClient({ bucket: 'test', keyPrefix: 'app' });
- * const db = new S3db({ client });
- * const before = client.snapshot();
- * // … run a test …
- * client.restore(before);
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -20,16 +13,23 @@ import { METADATA_LIMIT_BYTES } from './object-store.js';
 import { MemoryStore, type MemorySnapshot } from './memory-store.js';
 import { S3dbClient } from './s3db-client.js';
 
+/**
+ * Options of {@link MemoryClient}. s3db.js's options that only tune its own
+ * client (`id`, `logLevel`, `logger`, `parallelism`, `concurrency`, `retries`,
+ * `retryDelay`, `timeout`, `retryableErrors`, `taskExecutorMonitoring`,
+ * `executorPool`, `region`, `maxObjectSize`) are accepted and ignored; any other
+ * unknown name throws ValidationError.
+ */
 export interface MemoryClientOptions {
-  /** @default 's3db' */
+  /** Name of the in-process bucket: clients (and memory:// stores) naming the same bucket share its objects until the process exits. @default 's3db' */
   bucket?: string;
-  /** @default '' */
+  /** Prefix of every key; slashes at either end are trimmed and one `/` is added (`'app'` → `'app/'`). @default '' */
   keyPrefix?: string;
-  /** S3's limits always hold on memory:// (code that passes here passes on S3): only `true` is accepted. @default true */
+  /** S3's limits always hold on memory:// (code that passes here passes on S3): only `true` is accepted; `false` throws ConfigurationError. @default true */
   enforceLimits?: boolean;
-  /** Only S3's own 2048 is accepted. */
+  /** Only S3's own 2048 (bytes) is accepted; any other value throws ValidationError. @default 2048 */
   metadataLimit?: number;
-  /** Default file of saveToDisk()/loadFromDisk(). */
+  /** Default file of saveToDisk()/loadFromDisk(). @default undefined — saveToDisk() and loadFromDisk() then need a path argument */
   persistPath?: string;
 }
 
@@ -41,8 +41,24 @@ interface SnapshotFile {
   objects: { key: string; body: string; metadata: Record<string, string>; contentType: string; lastModified: number }[];
 }
 
+/**
+ * s3db.js's in-memory client, over our {@link MemoryStore}, so S3's rules hold:
+ * the 2 KB metadata limit, conditional writes, real LIST paging. Adds
+ * s3db.js's snapshot()/restore() for tests, saveToDisk()/loadFromDisk() and
+ * getStats(). Objects live in the process, shared by every client naming the
+ * same `bucket`.
+ *
+ * @example
+ * const client = new MemoryClient({ bucket: 'test', keyPrefix: 'app' });
+ * const db = new S3db({ client });
+ * await db.connect();
+ * const before = client.snapshot();
+ * // … run a test …
+ * client.restore(before);
+ */
 export class MemoryClient extends S3dbClient {
   declare readonly store: MemoryStore;
+  /** The `persistPath` option: default file of saveToDisk()/loadFromDisk(), or undefined. */
   readonly persistPath: string | undefined;
 
   constructor(options: MemoryClientOptions = {}) {
@@ -68,7 +84,11 @@ export class MemoryClient extends S3dbClient {
     this.store.restore(snapshot);
   }
 
-  /** Writes the snapshot to `path` (default `persistPath`) atomically (temp file + rename). Returns the path. */
+  /**
+   * Writes this prefix's objects to `path` (default `persistPath`) as JSON, atomically
+   * (temp file + rename), creating parent directories. Returns the path. Throws
+   * ValidationError when there is no path.
+   */
   async saveToDisk(path: string | undefined = this.persistPath): Promise<string> {
     const file = this.#path(path);
     const data: SnapshotFile = {
@@ -82,7 +102,11 @@ export class MemoryClient extends S3dbClient {
     return file;
   }
 
-  /** Replaces this prefix's objects with those saved in `path` (default `persistPath`). */
+  /**
+   * Replaces this prefix's objects with those saved by saveToDisk() in `path` (default
+   * `persistPath`). Throws ValidationError when there is no path, StorageError when the
+   * file cannot be read or is not such a snapshot (nothing is changed then).
+   */
   async loadFromDisk(path: string | undefined = this.persistPath): Promise<void> {
     const file = this.#path(path);
     let data: SnapshotFile;

@@ -100,13 +100,23 @@ function bucketNamed(name: string): MemoryBucket {
   return bucket;
 }
 
+/** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
+  /** Name of the in-process bucket. Stores (and MemoryClients) naming the same bucket share its objects until the process exits. */
   bucket: string;
   /** Key prefix of this store, `''` or ending with `/`. @default '' */
   prefix?: string;
 }
 
 /**
+ * The memory:// {@link ObjectStore}: an in-process store that behaves like S3,
+ * not like a Map — metadata lowercased and checked as S3 does, the 2 KB
+ * metadata limit, MD5 ETags, conditional writes, listing in S3 key order with
+ * continuation tokens — so code that passes here passes on S3. Nothing is
+ * persisted (see MemoryClient's saveToDisk()). Calls never interleave: each
+ * write, condition check included, is atomic. Usually made by
+ * `createClient('memory://bucket/prefix')`.
+ *
  * @example
  * const store = new MemoryStore({ bucket: 'test', prefix: 'db1/' });
  * await store.putObject({ key: 'a', body: 'hello', metadata: { Name: 'x' } });
@@ -278,6 +288,7 @@ export class MemoryStore implements ObjectStore {
 
 /** What MemoryStore.snapshot() returns: every object under the store's prefix. */
 export interface MemorySnapshot {
+  /** The objects in key order: key relative to the prefix, body, lowercased metadata, content type, quoted ETag and `lastModified` in epoch ms. */
   objects: { key: string; body: Buffer; metadata: Readonly<Record<string, string>>; contentType: string; etag: string; lastModified: number }[];
 }
 

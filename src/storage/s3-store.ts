@@ -54,22 +54,41 @@ import { addHeader, cachedDialect, probeS3Dialect } from './s3-probe.js';
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 
+/** Options of {@link S3Store}; createClient() fills them from a connection string. */
 export interface S3StoreOptions {
+  /** Bucket name; it must exist (a request to a missing bucket throws StorageError). */
   bucket: string;
-  /** `''` or ending with `/`. @default '' */
+  /** Key prefix of this store: `''` or ending with `/`. @default '' */
   prefix?: string;
+  /** AWS region to sign for (`'eu-west-1'`); S3-compatible servers usually take any, e.g. `'us-east-1'`. */
   region: string;
-  /** For S3-compatible servers; omitted for AWS. */
+  /** Base URL of an S3-compatible server (`http://127.0.0.1:9000`). @default undefined — AWS S3's endpoint for `region` */
   endpoint?: string;
+  /** Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key`; most S3-compatible servers need it. @default false */
   forcePathStyle?: boolean;
-  /** Omitted: the SDK's default provider chain. */
+  /** Static credentials. @default undefined — the AWS SDK's default provider chain (environment, profile, instance role…) */
   credentials?: S3Credentials;
+  /** Agent settings with every field set: pass `resolveHttpClientOptions(options, concurrency, logger)`. */
   httpClientOptions: ResolvedHttpClientOptions;
   /** Told once per store what the server cannot guarantee (e.g. DELETE ignores If-Match). @default console */
   logger?: StorageLogger;
 }
 
 /**
+ * The s3:// and http(s):// {@link ObjectStore}: @aws-sdk/client-s3 over a
+ * keep-alive agent. The SDK's own retries are off (run calls through an
+ * ExecutorPool to retry), every request carries the caller's AbortSignal, and
+ * response bodies are always read to the end or destroyed so no socket leaks.
+ *
+ * Conditional requests are sent in the server's dialect (AWS, Ceph RGW,
+ * MinIO… differ), probed once per endpoint and process on the first
+ * conditional write (or probeCapabilities() call), never at construction. Where a server ignores the
+ * condition of a DELETE or COPY, the store checks the ETag with a HEAD just
+ * before (narrowing the race, not closing it); where it ignores conditional
+ * PUTs, those writes are unconditional. It warns once through `logger` about
+ * what the server cannot guarantee (see probeCapabilities()). Usually made by
+ * `createClient('s3://…')`; close() releases the sockets.
+ *
  * @example
  * const store = new S3Store({ bucket: 'b', region: 'eu-west-1', httpClientOptions: resolveHttpClientOptions({}, 100, console) });
  */

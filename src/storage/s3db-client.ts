@@ -31,6 +31,7 @@ import type {
 export class NoSuchKeyError extends NotFoundError {
   /** AWS SDK style error code: `NoSuchKey` (GET) or `NotFound` (HEAD). */
   readonly Code: string;
+  /** `{ httpStatusCode: 404 }`, where AWS SDK errors carry their HTTP status. */
   readonly $metadata = { httpStatusCode: 404 };
 
   constructor(code: 'NoSuchKey' | 'NotFound', cause: NotFoundError) {
@@ -40,6 +41,7 @@ export class NoSuchKeyError extends NotFoundError {
   }
 }
 
+/** The AWS SDK's names for an object's head fields, added next to ours. */
 export interface AwsHead {
   Metadata: Record<string, string>;
   ETag: string;
@@ -51,8 +53,14 @@ export interface AwsHead {
 /** The body as a Buffer that also reads like the AWS SDK's stream (`transformToString()`). */
 export type AwsBody = Buffer & { transformToString(encoding?: BufferEncoding): Promise<string>; transformToByteArray(): Promise<Uint8Array> };
 
+/** What S3dbClient.getObject() returns: our {@link StoredObject} fields plus the AWS SDK's (`Body`, `Metadata`, `ETag`, `ContentType`, `ContentLength`, `LastModified`). */
 export type ClientObject = StoredObject & AwsHead & { Body: AwsBody };
+/** What S3dbClient.headObject() returns: our {@link ObjectHead} fields plus the AWS SDK's (`Metadata`, `ETag`, `ContentType`, `ContentLength`, `LastModified`). */
 export type ClientHead = ObjectHead & AwsHead;
+/**
+ * What S3dbClient.listObjects() returns: our {@link ListObjectsOutput} plus
+ * ListObjectsV2's fields; `KeyCount` counts objects and common prefixes.
+ */
 export type ClientList = ListObjectsOutput & {
   Contents: { Key: string; Size: number; ETag: string; LastModified: Date }[];
   CommonPrefixes: { Prefix: string }[];
@@ -63,6 +71,11 @@ export type ClientList = ListObjectsOutput & {
 
 /** s3db.js's copy input also names the metadata directive. */
 export interface ClientCopyInput extends CopyObjectInput {
+  /**
+   * `'COPY'`: keep the source's metadata and content type, even if `metadata` is given.
+   * `'REPLACE'`: the copy gets `metadata` (`{}` when omitted) and `contentType`.
+   * Omitted: REPLACE when `metadata` is given, else COPY. Anything else throws ValidationError.
+   */
   metadataDirective?: 'COPY' | 'REPLACE';
 }
 
@@ -84,11 +97,26 @@ async function named<T>(code: 'NoSuchKey' | 'NotFound', call: Promise<T>): Promi
   }
 }
 
-/** Base of MemoryClient, FileSystemClient and S3Client. Usable as `new S3db({ client })`. */
+/**
+ * Base of MemoryClient, FileSystemClient and S3Client: s3db.js's client
+ * method shapes over one of our stores, usable as `new S3db({ client })` or
+ * on its own. Methods take a key string as well as `{ key }`, results carry
+ * AWS SDK field names next to ours, and a missing key throws
+ * {@link NoSuchKeyError} (still a NotFoundError). It is an {@link ObjectStore}
+ * itself; every call goes to `store`, with its errors and guarantees.
+ *
+ * @example
+ * const client = new MemoryClient({ keyPrefix: 'app' });
+ * await client.putObject({ key: 'a.json', body: '{}', contentType: 'application/json' });
+ * const { Body, ETag } = await client.getObject('a.json');
+ * console.log(await Body.transformToString(), ETag, await client.exists('b.json')); // {} "99914b93…" false
+ */
 export class S3dbClient extends EventEmitter implements ObjectStore {
   /** The store every call goes to. */
   readonly store: ObjectStore;
+  /** Bucket this client names: the S3 bucket, the in-process bucket of a MemoryClient, a label only for a FileSystemClient. */
   readonly bucket: string;
+  /** Prefix of every key this client reads and writes: `''` or ending with `/` (s3db.js's `'app'` becomes `'app/'`). */
   readonly keyPrefix: string;
 
   constructor(store: ObjectStore, where: { bucket: string; keyPrefix: string }) {
@@ -106,6 +134,7 @@ export class S3dbClient extends EventEmitter implements ObjectStore {
     return this.store.description;
   }
 
+  /** {@link ObjectStore.putObject}, with the ETag also as AWS's `ETag`. */
   async putObject(input: PutObjectInput): Promise<PutObjectOutput & { ETag: string }> {
     const { etag } = await this.store.putObject(input);
     return { etag, ETag: etag };
@@ -120,16 +149,18 @@ export class S3dbClient extends EventEmitter implements ObjectStore {
     return Object.assign(object, awsHead(object), { Body: body });
   }
 
+  /** `headObject(key)` or `headObject({ key })`; a missing key throws {@link NoSuchKeyError} (`Code: 'NotFound'`). */
   async headObject(input: string | KeyInput): Promise<ClientHead> {
     const head = await named('NotFound', this.store.headObject(keyInput(input, 'headObject')));
     return Object.assign(head, awsHead(head));
   }
 
+  /** `deleteObject(key)` or `deleteObject({ key, ifMatch? })`; a missing key succeeds (see {@link ObjectStore.deleteObject}). */
   async deleteObject(input: string | DeleteObjectInput): Promise<void> {
     await this.store.deleteObject(keyInput(input, 'deleteObject'));
   }
 
-  /** `deleteObjects(keys)` or `deleteObjects({ keys })`. */
+  /** `deleteObjects(keys)` or `deleteObjects({ keys })`; per-key outcomes also as AWS's `Deleted` and `Errors`. */
   async deleteObjects(input: string[] | DeleteObjectsInput): Promise<DeleteObjectsOutput & { Deleted: { Key: string }[]; Errors: { Key: string; Code: string; Message: string }[] }> {
     const result = await this.store.deleteObjects(Array.isArray(input) ? { keys: input } : input);
     return {
@@ -139,7 +170,10 @@ export class S3dbClient extends EventEmitter implements ObjectStore {
     };
   }
 
-  /** `metadataDirective: 'COPY'` keeps the source's metadata even when `metadata` is given. */
+  /**
+   * {@link ObjectStore.copyObject} with s3db.js's `metadataDirective` (see {@link ClientCopyInput});
+   * a missing source throws {@link NoSuchKeyError}.
+   */
   async copyObject(input: ClientCopyInput): Promise<PutObjectOutput & { ETag: string }> {
     const { metadataDirective, ...rest } = input;
     if (metadataDirective !== undefined && metadataDirective !== 'COPY' && metadataDirective !== 'REPLACE') throw invalidOption('metadataDirective', "'COPY' or 'REPLACE'", metadataDirective);
@@ -152,6 +186,7 @@ export class S3dbClient extends EventEmitter implements ObjectStore {
     return { etag, ETag: etag };
   }
 
+  /** One page of keys ({@link ObjectStore.listObjects}) with ListObjectsV2's field names added. */
   async listObjects(input: ListObjectsInput = {}): Promise<ClientList> {
     const page = await this.store.listObjects(input);
     return Object.assign(page, {
@@ -163,6 +198,7 @@ export class S3dbClient extends EventEmitter implements ObjectStore {
     });
   }
 
+  /** Every object under `prefix`, in S3 key order, page by page ({@link ObjectStore.listAll}). */
   listAll(input?: ListAllInput): AsyncIterable<ListedObject> {
     return this.store.listAll(input);
   }
