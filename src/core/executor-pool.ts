@@ -206,6 +206,8 @@ export class ExecutorPool extends EventEmitter {
   }
 
   set concurrency(value: number) {
+    // A setter has no default to fall back on: undefined would stop the pool starting tasks.
+    if (value === undefined) throw invalidOption('concurrency', 'an integer from 1 and up', value);
     checkInteger('concurrency', value, 1);
     this.#setConcurrency(value);
   }

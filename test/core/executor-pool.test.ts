@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExecutorPool, NotFoundError, TimeoutError, AbortError, ClosedError, StorageError, ConflictError } from '../../src/core/index.js';
+import { ExecutorPool, TasksPool, NotFoundError, TimeoutError, AbortError, ClosedError, StorageError, ConflictError } from '../../src/core/index.js';
 
 const deferred = <T = void>() => {
   let resolve!: (v: T) => void;
@@ -13,6 +13,21 @@ function httpError(status: number, extra: Record<string, unknown> = {}) {
 }
 
 describe('ExecutorPool: concurrency and ordering', () => {
+  it('the concurrency setter (and s3db.js\'s setConcurrency through TasksPool) rejects a missing or bad limit and keeps the old one', async () => {
+    const pool = new ExecutorPool({ concurrency: 2 });
+    for (const bad of [undefined, 0, 1.5, '3']) {
+      expect(() => {
+        pool.concurrency = bad as unknown as number;
+      }).toThrow(/concurrency/);
+    }
+    expect(pool.concurrency).toBe(2);
+    // An undefined limit used to be stored, and the pool then never started a task.
+    await expect(pool.run(async () => 'ran')).resolves.toBe('ran');
+    const tasks = new TasksPool({ concurrency: 2 });
+    expect(() => tasks.setConcurrency(undefined as unknown as number)).toThrow(/concurrency/);
+    expect(tasks.concurrency).toBe(2);
+  });
+
   it('never runs more than `concurrency` tasks at once', async () => {
     const pool = new ExecutorPool({ concurrency: 3 });
     let inFlight = 0;
