@@ -35,7 +35,7 @@ describe('missing files and directories give typed errors that say so', () => {
     }
     expect(readdirSync(join(dir, 'folder'))).toEqual([]);
     expect(existsSync(join(dir, 'no-such-folder'))).toBe(false);
-  });
+  }, 120_000); // five CLI processes one after another
 
   it('the library: BulkOperations export/import and initQueue on a directory', async () => {
     const queue = initQueue({ dbName: file });
