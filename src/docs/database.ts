@@ -201,7 +201,7 @@ export class S3db extends EventEmitter {
     return this.#compat.bcryptRounds;
   }
 
-  /** Accepted for s3db.js code; schema versions are always kept readable. */
+  /** The `versioningEnabled` option: the default of resources that do not set their own (keep replaced document versions readable). */
   get versioningEnabled(): boolean {
     return this.#compat.versioningEnabled;
   }

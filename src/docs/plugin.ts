@@ -15,7 +15,7 @@ import type { S3db } from './database.js';
  * const audit: S3dbPlugin = {
  *   name: 'audit',
  *   setup(db) {
- *     db.on('resourceCreated', (resource) => resource.on('updated', (doc) => console.log('updated', doc.id)));
+ *     db.on('resourceCreated', (resource: Resource) => resource.on('updated', (doc) => console.log('updated', doc.id)));
  *   },
  * };
  * await db.usePlugin(audit);

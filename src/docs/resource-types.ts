@@ -76,7 +76,11 @@ export interface HookContext {
 export type Hook = (data: any, context: HookContext) => unknown;
 
 /**
- * Resource configuration.
+ * What `db.createResource()` takes, checked at once (ValidationError naming
+ * the option). The storage definition (`attributes`, `behavior`,
+ * `timestamps`, `partitions`, `asyncPartitions`, `idSize`) is kept in the
+ * catalogue: a changed one becomes a new schema version, and older
+ * documents stay readable. The other options apply to this process only.
  *
  * @example
  * await db.createResource({
