@@ -17,7 +17,7 @@ export const BEHAVIORS = ['user-managed', 'enforce-limits', 'truncate-data', 'bo
  * bytes of every metadata key and value):
  * - `user-managed`: all in metadata when it fits; otherwise all in the body
  *   and an `exceedsLimit` event `{ id, size, limit, behavior }` (the write succeeds).
- * - `enforce-limits`: a document over the limit throws MetadataLimitError; nothing is written.
+ * - `enforce-limits`: a document over the limit throws MetadataLimitError and is not written.
  * - `truncate-data`: plain strings are cut (on code-point boundaries) and
  *   values that do not fit are dropped, so the document fits; reads return what was kept.
  * - `body-overflow`: fields that fit stay in metadata, the rest go to the body.

@@ -340,6 +340,10 @@ export class S3db extends EventEmitter {
    * `'number|optional'` an optional number, nested objects and
    * `'array|items:string'` too), or by an explicit type:
    * `createResource<User>({ ... })`.
+   *
+   * Connects first if needed (as s3db.js). Before anything is written, throws
+   * ValidationError for a bad option (naming it), ConfigurationError for a bad
+   * attribute rule or for secret attributes without a `passphrase`.
    */
   createResource<T extends DocumentShape = never, const A extends AttributesDefinition = AttributesDefinition, TS extends boolean | undefined = undefined>(
     config: ResourceConfig & { attributes: A; timestamps?: TS },
@@ -379,7 +383,7 @@ export class S3db extends EventEmitter {
     return resource;
   }
 
-  /** The resource named `name`; NotFoundError if it is not defined. */
+  /** The resource named `name`; NotFoundError if it is not defined, ConfigurationError if it has secret attributes and the database no passphrase. */
   getResource(name: string): Resource {
     const resource = this.resources[name];
     if (resource) return resource;
@@ -413,7 +417,7 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Every resource in the catalogue. */
+  /** Every resource in the catalogue. ClosedError before connect(). */
   listResources(): ResourceSummary[] {
     const catalogue = this.#requireConnected();
     return Object.entries(catalogue.data.resources).map(([name, entry]) => {
@@ -428,7 +432,11 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Installs a plugin (under `name`, default its slug or name): `setup(db)` now if connected, else at connect. Returns the plugin. */
+  /**
+   * Installs a plugin (under `name`, default its slug or name, made unique with a number): `setup(db)` and
+   * `start()` now if connected, else at connect. Returns the plugin. ValidationError for an object without
+   * `setup`, or a `name` another plugin has.
+   */
   async usePlugin<P extends S3dbPlugin>(plugin: P, name?: string): Promise<P> {
     this.#plugins.add(plugin, name);
     if (this.#connected) await this.#installPlugin(plugin);

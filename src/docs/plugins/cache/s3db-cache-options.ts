@@ -17,7 +17,7 @@ import { KeyValueCache } from './key-value-cache.js';
 export interface S3dbCacheOptions extends Omit<CachePluginOptions, 'drivers'> {
   /**
    * Tiers, fastest first: ours, s3db.js's `{ driver, ttl, config }`, or cache instances (MemoryCache, …, whose
-   * drivers are used). Without a top-level `ttl`, the shortest tier ttl applies to all. @default undefined — the one `driver`
+   * drivers are used). Without a top-level `ttl`, the shortest ttl a tier gives applies to all. @default undefined — the one `driver`
    */
   drivers?: (DriverConfig | S3dbTier | KeyValueCache)[];
   /**
