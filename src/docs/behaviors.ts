@@ -10,7 +10,19 @@ import { METADATA_LIMIT_BYTES } from '../storage/object-store.js';
 import { SYSTEM_KEYS } from './attribute-mapping.js';
 import { encodeText, utf8Length } from './codec.js';
 
+/** The values of a resource's `behavior` option (s3db.js's five, same names and meaning). */
 export const BEHAVIORS = ['user-managed', 'enforce-limits', 'truncate-data', 'body-overflow', 'body-only'] as const;
+/**
+ * How a resource stores documents against S3's 2 KB metadata limit (UTF-8
+ * bytes of every metadata key and value):
+ * - `user-managed`: all in metadata when it fits; otherwise all in the body
+ *   and an `exceedsLimit` event `{ id, size, limit, behavior }` (the write succeeds).
+ * - `enforce-limits`: a document over the limit throws MetadataLimitError and is not written.
+ * - `truncate-data`: plain strings are cut (on code-point boundaries) and
+ *   values that do not fit are dropped, so the document fits; reads return what was kept.
+ * - `body-overflow`: fields that fit stay in metadata, the rest go to the body.
+ * - `body-only`: every field in the body (metadata holds only system keys such as the schema version).
+ */
 export type Behavior = (typeof BEHAVIORS)[number];
 
 /** One encoded field: its metadata key, the metadata form, and the (possibly shorter) body form. */

@@ -14,6 +14,7 @@ import { isPlainObject } from './codec.js';
 import type { StoredDefinition } from './resource-types.js';
 import type { AttributeDefinition } from './schema.js';
 
+/** Key of the catalogue object under the store's prefix (the name s3db.js uses; the content is s3lite's own format). */
 export const CATALOGUE_KEY = 's3db.json';
 const FORMAT = 's3lite/1';
 const MAX_ATTEMPTS = 16;

@@ -14,32 +14,39 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** Options s3db.js users pass to `new S3db()`, accepted next to ours. */
 export interface S3dbCompatOptions {
-  /** Alias of `executorPool.concurrency` (s3db.js's older name). */
+  /** Alias of `executorPool.concurrency` (s3db.js's older name); both given must agree; not with a shared ExecutorPool. @default undefined — the pool's concurrency (100) */
   parallelism?: number;
-  /** `true` logs at `debug` (unless `logLevel` is given). */
+  /** `true` logs at `debug` (unless `logLevel` is given). @default false */
   verbose?: boolean;
-  /** `{ passphrase, bcrypt: { rounds } }`: the same as top-level `passphrase` and `bcryptRounds`. */
+  /** `{ passphrase, bcrypt: { rounds } }`: the same as top-level `passphrase` and `bcryptRounds` (a different `passphrase` next to it throws ValidationError). @default undefined */
   security?: { passphrase?: string; bcrypt?: { rounds?: number } };
-  /** Cost of `password` attributes. @default 10 */
+  /** bcrypt cost of `password` attributes, 4-31. @default 10 */
   bcryptRounds?: number;
-  /** Accepted: s3lite always keeps schema versions readable. @default false */
+  /** The default of resources' `versioningEnabled` (keep replaced document versions readable). Schema versions are always kept. @default false */
   versioningEnabled?: boolean;
-  /** Build the connection string from parts instead of `connectionString`. */
+  /** Build the connection string from parts instead of `connectionString`: `s3://KEY:SECRET@bucket?region=…`, or `<endpoint>/bucket`. @default undefined */
   bucket?: string;
+  /** With `bucket`: the region (`?region=` of the built connection string). @default undefined — `AWS_REGION`, else `AWS_DEFAULT_REGION`, else 'us-east-1' */
   region?: string;
+  /** With `bucket`: the access key id (given together with `secretAccessKey`). @default undefined — the AWS SDK's default credential chain (environment, profile, instance role) */
   accessKeyId?: string;
+  /** With `bucket`: the secret access key (given together with `accessKeyId`). @default undefined */
   secretAccessKey?: string;
+  /** With `bucket`: an http(s):// URL of an S3-compatible server (MinIO, Ceph RGW, …). @default undefined — AWS S3 */
   endpoint?: string;
+  /** With `bucket`: path-style requests (`host/bucket/key`). @default false */
   forcePathStyle?: boolean;
-  /** Accepted: s3lite writes `s3db.json` conditionally and at once (never deferred). */
+  /** Accepted and kept as `db.deferMetadataWrites`: s3lite writes `s3db.json` conditionally and at once (never deferred). @default false */
   deferMetadataWrites?: boolean;
+  /** Accepted (0-3600000 ms) and ignored, as `deferMetadataWrites`. @default 100 */
   metadataWriteDelay?: number;
-  /** Kept as `db.taskExecutorMonitoring`; the pool's figures are always in `db.executorPool.stats()`. */
+  /** Kept as `db.taskExecutorMonitoring`; the pool's figures are always in `db.executorPool.stats()`. @default null */
   taskExecutorMonitoring?: Record<string, unknown> | null;
-  /** s3db.js's older name of `executorPool`. */
+  /** s3db.js's older name of `executorPool` (not with it). @default undefined */
   operationsPool?: ExecutorPoolOptions;
-  /** Accepted (s3db.js only logs them). */
+  /** Accepted (a boolean): validation is always strict. @default true */
   strictValidation?: boolean;
+  /** Accepted (a boolean), changes nothing. @default false */
   strictHooks?: boolean;
 }
 

@@ -1,13 +1,4 @@
-/**
- * S3db (alias Database): a document database on an object store.
- *
- * @example
- * const db = new S3db({ connectionString: 'memory://test-bucket/app', executorPool: { concurrency: 100 } });
- * await db.connect();
- * const users = await db.createResource({ name: 'users', attributes: { name: 'string', email: 'email' } });
- * const alice = await users.insert({ name: 'Alice', email: 'alice@example.com' });
- * await db.disconnect();
- */
+/** S3db (alias Database): a document database on an object store. The class carries the docs and the example. */
 import { EventEmitter } from 'node:events';
 import { ClosedError, ConfigurationError, NotFoundError } from '../core/errors.js';
 import { assertKnownOptions, invalidOption } from '../core/options.js';
@@ -30,36 +21,58 @@ import { resourceVersion } from './resource-version.js';
 import { attributePaths, compileSchema, type AttributesDefinition } from './schema.js';
 import type { DocumentShape, ResourceOf, TimestampFields } from './document-types.js';
 
+/**
+ * Options of `new S3db()`. Give exactly one of `connectionString` (or
+ * s3db.js's `bucket`/`accessKeyId`/`secretAccessKey`/`region`/`endpoint`
+ * parts) and `client`. The constructor checks every option at once: a bad
+ * value or an unknown name throws a ValidationError naming it (with the
+ * closest known name for a misspelling). s3db.js's spellings are accepted
+ * too (see {@link S3dbCompatOptions}).
+ */
 export interface S3dbOptions extends S3dbCompatOptions {
-  /** `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`. */
+  /**
+   * `memory://bucket/prefix`, `file:///dir`, `s3://KEY:SECRET@bucket/prefix?region=…`, `http(s)://KEY:SECRET@host:port/bucket/prefix`.
+   * A malformed string throws ConnectionStringError when the store opens (at `connect()` or the first `db.client`).
+   * @default undefined — built from `bucket` and its siblings when those are given; otherwise `client` is required
+   */
   connectionString?: string;
-  /** An already open store instead of a connection string (the database does not close it). */
+  /** An already open store instead of a connection string (the database does not close it). @default undefined — opened from `connectionString` */
   client?: ObjectStore;
   /** Pool options, or a pool to share (then the database does not close it). @default { concurrency: 100 } */
   executorPool?: ExecutorPoolOptions | ExecutorPool;
-  /** HTTP agent options for s3:// and http(s):// stores. */
+  /** Keep-alive HTTP agent of s3:// and http(s):// stores (ignored by memory:// and file://). @default {} — keep-alive on, `maxSockets` the pool's concurrency */
   httpClientOptions?: HttpClientOptions;
-  /** Key material of `secret` attributes. No default: resources with secrets need it. */
+  /**
+   * Key material of `secret` attributes (AES-256-GCM, key derived with scrypt and a salt kept in `s3db.json`).
+   * s3db.js's `security.passphrase` is the same option.
+   * @default undefined — `createResource` with secret attributes throws ConfigurationError, and resources
+   * with secrets found at connect are unavailable (`getResource` throws ConfigurationError) unless `withholdSecrets`
+   */
   passphrase?: string;
   /**
    * Without a passphrase, open resources with secret fields read-only, their secret values left out
    * of every document (instead of unavailable). Any write to them is a ConfigurationError. @default false
    */
   withholdSecrets?: boolean;
-  /** Installed at connect, in order. */
+  /** Installed at connect, in order (`setup(db)` then `start()` each), as if passed to {@link S3db.usePlugin}. @default [] */
   plugins?: S3dbPlugin[];
   /** Also pino's `trace` (as debug) and `fatal` (as error). @default 'warn' ('debug' with `verbose: true`) */
   logLevel?: LogLevel | 'trace' | 'fatal';
-  /** Where log lines go. @default console */
+  /** Where log lines go (each prefixed `[s3lite] `); missing methods drop their level. @default console */
   logger?: Partial<Logger>;
 }
 
-/** Summary of a resource in the catalogue. */
+/** Summary of a resource in the catalogue, as {@link S3db.listResources} returns it. */
 export interface ResourceSummary {
+  /** The resource name. */
   name: string;
+  /** Current schema version (base 36: `'1'`, `'2'`, …). */
   version: string;
+  /** Every schema version kept in the catalogue, current one included. */
   versions: string[];
+  /** The current definition's behavior (`'user-managed'` when none is recorded). */
   behavior: string;
+  /** Attribute paths of the current definition, nested ones dotted (`'address.city'`). */
   attributes: string[];
 }
 
@@ -67,18 +80,28 @@ const KNOWN_OPTIONS = new Set<string>(['connectionString', 'client', 'executorPo
 
 /** What resourceExistsWithSameHash() tells. */
 export interface HashExistsResult {
+  /** A resource of that name is defined in this database. */
   exists: boolean;
+  /** The given definition equals the current one (createResource would reuse it). */
   sameHash: boolean;
   /** The definition's hash, or null when the resource does not exist. */
   hash: string | null;
+  /** The current definition's hash, when the resource exists. */
   existingHash?: string;
 }
 
 /**
  * A document database on an object store (`memory://`, `file://`, S3 and
  * S3-compatible servers). Every request goes through one {@link ExecutorPool};
- * resources are defined with {@link S3db.createResource}. `Database` is the
- * same class under s3db.js's other name.
+ * resources are defined with {@link S3db.createResource} and recorded in the
+ * catalogue `s3db.json` under the store's prefix. `Database` is the same
+ * class under s3db.js's other name.
+ *
+ * Events: `connected`, `disconnected`, `resourceCreated` (resource),
+ * `pluginInstalled` (plugin).
+ *
+ * The constructor throws ValidationError for bad options; it does no I/O
+ * (`connect()` does).
  *
  * @example
  * const db = new S3db({ connectionString: 'memory://my-bucket/app', executorPool: { concurrency: 100 } });
@@ -90,6 +113,7 @@ export interface HashExistsResult {
 export class S3db extends EventEmitter {
   /** Resources by name (current schema version). */
   readonly resources: Record<string, Resource> = Object.create(null) as Record<string, Resource>;
+  /** The level-filtered logger the database, its resources and plugins write to (from the `logLevel` and `logger` options). */
   readonly logger: Logger;
   readonly #options: S3dbOptions;
   readonly #compat: ResolvedCompat;
@@ -177,7 +201,7 @@ export class S3db extends EventEmitter {
     return this.#compat.bcryptRounds;
   }
 
-  /** Accepted for s3db.js code; schema versions are always kept readable. */
+  /** The `versioningEnabled` option: the default of resources that do not set their own (keep replaced document versions readable). */
   get versioningEnabled(): boolean {
     return this.#compat.versioningEnabled;
   }
@@ -192,6 +216,7 @@ export class S3db extends EventEmitter {
     return this.#compat.taskExecutorMonitoring;
   }
 
+  /** The pool every store request goes through: the one given in `executorPool`, or the one the database made (and closes at disconnect). */
   get executorPool(): ExecutorPool {
     return this.#pool;
   }
@@ -212,6 +237,7 @@ export class S3db extends EventEmitter {
     return this.#capabilities ?? (await this.#pool.run((signal) => store.probeCapabilities({ signal })));
   }
 
+  /** Whether `connect()` has completed and `disconnect()` has not been called since. */
   get isConnected(): boolean {
     return this.#connected;
   }
@@ -236,7 +262,12 @@ export class S3db extends EventEmitter {
     return this.#plugins.get(name);
   }
 
-  /** Opens the store, probes it, reads the catalogue, restores resources, installs plugins. Idempotent. */
+  /**
+   * Opens the store, probes it, reads the catalogue, restores resources, installs plugins. Idempotent;
+   * concurrent calls share one attempt. Throws ConnectionStringError for a malformed connection string,
+   * StorageError when the store cannot be read (or `s3db.json` is not JSON), ConfigurationError when
+   * `s3db.json` was not written by s3lite; a failed connect closes the store it opened.
+   */
   connect(): Promise<void> {
     if (this.#connected) return Promise.resolve();
     this.#connecting ??= this.#connect().finally(() => {
@@ -309,6 +340,10 @@ export class S3db extends EventEmitter {
    * `'number|optional'` an optional number, nested objects and
    * `'array|items:string'` too), or by an explicit type:
    * `createResource<User>({ ... })`.
+   *
+   * Connects first if needed (as s3db.js). Before anything is written, throws
+   * ValidationError for a bad option (naming it), ConfigurationError for a bad
+   * attribute rule or for secret attributes without a `passphrase`.
    */
   createResource<T extends DocumentShape = never, const A extends AttributesDefinition = AttributesDefinition, TS extends boolean | undefined = undefined>(
     config: ResourceConfig & { attributes: A; timestamps?: TS },
@@ -348,7 +383,7 @@ export class S3db extends EventEmitter {
     return resource;
   }
 
-  /** The resource named `name`; NotFoundError if it is not defined. */
+  /** The resource named `name`; NotFoundError if it is not defined, ConfigurationError if it has secret attributes and the database no passphrase. */
   getResource(name: string): Resource {
     const resource = this.resources[name];
     if (resource) return resource;
@@ -382,7 +417,7 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Every resource in the catalogue. */
+  /** Every resource in the catalogue. ClosedError before connect(). */
   listResources(): ResourceSummary[] {
     const catalogue = this.#requireConnected();
     return Object.entries(catalogue.data.resources).map(([name, entry]) => {
@@ -397,7 +432,11 @@ export class S3db extends EventEmitter {
     });
   }
 
-  /** Installs a plugin (under `name`, default its slug or name): `setup(db)` now if connected, else at connect. Returns the plugin. */
+  /**
+   * Installs a plugin (under `name`, default its slug or name, made unique with a number): `setup(db)` and
+   * `start()` now if connected, else at connect. Returns the plugin. ValidationError for an object without
+   * `setup`, or a `name` another plugin has.
+   */
   async usePlugin<P extends S3dbPlugin>(plugin: P, name?: string): Promise<P> {
     this.#plugins.add(plugin, name);
     if (this.#connected) await this.#installPlugin(plugin);

@@ -15,6 +15,7 @@ import { generateId } from './document-keys.js';
 import type { FieldCipher } from './field-cipher.js';
 import type { CompiledSchema, FieldSpec } from './schema.js';
 
+/** A stored document as reads return it when the resource is not typed: its fields and its `id`. */
 export type Document = Record<string, unknown> & { id: string };
 
 export interface EncodedDocument {

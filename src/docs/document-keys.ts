@@ -9,7 +9,7 @@
 import { randomFillSync } from 'node:crypto';
 import { ValidationError } from '../core/errors.js';
 
-/** Ids longer than this would push keys towards S3's 1024-byte key limit. */
+/** Most UTF-8 bytes of a document id (256): longer ids would push keys towards S3's 1024-byte key limit. */
 export const MAX_ID_BYTES = 256;
 /** Default length of generated ids: 22 chars of a 64-letter alphabet, 132 random bits. */
 export const DEFAULT_ID_SIZE = 22;
@@ -29,7 +29,7 @@ export function assertResourceName(name: unknown): asserts name is string {
   }
 }
 
-/** Throws a ValidationError saying what is wrong with `id`. */
+/** Throws a ValidationError saying what is wrong with `id`: not a string, empty, holding `/`, a control character or a lone surrogate, or over {@link MAX_ID_BYTES} UTF-8 bytes. */
 export function assertValidId(id: unknown): asserts id is string {
   let problem: string | undefined;
   if (typeof id !== 'string') problem = `must be a string, got ${id === null ? 'null' : typeof id}`;
@@ -64,7 +64,7 @@ export class DocumentKeys {
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
-/** A url-safe random id (`[A-Za-z0-9_-]`). */
+/** A url-safe random id (`[A-Za-z0-9_-]`) of `size` characters (22 by default: what resources generate); exported as s3db.js's `idGenerator`. */
 export function generateId(size: number = DEFAULT_ID_SIZE): string {
   if (poolOffset + size > pool.length) {
     randomFillSync(pool);

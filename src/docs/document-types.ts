@@ -81,9 +81,11 @@ export type InferDocument<A extends AttributesDefinition> = string extends keyof
 /** What `insert` accepts for a definition: fields with a `default:` may be left out. */
 export type InferInput<A extends AttributesDefinition> = string extends keyof A ? Record<string, unknown> : Shape<A, true>;
 
-/** Fields every stored document has besides its attributes. */
+/** The fields `timestamps: true` adds to every document of a resource. */
 export interface TimestampFields {
+  /** ISO 8601 time of the insert (kept by later writes; an insert may set its own). */
   createdAt: string;
+  /** ISO 8601 time of the last write through update, patch, replace or upsert. */
   updatedAt: string;
 }
 

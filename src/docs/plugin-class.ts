@@ -1,20 +1,4 @@
-/**
- * Plugin: s3db.js's plugin base class, so its plugins can be ported. It is an
- * ordinary S3dbPlugin (`db.usePlugin(plugin)` calls setup, then start) whose
- * helpers delegate to the resource seams every plugin uses: `addHook` to
- * resource hooks, `wrapResourceMethod` and `addMiddleware` to
- * `resource.use()`, `getStorage()` to the database's store.
- *
- * @example
- * class AuditPlugin extends Plugin {
- *   async onInstall() {
- *     for (const resource of Object.values(this.database!.resources)) {
- *       this.wrapResourceMethod(resource, 'insert', async (result) => { await this.getStorage().set(`log/${Date.now()}`, result); return result; });
- *     }
- *   }
- * }
- * await db.usePlugin(new AuditPlugin());
- */
+/** Plugin: s3db.js's plugin base class over our plugin seams (documented on the class). */
 import { EventEmitter } from 'node:events';
 import { ClosedError, ValidationError } from '../core/errors.js';
 import { invalidOption } from '../core/options.js';
@@ -24,10 +8,11 @@ import { PluginStorage } from './plugin-storage.js';
 import type { Resource } from './resource.js';
 import type { Hook, HookName, ResourceMethod } from './resource-types.js';
 
+/** Options of `new Plugin()`; a subclass may take more (kept in `plugin.options`). */
 export interface PluginOptions {
   /** Names the plugin's storage prefix (`plugin=<slug>/`). @default the class name in kebab case, without "Plugin" */
   slug?: string;
-  /** Separates several instances of one plugin (storage under `plugin=<slug>/<namespace>/`). */
+  /** Separates several instances of one plugin (storage under `plugin=<slug>/<namespace>/`): letters, digits, `_`, `-`. @default '' — storage directly under `plugin=<slug>/` */
   namespace?: string;
   [option: string]: unknown;
 }
@@ -38,10 +23,38 @@ export type MethodWrapper = (this: Resource, result: unknown, args: readonly unk
 /** s3db.js's middleware: `next(...args)` runs the method; only the original arguments can be passed on. */
 export type MethodMiddleware = (next: (...args: unknown[]) => Promise<unknown>, ...args: unknown[]) => unknown;
 
+/**
+ * s3db.js's plugin base class, so its plugins can be ported. It is an
+ * ordinary {@link S3dbPlugin} (`db.usePlugin(plugin)` calls `setup(db)`,
+ * then `start()`; `db.disconnect()` calls `stop()`) whose helpers delegate to
+ * the resource seams every plugin uses: `addHook` to resource hooks,
+ * `wrapResourceMethod` and `addMiddleware` to `resource.use()`,
+ * `getStorage()` to the database's store. Subclasses override the lifecycle
+ * methods (`onInstall`, `onStart`, `onStop`, `before*`/`after*`).
+ *
+ * Events: `installed`, `started`, `stopped`, and s3db.js's
+ * `plg:installed`/`plg:started`/`plg:stopped` (`{ plugin: name }`).
+ * The constructor throws ValidationError for a bad `slug` or `namespace`.
+ *
+ * @example
+ * class AuditPlugin extends Plugin {
+ *   async onInstall() {
+ *     this.addHook('orders', 'afterInsert', async (doc) => {
+ *       await this.getStorage().set(`inserted/${doc.id}`, { at: new Date().toISOString() });
+ *     });
+ *   }
+ * }
+ * await db.createResource({ name: 'orders', attributes: { total: 'number' } });
+ * await db.usePlugin(new AuditPlugin()); // slug 'audit': records under plugin=audit/
+ */
 export class Plugin extends EventEmitter implements S3dbPlugin {
+  /** The class name (`AuditPlugin`), as s3db.js reports it. */
   readonly name: string;
+  /** Names the plugin's storage prefix: `options.slug`, or the class name in kebab case without "Plugin" (`AuditPlugin` → `audit`; `'plugin'` when that leaves nothing). */
   readonly slug: string;
+  /** `options.namespace`, or `''`. */
   readonly namespace: string;
+  /** The options as given to the constructor. */
   readonly options: PluginOptions;
   /** The database, once installed. */
   database: S3db | undefined;
@@ -85,6 +98,7 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
     return this.install(db);
   }
 
+  /** Called by the database after setup(): runs beforeStart, onStart, afterStart, then emits `started`. */
   async start(): Promise<void> {
     await this.beforeStart();
     await this.onStart();
@@ -93,6 +107,7 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
     this.emit('started');
   }
 
+  /** Called by `db.disconnect()`: runs beforeStop, onStop, afterStop, then emits `stopped`. */
   async stop(): Promise<void> {
     await this.beforeStop();
     await this.onStop();
@@ -102,20 +117,34 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
   }
 
   // Override these in subclasses.
+  /** Override: install the plugin (`this.database` is set and connected). Runs in setup(), after onSetup. */
   async onInstall(): Promise<void> {}
+  /** Override: s3db.js's older name of onInstall; runs just before it. */
   async onSetup(): Promise<void> {}
+  /** Override: runs in start(). */
   async onStart(): Promise<void> {}
+  /** Override: runs in stop(); release what onInstall/onStart opened. */
   async onStop(): Promise<void> {}
+  /** Override: runs first in setup(). */
   async beforeInstall(): Promise<void> {}
+  /** Override: runs last in setup(), before the `installed` event. */
   async afterInstall(): Promise<void> {}
+  /** Override: runs first in start(). */
   async beforeStart(): Promise<void> {}
+  /** Override: runs last in start(), before the `started` event. */
   async afterStart(): Promise<void> {}
+  /** Override: runs first in stop(). */
   async beforeStop(): Promise<void> {}
+  /** Override: runs last in stop(), before the `stopped` event. */
   async afterStop(): Promise<void> {}
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  /** Runs `handler` as a resource hook (`beforeInsert`, `afterUpdate`, …) until removeHook(). */
+  /**
+   * Runs `handler` as a resource hook (`beforeInsert`, `afterUpdate`, …) until removeHook(). A `before*`
+   * handler may return a replacement object. `resource` is a resource or its name (a name needs the plugin
+   * installed: ClosedError before, NotFoundError for an undefined resource).
+   */
   addHook(resource: ResourceRef, event: HookName, handler: Hook): void {
     if (typeof handler !== 'function') throw invalidOption('handler', 'a function', handler);
     const target = this.#resource(resource);
@@ -138,6 +167,7 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
     handlers.push(handler);
   }
 
+  /** Stops a handler added by addHook() (the same function); does nothing if it is not there. */
   removeHook(resource: ResourceRef, event: HookName, handler: Hook): void {
     const handlers = this.#hooks.get(this.#resource(resource))?.get(event);
     const index = handlers?.indexOf(handler) ?? -1;
@@ -154,7 +184,10 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
     });
   }
 
-  /** Runs `middleware(next, ...args)` around `methodName`. */
+  /**
+   * Runs `middleware(next, ...args)` around `methodName`. `next()` (or `next(...sameArgs)`) runs the method;
+   * passing other arguments rejects with ValidationError: change data in a `before*` hook instead.
+   */
   addMiddleware(resource: ResourceRef, methodName: ResourceMethod, middleware: MethodMiddleware): void {
     if (typeof middleware !== 'function') throw invalidOption('middleware', 'a function (next, ...args) => result', middleware);
     const target = this.#resource(resource);
@@ -170,7 +203,7 @@ export class Plugin extends EventEmitter implements S3dbPlugin {
     });
   }
 
-  /** This plugin's records in the database's store (`plugin=<slug>/`). */
+  /** This plugin's records in the database's store (`plugin=<slug>/`). ClosedError before the plugin is installed. */
   getStorage(): PluginStorage {
     const db = this.database;
     if (!db) throw new ClosedError(`${this.name} is not installed: await db.usePlugin(plugin) first`);

@@ -1,13 +1,21 @@
-/**
- * PluginStorage: a plugin's own small JSON records in the database's store,
- * under `plugin=<slug>/` (and the plugin's namespace), through the
- * database's executor pool. What s3db.js plugins keep with `getStorage()`.
- */
+/** PluginStorage: a plugin's own JSON records in the database's store (documented on the class). */
 import { NotFoundError } from '../core/errors.js';
 import { invalidOption } from '../core/options.js';
 import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
+/**
+ * A plugin's own small JSON records in the database's store, under
+ * `plugin=<slug>/` (and `<namespace>/` when the plugin has one), through the
+ * database's executor pool: what s3db.js plugins keep with
+ * `plugin.getStorage()`. Writes are plain PUTs (last writer wins). Keys are
+ * relative to the prefix; an empty key throws ValidationError.
+ *
+ * @example
+ * const storage = plugin.getStorage();
+ * await storage.set('state', { lastRun: Date.now() });
+ * const state = await storage.get<{ lastRun: number }>('state'); // or null
+ */
 export class PluginStorage {
   /** Key prefix of this plugin's records, ending in '/'. */
   readonly prefix: string;
@@ -22,7 +30,7 @@ export class PluginStorage {
     this.#pool = pool;
   }
 
-  /** Stores `data` (JSON) under `key`. */
+  /** Stores `data` as JSON under `key`, replacing what was there. ValidationError when `data` has no JSON form (undefined, a function). */
   async set(key: string, data: unknown): Promise<void> {
     const body = JSON.stringify(data);
     if (body === undefined) throw invalidOption('data', 'a JSON value', data);
@@ -40,6 +48,7 @@ export class PluginStorage {
     }
   }
 
+  /** Deletes the record under `key` (no error when there is none). */
   async delete(key: string): Promise<void> {
     await this.#pool.run((signal) => this.#store.deleteObject({ key: this.#key(key), signal }));
   }

@@ -14,6 +14,7 @@ import type { Document } from './document-codec.js';
 import { assertValidId } from './document-keys.js';
 import type { CallOptions, DocumentIndex, WriteChange } from './resource-types.js';
 
+/** One replaced or deleted version of a document, as `getHistory(id)` returns it. */
 export interface HistoryEntry {
   /** 1 for the oldest kept version. */
   version: number;
@@ -21,6 +22,7 @@ export interface HistoryEntry {
   replacedAt: string;
   /** `update` (update, patch, replace, upsert) or `delete`. */
   replacedBy: 'update' | 'delete';
+  /** The document as it was before that write (secret fields decrypted unless the resource has `autoDecrypt: false`). */
   data: Document;
 }
 

@@ -12,7 +12,7 @@ import type { Resource } from './resource.js';
 export interface CallOptions {
   /** Higher runs first in the database's ExecutorPool. @default 0 */
   priority?: number;
-  /** Aborting cancels queued and in-flight requests of this call. */
+  /** Aborting cancels queued and in-flight requests of this call, which rejects with AbortError. @default undefined — the call runs to completion */
   signal?: AbortSignal;
 }
 
@@ -30,6 +30,7 @@ export interface CallOptions {
  * }
  */
 export interface PartitionDefinition {
+  /** Attribute path → partition rule, at least one; the order given is the key order. */
   fields: Record<string, string>;
 }
 
@@ -39,7 +40,7 @@ export interface PartitionQueueConfig {
   retries?: number;
   /** First retry delay in ms, doubled per attempt, with jitter. @default 200 */
   retryDelay?: number;
-  /** Documents whose references are written at the same time. @default twice the pool's concurrency */
+  /** Documents whose references are written at the same time. @default the resource's `parallelism` (twice the pool's concurrency, at least 8) */
   concurrency?: number;
   /**
    * Age in ms after which an intent another process left in storage is taken
@@ -53,10 +54,14 @@ export interface PartitionQueueConfig {
 /** Methods with `before<Method>`/`after<Method>` hooks (insert, update and delete hooks run for every write of that kind). */
 export const HOOKED_METHODS = ['Insert', 'Update', 'Delete', 'Patch', 'Replace', 'Upsert', 'InsertMany', 'DeleteMany', 'Get', 'GetMany', 'GetAll', 'Exists', 'List', 'ListIds', 'Count', 'Page', 'Query'] as const;
 
+/** A hook's name: `before` or `after` and a method of {@link HOOKED_METHODS} (`beforeInsert`, `afterQuery`, …). */
 export type HookName = `${'before' | 'after'}${(typeof HOOKED_METHODS)[number]}`;
 
+/** The second argument of every hook. */
 export interface HookContext {
+  /** The resource the hook runs on (also `this` of a non-arrow hook). */
   resource: Resource;
+  /** The document's id for insert, update and delete hooks; `''` for the other methods' hooks. */
   id: string;
   /** The stored document before this write (updates and deletes). */
   before?: Document;
@@ -71,7 +76,11 @@ export interface HookContext {
 export type Hook = (data: any, context: HookContext) => unknown;
 
 /**
- * Resource configuration.
+ * What `db.createResource()` takes, checked at once (ValidationError naming
+ * the option). The storage definition (`attributes`, `behavior`,
+ * `timestamps`, `partitions`, `asyncPartitions`, `idSize`) is kept in the
+ * catalogue: a changed one becomes a new schema version, and older
+ * documents stay readable. The other options apply to this process only.
  *
  * @example
  * await db.createResource({
@@ -82,7 +91,9 @@ export type Hook = (data: any, context: HookContext) => unknown;
  * });
  */
 export interface ResourceConfig {
+  /** 1-100 characters of `A-Z a-z 0-9 _ . -`, not starting with `.` or `-`; it names the keys `resource=<name>/…`. */
   name: string;
+  /** Field rules (`'string|min:2'`, `'number|optional'`, `'secret'`, nested objects, …); they type the resource's documents. */
   attributes: AttributesDefinition;
   /** How documents over the 2 KB metadata limit are stored. @default 'user-managed' */
   behavior?: Behavior;
@@ -92,19 +103,24 @@ export interface ResourceConfig {
   partitions?: Record<string, PartitionDefinition>;
   /** Write partition references in the background. @default true */
   asyncPartitions?: boolean;
-  /** Generates ids for documents inserted without one. @default url-safe random ids of `idSize` chars */
+  /**
+   * Generates ids for documents inserted without one: a function, a size (random ids of that length),
+   * `'uuid'`, `'ulid'`, `'nanoid'`, `'incremental'` (a sequence kept in the store: `'incremental:1000'` starts
+   * at 1000, `'incremental:ORD-0001'` gives `ORD-0001`, `ORD-0002`…, `'incremental:fast'` reserves batches),
+   * or an {@link IdGeneratorConfig}. @default undefined — url-safe random ids of `idSize` chars
+   */
   idGenerator?: (() => string) | number | 'uuid' | 'ulid' | 'nanoid' | 'incremental' | `incremental:${string}` | IdGeneratorConfig;
-  /** Length of generated ids. @default 22 */
+  /** Length of generated random ids, 8-128. @default 22 */
   idSize?: number;
-  /** Hooks by name; each entry a function or a list of functions. */
+  /** Hooks by name; each entry a function or a list of functions. An unknown name throws ValidationError. @default {} */
   hooks?: Partial<Record<HookName, Hook | Hook[]>>;
   /** Attempts of the read-merge-write cycle of update/patch/replace before ConflictError. @default 32 */
   updateAttempts?: number;
-  /** Retries and concurrency of partition reference work. @default { retries: 5, retryDelay: 200 } */
+  /** Retries and concurrency of partition reference work. @default { retries: 5, retryDelay: 200, recoveryGrace: 300000 } */
   partitionQueue?: PartitionQueueConfig;
   /** `deleteAll`/`deleteAllData` refuse unless false. @default true */
   paranoid?: boolean;
-  /** Keep replaced and deleted versions of each document readable (`getHistory`, `getVersion`). @default false */
+  /** Keep replaced and deleted versions of each document readable (`getHistory`, `getVersion`). @default undefined — the database's `versioningEnabled` (false) */
   versioningEnabled?: boolean;
   /** Return secret fields decrypted. @default true */
   autoDecrypt?: boolean;
@@ -112,11 +128,11 @@ export interface ResourceConfig {
   allNestedObjectsOptional?: boolean;
   /** Listeners are not awaited by the call; false awaits them. @default true */
   asyncEvents?: boolean;
-  /** Declarative listeners: `{ inserted: fn, updated: [fn, fn] }`. */
+  /** Declarative listeners: `{ inserted: fn, updated: [fn, fn] }`. @default {} */
   events?: Record<string, ((...args: any[]) => unknown) | ((...args: any[]) => unknown)[]>;
-  /** A label (s3db.js's `version`); schema versions are kept separately. */
+  /** A label (s3db.js's `version`); schema versions are kept separately. @default undefined */
   version?: string;
-  /** Documents handled at once by bulk calls. */
+  /** Documents handled at once by bulk calls and partition work. @default twice the pool's concurrency, at least 8 */
   parallelism?: number;
   /** Accepted for s3db.js code; validation is always strict. @default true */
   strictValidation?: boolean;
@@ -124,6 +140,7 @@ export interface ResourceConfig {
 
 /** The object form of `idGenerator`. */
 export interface IdGeneratorConfig {
+  /** The kind of id; the other fields apply to `incremental` (and `size`/`alphabet` to `nanoid`). @default 'incremental' */
   type?: 'incremental' | 'uuid' | 'ulid' | 'nanoid';
   /** incremental: first value. @default 1 */
   start?: number;
@@ -135,7 +152,7 @@ export interface IdGeneratorConfig {
   padding?: number;
   /** incremental: `fast` reserves `batchSize` values per conditional write. @default 'standard' */
   mode?: 'standard' | 'fast';
-  /** @default 100 */
+  /** incremental, `fast` mode: values reserved by one conditional write. @default 100 */
   batchSize?: number;
   /** nanoid: length. @default idSize */
   size?: number;
@@ -145,14 +162,21 @@ export interface IdGeneratorConfig {
 
 /** The serialisable part of a resource definition, kept in the catalogue. */
 export interface StoredDefinition {
+  /** The attributes, with `createdAt`/`updatedAt` when `timestamps` is on. */
   attributes: AttributesDefinition;
+  /** See {@link ResourceConfig.behavior}. */
   behavior: Behavior;
+  /** See {@link ResourceConfig.timestamps}. */
   timestamps: boolean;
+  /** The partitions, with `byCreatedDate`/`byUpdatedDate` when `timestamps` is on. */
   partitions: Record<string, PartitionDefinition>;
+  /** See {@link ResourceConfig.asyncPartitions}. */
   asyncPartitions: boolean;
+  /** See {@link ResourceConfig.idSize}. */
   idSize: number;
 }
 
+/** The resource methods middleware sees, as {@link ResourceCall.method}. */
 export type ResourceMethod =
   | 'insert'
   | 'insertMany'
@@ -205,8 +229,11 @@ export const WRITE_METHODS: ReadonlySet<ResourceMethod> = new Set([
   'deleteContent',
 ]);
 
+/** One call of a resource method, as middleware sees it. */
 export interface ResourceCall {
+  /** The resource called. */
   resource: Resource;
+  /** The method called (see {@link WRITE_METHODS} for those that change data). */
   method: ResourceMethod;
   /** The arguments as the caller passed them (do not mutate). */
   args: readonly unknown[];
@@ -222,7 +249,9 @@ export type ResourceMiddleware = (call: ResourceCall, next: () => Promise<unknow
 
 /** One write as the partitions module sees it. */
 export interface WriteChange {
+  /** `update` also stands for patch, replace and upsert of an existing document. */
   kind: 'insert' | 'update' | 'delete';
+  /** The document's id. */
   id: string;
   /** The stored document before the write (null for inserts). */
   before: Document | null;
@@ -254,6 +283,7 @@ export interface PlannedWrite {
  * rejection rejects the method (the document write itself has happened).
  */
 export interface DocumentIndex {
+  /** Unique among the resource's indexes. */
   readonly name: string;
   /**
    * Runs before the document write (e.g. to store an intent that survives a
@@ -262,6 +292,7 @@ export interface DocumentIndex {
   prepare?(planned: PlannedWrite, options: CallOptions): Promise<void>;
   /** The prepared write failed with `error` (it may still have happened when the error says nothing of it). */
   abandon?(planned: PlannedWrite, error: unknown, options: CallOptions): Promise<void>;
+  /** Brings the index in line with a write that happened. */
   onWrite(change: WriteChange, options: CallOptions): Promise<void>;
   /**
    * Ids that may match `filter`, or undefined when this index cannot narrow
@@ -282,14 +313,16 @@ export type BulkResult<T> = { index: number; ok: true; id: string; value: T } | 
  * await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
  */
 export interface PartitionOptions {
-  /** Name of one of the resource's partitions. */
+  /** Name of one of the resource's partitions (an unknown name throws ValidationError). @default undefined — the whole resource */
   partition?: string;
   /** Values of all the partition's fields, or of its first fields in declared order. @default {} (every document with a reference) */
   partitionValues?: Record<string, unknown>;
 }
 
+/** Options of `count()`: the call options and an optional partition lookup. */
 export interface CountOptions extends CallOptions, PartitionOptions {}
 
+/** Options of `list()` and `listIds()`: a window of the resource (or of one partition) in key order. */
 export interface ListOptions extends CallOptions, PartitionOptions {
   /** Most documents to return. @default every document */
   limit?: number;
@@ -297,20 +330,28 @@ export interface ListOptions extends CallOptions, PartitionOptions {
   offset?: number;
 }
 
+/**
+ * Options of `page()`. By cursor (one LIST per page): pass the previous
+ * page's `nextCursor`. Numbered, as s3db.js: `page` or `offset` (with
+ * `size`), then the result has `totalItems`/`totalPages`. Mixing the two
+ * ways, or an unknown option, throws ValidationError.
+ */
 export interface PageOptions extends CallOptions, PartitionOptions {
   /** Documents per page, 1-1000. @default 100 */
   size?: number;
-  /** `nextCursor` of the previous page; omit for the first page. */
+  /** `nextCursor` of the previous page (a malformed one throws ValidationError). @default undefined — the first page */
   cursor?: string | null;
-  /** s3db.js paging: the 0-based page number (with `size`). */
+  /** s3db.js paging: the 0-based page number (with `size`). @default undefined — cursor paging; with only `skipCount`, page 0 */
   page?: number;
-  /** s3db.js paging: documents to skip (instead of `page`). */
+  /** s3db.js paging: documents to skip (instead of `page`). @default `page × size` */
   offset?: number;
-  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. */
+  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. @default false — a numbered page also runs `count()` */
   skipCount?: boolean;
 }
 
+/** One page of documents, as `page()` returns it. */
 export interface Page<D = Document> {
+  /** The page's documents, in key order. */
   items: D[];
   /** Opaque cursor of the next page, or null after the last page (always null for numbered pages). */
   nextCursor: string | null;
@@ -318,12 +359,15 @@ export interface Page<D = Document> {
   totalItems?: number | null;
   /** Numbered pages: this page's 0-based number. */
   page?: number;
+  /** The `size` asked for. */
   pageSize?: number;
   /** Numbered pages: null with `skipCount`. */
   totalPages?: number | null;
+  /** Whether another page follows. */
   hasMore?: boolean;
 }
 
+/** Options of `stream()`. */
 export interface StreamOptions extends CallOptions {
   /** Documents fetched ahead of the consumer. @default 64 */
   readAhead?: number;

@@ -8,9 +8,11 @@ import type { CatalogueResource, PluginAttributeRecords } from './catalogue.js';
 import { effectiveAttributes, everyDefinition } from './plugin-attributes.js';
 import { attributePaths, type AttributesDefinition, type FieldSpec } from './schema.js';
 
+/** The schema state a resource works with, read from its catalogue entry. */
 export interface ResourceVersion {
   /** Schema version of new writes (base 36). */
   version: string;
+  /** Attribute path → short metadata key; stable across versions (a key, once given, is never reused). */
   mapping: AttributeMapping;
   /** Fields of older versions that left the schema, by metadata key, so old documents stay readable. */
   legacyFields: ReadonlyMap<string, FieldSpec>;

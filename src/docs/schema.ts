@@ -23,7 +23,9 @@ export interface RuleObject {
 }
 
 /**
- * Attributes of a resource.
+ * Attributes of a resource: field name → rule string (fastest-validator
+ * syntax plus `secret` and `password`), rule object, or nested object of
+ * attributes. They validate every write and type the resource's documents.
  *
  * @example
  * { name: 'string|min:2|max:100', email: 'email', password: 'secret',

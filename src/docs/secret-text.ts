@@ -1,14 +1,9 @@
 /**
  * encrypt/decrypt: s3db.js's standalone helpers for one string and a
- * passphrase, on the same cipher as `secret` attributes (AES-256-GCM, scrypt
- * key). The salt is random per process and travels in the output, so a
- * process derives one key however many values it encrypts, and any process
- * with the passphrase can decrypt. A wrong passphrase or damaged text throws
- * EncryptionError; ciphertext is never returned as if it were plaintext.
- *
- * @example
- * const sealed = await encrypt('api-key-123', process.env.PASSPHRASE);
- * await decrypt(sealed, process.env.PASSPHRASE); // 'api-key-123'
+ * passphrase, on the same cipher as `secret` attributes. The salt is random
+ * per process and travels in the output, so a process derives one key
+ * however many values it encrypts, and any process with the passphrase can
+ * decrypt.
  */
 import { EncryptionError } from '../core/errors.js';
 import { invalidOption } from '../core/options.js';
@@ -23,12 +18,29 @@ function checkPassphrase(passphrase: unknown): string {
   return passphrase;
 }
 
+/**
+ * Encrypts one string with a passphrase (AES-256-GCM, key derived with
+ * scrypt): s3db.js's `encrypt`. The output (`s3l1:<salt>:<ciphertext>`) is
+ * only readable by {@link decrypt}; it is not s3db.js's format. Throws
+ * ValidationError when `content` is not a string or `passphrase` is empty.
+ *
+ * @example
+ * const passphrase = 'correct horse battery staple';
+ * const sealed = await encrypt('api-key-123', passphrase);
+ * await decrypt(sealed, passphrase); // 'api-key-123'
+ */
 export async function encrypt(content: string, passphrase: string): Promise<string> {
   if (typeof content !== 'string') throw invalidOption('content', 'a string', content);
   const cipher = await FieldCipher.create(checkPassphrase(passphrase), processSalt);
   return `${FORMAT}:${processSalt.toString('base64url')}:${cipher.encrypt(content, CONTEXT)}`;
 }
 
+/**
+ * Decrypts what {@link encrypt} made: s3db.js's `decrypt`. A wrong
+ * passphrase, damaged text or text encrypt() did not make throws
+ * EncryptionError (ciphertext is never returned as if it were plaintext);
+ * a non-string `content` or an empty passphrase throws ValidationError.
+ */
 export async function decrypt(content: string, passphrase: string): Promise<string> {
   if (typeof content !== 'string') throw invalidOption('content', 'a string', content);
   const [format, salt, body, extra] = content.split(':');

@@ -14,12 +14,15 @@ import type { CallOptions } from '../resource-types.js';
 import type { IdPlan, IncrementalPlan } from './id-generator-option.js';
 import type { SequenceInfo, SequenceStore } from './sequence-store.js';
 
+/** A batch of incremental ids reserved by this process (`reserveIdBatch`, `getBatchStatus`). Values are numbers before `prefix`/`padding` formatting. */
 export interface BatchStatus {
+  /** First value of the batch. */
   start: number;
   /** First value after the batch. */
   end: number;
   /** The next value this process hands out. */
   current: number;
+  /** Values left in the batch (counted in `increment` steps). */
   remaining: number;
 }
 

@@ -12,11 +12,15 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { CallOptions } from '../resource-types.js';
 import { backoff } from '../write-arguments.js';
 
+/** One sequence of an incremental-id resource, as `listSequences()` returns it. */
 export interface SequenceInfo {
+  /** The sequence's field (`'id'` for the document ids). */
   name: string;
   /** The next value the sequence hands out. */
   value: number;
+  /** ISO 8601 time of the sequence's first value. */
   createdAt: string;
+  /** ISO 8601 time of its last change. */
   updatedAt: string;
 }
 

@@ -17,7 +17,15 @@ import { formatValue, parseRule, type PartitionRule } from './partition-rules.js
 
 const SAFE = /[A-Za-z0-9_.-]/;
 
-/** Escapes one key segment (see the module comment). */
+/**
+ * Escapes one segment of a partition key (a field name or a value): only
+ * `A-Z a-z 0-9 _ . -` stay as they are, every other character becomes `%XX`
+ * per UTF-8 byte, and a lone surrogate becomes `~XXXX`. No two texts share an
+ * escaped form, and it never contains `/` or `=`.
+ *
+ * @example
+ * escapePartitionSegment('São Paulo'); // 'S%C3%A3o%20Paulo'
+ */
 export function escapeSegment(text: string): string {
   let out = '';
   for (const char of text) {

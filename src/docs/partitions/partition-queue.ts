@@ -49,6 +49,7 @@ export const DEFAULT_QUEUE_OPTIONS: PartitionQueueOptions = { retries: 5, retryD
  */
 const LATE_MS = 1000;
 
+/** State of a resource's partition reference work, as `partitionStats()` and `flushPartitions()` return it. */
 export interface PartitionStats {
   /** Jobs queued, running or waiting for a retry. */
   pending: number;
@@ -67,10 +68,20 @@ export interface PartitionStats {
   recovered: number;
 }
 
+/**
+ * A document whose partition references could not be written after every
+ * attempt (`partitionFailures()`; also emitted as `partitionError`). It stays
+ * recorded until the next write or repair of the document, `retryPartitions()`
+ * or `rebuildPartitions()` succeeds.
+ */
 export interface PartitionFailure {
+  /** The document's id. */
   id: string;
+  /** The last attempt's error. */
   error: Error;
+  /** Attempts made (the first plus `partitionQueue.retries`). */
   attempts: number;
+  /** When the last attempt failed. */
   since: Date;
   /** Reference keys involved (deleted, put or expected). */
   keys: string[];

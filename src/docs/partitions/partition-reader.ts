@@ -31,9 +31,16 @@ export interface PartitionLookup {
   partitionValues?: Record<string, unknown>;
 }
 
+/**
+ * Argument of `getFromPartition()` (s3db.js's shape): the document `id`,
+ * found only if it is in that partition with those values.
+ */
 export interface GetFromPartitionInput {
+  /** The document's id. */
   id: string;
+  /** A partition of the resource; an unknown name throws ValidationError. */
   partitionName: string;
+  /** Values of the partition's fields, all or its first ones in declared order; omitted: any value. */
   partitionValues?: Record<string, unknown>;
 }
 

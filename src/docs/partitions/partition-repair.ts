@@ -19,12 +19,17 @@ import { idOfKey, type Partition, type PartitionSet } from './partition-keys.js'
 import type { PartitionCompleteness } from './partition-completeness.js';
 import type { PartitionQueue } from './partition-queue.js';
 
+/** One reference that is missing or stale. */
 export interface PartitionProblem {
+  /** The partition's name. */
   partition: string;
+  /** The document's id. */
   id: string;
+  /** The reference key (`resource=<r>/partition=<p>/<field>=<value>/…/id=<id>`). */
   key: string;
 }
 
+/** What `verifyPartitions()` found; it changes nothing. */
 export interface VerifyResult {
   /** Documents checked. */
   checked: number;
@@ -36,10 +41,13 @@ export interface VerifyResult {
   stale: PartitionProblem[];
 }
 
+/** What `rebuildPartitions()` did. */
 export interface RebuildResult {
   /** Recorded failures retried first (see resource.partitionFailures()). */
   requeued: number;
+  /** Documents checked. */
   checked: number;
+  /** References checked. */
   references: number;
   /** Missing references written. */
   restored: number;
@@ -49,12 +57,15 @@ export interface RebuildResult {
   failed: number;
 }
 
+/** Payload of the `partitionRebuildProgress` event: the counts so far, every 1000 documents or references and once at the end. */
 export interface RebuildProgress extends RebuildResult {
+  /** `documents`: checking each document's references; `references`: checking each reference's document; `done`: finished. */
   phase: 'documents' | 'references' | 'done';
 }
 
+/** Options of `verifyPartitions()` and `rebuildPartitions()`. */
 export interface RepairOptions extends CallOptions {
-  /** Only this partition. @default every partition */
+  /** Only this partition (an unknown name throws ValidationError). @default undefined — every partition */
   partition?: string;
 }
 

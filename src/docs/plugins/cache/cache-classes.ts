@@ -2,11 +2,6 @@
  * s3db.js's cache classes, usable standalone (`get`/`set`/`del`/`clear`) or
  * as CachePlugin drivers: each is a KeyValueCache over one of our drivers, so
  * there is one implementation of eviction, expiry, tiers and invalidation.
- *
- * @example
- * const cache = new MultiTierCache({ drivers: [new MemoryCache({ maxSize: 500 }), new FilesystemCache({ directory: './cache' })] });
- * await cache.set('user:1', { name: 'Ann' });
- * await cache.get('user:1'); // { name: 'Ann' } (a hit in the file tier is copied into memory)
  */
 import { totalmem } from 'node:os';
 import { assertKnownOptions, invalidOption } from '../../../core/options.js';
@@ -36,18 +31,33 @@ function ttlOf(o: Record<string, unknown>): { ttl?: number } {
 /** Options s3db.js documents that change nothing here (values are kept as structured copies, never gzip'd). */
 const ACCEPTED = ['enableCompression', 'compressionThreshold', 'enableStats', 'logLevel'];
 
+/**
+ * Options of `new MemoryCache()` (s3db.js's names). s3db.js's
+ * `enableCompression`, `compressionThreshold`, `enableStats` and `logLevel`
+ * are accepted and change nothing; any other unknown option throws ValidationError.
+ */
 export interface MemoryCacheOptions {
+  /** Entry time to live in ms; 0 keeps entries until evicted or deleted. @default 300000 */
   ttl?: number;
   /** Most entries (LRU). @default 1000 */
   maxSize?: number;
-  /** Bound on the summed size of the values (JSON length). */
+  /** Bound on the summed size of the values (JSON length). @default undefined — only `maxSize` bounds it */
   maxMemoryBytes?: number;
-  /** Bound as a fraction (0..1) of the machine's memory. Not with maxMemoryBytes. */
+  /** Bound as a fraction (above 0, at most 1) of the machine's total memory. Not with maxMemoryBytes. @default undefined */
   maxMemoryPercent?: number;
-  /** Only 'lru'. */
+  /** Only 'lru'. @default 'lru' */
   evictionPolicy?: 'lru';
 }
 
+/**
+ * s3db.js's MemoryCache: a {@link KeyValueCache} over one {@link MemoryDriver}
+ * (this process only).
+ *
+ * @example
+ * const cache = new MemoryCache({ maxSize: 500, ttl: 60_000 });
+ * await cache.set('user:1', { name: 'Ann' });
+ * await cache.get('user:1'); // { name: 'Ann' }
+ */
 export class MemoryCache extends KeyValueCache {
   constructor(options: MemoryCacheOptions = {}) {
     const o = known('MemoryCache', options, ['ttl', 'maxSize', 'maxMemoryBytes', 'maxMemoryPercent', 'evictionPolicy', ...ACCEPTED]);
@@ -64,14 +74,17 @@ export class MemoryCache extends KeyValueCache {
   }
 }
 
+/** Options of `new FilesystemCache()` (s3db.js's compression and stats options are accepted and change nothing). */
 export interface FilesystemCacheOptions {
+  /** Entry time to live in ms; 0 keeps entries until evicted or deleted. @default 300000 */
   ttl?: number;
-  /** @default <os tmpdir>/s3lite-cache */
+  /** Where the files go (under `<directory>/kv/`). @default <os tmpdir>/s3lite-cache */
   directory?: string;
   /** Size bound of the directory. @default 104857600 */
   maxBytes?: number;
 }
 
+/** s3db.js's FilesystemCache: a {@link KeyValueCache} over one {@link FilesystemDriver} (shared by processes on one machine). */
 export class FilesystemCache extends KeyValueCache {
   constructor(options: FilesystemCacheOptions = {}) {
     const o = known('FilesystemCache', options, ['ttl', 'directory', 'maxBytes', ...ACCEPTED]);
@@ -86,18 +99,22 @@ export class FilesystemCache extends KeyValueCache {
  * `clearPartition('users', 'byRegion')` forgets that partition's entries only.
  */
 export class PartitionAwareFilesystemCache extends FilesystemCache {
+  /** The value under `key` in that resource partition's group, or undefined. */
   getPartition<T = unknown>(resource: string, partition: string, key: string): Promise<T | undefined> {
     return this.getIn<T>(scopeOf(resource, partition), key);
   }
 
+  /** Stores `value` under `key` in that resource partition's group. */
   setPartition(resource: string, partition: string, key: string, value: unknown): Promise<void> {
     return this.setIn(scopeOf(resource, partition), key, value);
   }
 
+  /** Deletes `key` from that resource partition's group. */
   delPartition(resource: string, partition: string, key: string): Promise<void> {
     return this.delIn(scopeOf(resource, partition), key);
   }
 
+  /** Forgets every key of that resource partition's group (other groups and plain keys stay). */
   clearPartition(resource: string, partition: string): Promise<void> {
     return this.clearScope(scopeOf(resource, partition));
   }
@@ -109,14 +126,17 @@ function scopeOf(resource: string, partition: string): string {
   return `:${resource.length}:${resource}:${partition}`;
 }
 
+/** Options of `new S3Cache()` (s3db.js's `prefix` spelling and compression/stats options are accepted too). */
 export interface S3CacheOptions {
-  /** The store (or s3db.js client) holding the cache objects. */
+  /** The store (or s3db.js client) holding the cache objects, e.g. `db.client`. */
   client: ObjectStore;
+  /** Entry time to live in ms; 0 keeps entries until deleted. @default 300000 */
   ttl?: number;
-  /** @default 'plugin=cache/' */
+  /** Key prefix of the cache objects (a missing trailing `/` is added; objects go under `<keyPrefix>kv/`). @default 'plugin=cache/' */
   keyPrefix?: string;
 }
 
+/** s3db.js's S3Cache: a {@link KeyValueCache} over one {@link S3Driver}, on the store given as `client`. */
 export class S3Cache extends KeyValueCache {
   constructor(options: S3CacheOptions) {
     const o = known('S3Cache', options, ['client', 'ttl', 'keyPrefix', 'prefix', ...ACCEPTED]);
@@ -129,14 +149,24 @@ export class S3Cache extends KeyValueCache {
   }
 }
 
+/** Options of `new MultiTierCache()`; an unknown one throws ValidationError. */
 export interface MultiTierCacheOptions {
   /** Tiers, fastest first. */
   drivers: KeyValueCache[];
-  /** @default the shortest ttl of the tiers */
+  /** Entry time to live in ms, for every tier. @default the shortest ttl of the tiers */
   ttl?: number;
 }
 
-/** Several caches as tiers: a read tries them in order and copies a hit into the faster tiers above it. */
+/**
+ * Several caches as tiers: a read tries them in order and copies a hit into
+ * the faster tiers above it. The tiers' drivers are used directly (use the
+ * MultiTierCache, not the tier caches, once it is made).
+ *
+ * @example
+ * const cache = new MultiTierCache({ drivers: [new MemoryCache({ maxSize: 500 }), new FilesystemCache({ directory: './cache' })] });
+ * await cache.set('user:1', { name: 'Ann' }); // written to both tiers
+ * await cache.get('user:1'); // { name: 'Ann' }, from memory
+ */
 export class MultiTierCache extends KeyValueCache {
   constructor(options: MultiTierCacheOptions) {
     const o = known('MultiTierCache', options, ['drivers', 'ttl']);

@@ -13,11 +13,13 @@ import { StorageError } from '../../../core/errors.js';
 import { decodeValue, encodeValue } from '../../codec.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
 
+/** A cached result as drivers store it. */
 export interface CacheEntry {
   /** The version tokens (joined) current when the read began. */
   version: string;
   /** What a hit must match besides the version: schema version and canonical arguments (see entryArgs). */
   args: string;
+  /** The cached result (secret fields sealed in drivers outside the process). */
   value: unknown;
   /**
    * `version` as the separate tokens, when the plugin made the entry in this
@@ -29,11 +31,15 @@ export interface CacheEntry {
 
 /** One version key to create or replace, with its token and time to live (0: none). */
 export interface VersionWrite {
+  /** The version key (the driver adds its own prefix). */
   key: string;
+  /** The new token, unique (never reused). */
   token: string;
+  /** Time to live in ms (0: none). */
   ttl: number;
 }
 
+/** What {@link CacheDriver.read} returns. */
 export interface DriverRead {
   /** Tokens of the version keys asked for, undefined where missing. */
   versions: (string | undefined)[];
@@ -49,6 +55,13 @@ export interface DriverContext {
   store: ObjectStore;
 }
 
+/**
+ * Where a cache plugin keeps its entries and version tokens: implement it to
+ * put the cache elsewhere, and pass an instance in CachePlugin's `drivers`.
+ * The built-in ones are MemoryDriver, RedisDriver, FilesystemDriver and
+ * S3Driver. A rejection of any method is counted (and logged once per outage),
+ * and reads go to storage: it never fails the caller.
+ */
 export interface CacheDriver {
   /** `memory`, `redis`, `filesystem`, `s3`, or a custom name. */
   readonly kind: string;

@@ -9,25 +9,30 @@ import { MemoryDriver } from './memory-driver.js';
 import { RedisDriver, type RedisDriverOptions } from './redis-driver.js';
 import { S3Driver, type S3DriverOptions } from './s3-driver.js';
 
+/** The built-in cache drivers: `memory` (this process), `redis` (shared), `filesystem` (shared on one machine), `s3` (objects in a store). */
 export type CacheDriverName = 'memory' | 'redis' | 'filesystem' | 's3';
 
+/** A `memory` entry of `drivers`, with its options. */
 export interface MemoryDriverConfig {
+  /** Selects the memory driver. */
   driver: 'memory';
   /** Most entries kept (LRU). @default 1000 */
   max?: number;
   /** Alias of `max` (the name s3db.js used). */
   maxSize?: number;
-  /** Optional bound on the summed size of the cached results (JSON length). */
+  /** Optional bound on the summed size of the cached results (JSON length). @default undefined — only `max` bounds the cache */
   maxBytes?: number;
 }
 
+/** A `redis` entry of `drivers`, with its options. */
 export interface RedisDriverConfig {
+  /** Selects the Redis driver. */
   driver: 'redis';
-  /** @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  /** `redis://` or `rediss://` URL. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
   url?: string;
-  /** An existing ioredis client instead of `url` (not closed by the plugin). */
+  /** An existing ioredis client instead of `url` (not closed by the plugin). @default undefined — the driver opens its own from `url` */
   client?: Redis;
-  /** @default 's3lite:cache:' */
+  /** Prepended to every key (keys are `<keyPrefix><database namespace>:…`). @default 's3lite:cache:' */
   keyPrefix?: string;
   /** Per-command timeout in ms. @default 1000 */
   timeout?: number;
@@ -35,54 +40,65 @@ export interface RedisDriverConfig {
   autoPipelining?: boolean;
 }
 
+/** A `filesystem` entry of `drivers`, with its options. */
 export interface FilesystemDriverConfig {
+  /** Selects the filesystem driver. */
   driver: 'filesystem';
-  /** @default <os tmpdir>/s3lite-cache */
+  /** Where the files go (in a sub-directory per database). @default <os tmpdir>/s3lite-cache */
   directory?: string;
-  /** Size bound of the directory. @default 104857600 */
+  /** Size bound of the directory in bytes. @default 104857600 (100 MiB) */
   maxBytes?: number;
 }
 
+/** An `s3` entry of `drivers`, with its options. */
 export interface S3DriverConfig {
+  /** Selects the object-store driver. */
   driver: 's3';
   /** Another store for the cache objects. @default the database's store */
   connectionString?: string;
-  /** @default 'plugin=cache/' */
+  /** Key prefix of the cache objects (under it, one prefix per database). @default 'plugin=cache/' */
   prefix?: string;
   /** Per-request timeout in ms. @default 2000 */
   timeout?: number;
 }
 
+/** One entry of CachePlugin's `drivers`: a driver name, a driver with its options, or a {@link CacheDriver} of your own. */
 export type DriverConfig = CacheDriverName | MemoryDriverConfig | RedisDriverConfig | FilesystemDriverConfig | S3DriverConfig | CacheDriver;
 
+/**
+ * Options of `new CachePlugin()`, checked in the constructor: an unknown
+ * option, a bad value, or an option of a driver that is not in use throws
+ * ValidationError. Driver options given here apply to `driver`, or, with
+ * `drivers`, to every listed driver they belong to (an entry's own options win).
+ */
 export interface CachePluginOptions {
   /** Where entries live. @default 'memory' */
   driver?: CacheDriverName;
-  /** Several drivers, fastest first (`['memory', 'redis']`); a hit lower down is promoted upwards. Not with `driver`. */
+  /** Several drivers, fastest first (`['memory', 'redis']`); a hit lower down is promoted upwards. Not with `driver`. @default undefined — the one `driver` */
   drivers?: DriverConfig[];
   /** Time to live of an entry in ms; 0 keeps entries until evicted or invalidated. @default 60000 */
   ttl?: number;
-  /** memory: most entries. @default 1000 */
+  /** memory: most entries, least recently used evicted first. @default 1000 */
   max?: number;
-  /** Alias of `max`. */
+  /** memory: alias of `max` (s3db.js's name); both given must agree. @default undefined — `max` */
   maxSize?: number;
-  /** memory: bound on the results' summed size; filesystem: bound on the directory's size. */
+  /** memory: bound on the results' summed size (JSON length); filesystem: bound on the directory's size in bytes. @default undefined for memory (only `max` bounds it); 104857600 (100 MiB) for filesystem */
   maxBytes?: number;
-  /** redis */
+  /** redis: `redis://` or `rediss://` URL. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
   url?: string;
-  /** redis */
+  /** redis: an existing ioredis client instead of `url` (not closed by the plugin). @default undefined — the driver opens its own */
   client?: Redis;
-  /** redis */
+  /** redis: prepended to every key. @default 's3lite:cache:' */
   keyPrefix?: string;
-  /** redis, s3: per-request timeout in ms. */
+  /** redis, s3: per-request timeout in ms. @default 1000 for redis, 2000 for s3 */
   timeout?: number;
-  /** redis */
+  /** redis: ioredis auto-pipelining (faster under many concurrent reads, slower one at a time). Not with `client`. @default false */
   autoPipelining?: boolean;
-  /** filesystem */
+  /** filesystem: where the files go. @default <os tmpdir>/s3lite-cache */
   directory?: string;
-  /** s3 */
+  /** s3: another store for the cache objects. @default the database's store */
   connectionString?: string;
-  /** s3 */
+  /** s3: key prefix of the cache objects. @default 'plugin=cache/' */
   prefix?: string;
 }
 

@@ -35,6 +35,7 @@ import { SecretSealer } from './secret-sealer.js';
 import { writtenIds } from './written-ids.js';
 
 export class CachePlugin implements S3dbPlugin {
+  /** Always `'cache'`: the plugin is `db.plugins.cache` (unless `usePlugin` names it otherwise). */
   readonly name = 'cache';
   /** The drivers in lookup order (the last one keeps the version tokens). */
   readonly drivers: readonly CacheDriver[];
@@ -56,6 +57,7 @@ export class CachePlugin implements S3dbPlugin {
     this.#stack = new CacheStack(resolved.drivers, resolved.ttl, () => this.#logger);
   }
 
+  /** Called by the database: opens the drivers (a failing one is logged and read past) and attaches to every resource, present and future. */
   async setup(db: S3db): Promise<void> {
     this.#db = db;
     const namespace = createHash('sha256').update(db.client.description).digest('base64url').slice(0, 16);

@@ -1,13 +1,4 @@
-/**
- * driver: 'filesystem' — one file per entry or version token in a directory
- * (shared by processes on one machine).
- *
- * Writes are atomic (a temp file renamed into place; a missing version is
- * created with link(), which fails if another process got there first).
- * Expired files are removed when read, and a sweep keeps the directory under
- * `maxBytes`, removing expired files first and then the least recently
- * written. A damaged file is removed and counted as an error.
- */
+/** driver: 'filesystem' (documented on the class). */
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +6,7 @@ import { checkOptions } from '../../../core/options.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { decodeRecord, encodeRecord, hashKey, readVersionsAndEntry } from './cache-record.js';
 
+/** Options of `new FilesystemDriver()`; an unknown one throws ValidationError. */
 export interface FilesystemDriverOptions {
   /** Where the files go (a sub-directory per database). @default <os tmpdir>/s3lite-cache */
   directory?: string;
@@ -27,6 +19,20 @@ const TEMP_SUFFIX = '.tmp';
 const SWEEP_TARGET = 0.8;
 let tempCounter = 0;
 
+/**
+ * Cache driver `filesystem`: one file per entry or version token in a
+ * directory (shared by processes on one machine), under
+ * `<directory>/<database namespace>/`.
+ *
+ * Writes are atomic (a temp file renamed into place; a missing version is
+ * created with link(), which fails if another process got there first).
+ * Expired files are removed when read, and a sweep keeps the directory under
+ * `maxBytes`, removing expired files first and then the least recently
+ * written. A damaged file is removed and counted as an error.
+ *
+ * @example
+ * new CachePlugin({ drivers: [new FilesystemDriver({ directory: '/var/cache/my-app', maxBytes: 500 * 1024 * 1024 })] });
+ */
 export class FilesystemDriver implements CacheDriver {
   readonly kind = 'filesystem';
   readonly shared = true;

@@ -1,10 +1,4 @@
-/**
- * s3db.js's standalone cache API (`get`/`set`/`del`/`clear`) as a face over
- * the cache plugin's own CacheStack: a key is a document of a private
- * "resource", so `del` and `clear` are the plugin's exact invalidation
- * (fresh version tokens: an entry written before them is never served again),
- * tiers promote hits upwards, and values come back as copies.
- */
+/** s3db.js's standalone cache API over the cache plugin's own CacheStack (documented on the class). */
 import { randomBytes } from 'node:crypto';
 import { checkOptions, invalidOption } from '../../../core/options.js';
 import { MemoryStore } from '../../../storage/memory-store.js';
@@ -14,6 +8,7 @@ import type { CacheDriver } from './cache-driver.js';
 import { ReadPlanner, type ReadPlan } from './cache-keys.js';
 import { CacheStack, type CacheStats } from './cache-stack.js';
 
+/** Options of `new KeyValueCache()`; an unknown one throws ValidationError. */
 export interface KeyValueCacheOptions {
   /** Entry time to live in ms; 0 keeps entries until evicted or deleted. @default 300000 (s3db.js's default) */
   ttl?: number;
@@ -21,9 +16,27 @@ export interface KeyValueCacheOptions {
 
 const logger = createLogger('warn');
 
+/**
+ * s3db.js's standalone cache API (`get`/`set`/`del`/`clear`) over any cache
+ * drivers, fastest first, and the base of MemoryCache, FilesystemCache,
+ * S3Cache and MultiTierCache. It is the cache plugin's own machinery: a key
+ * is a document of a private "resource", so `del` and `clear` are the
+ * plugin's exact invalidation (an entry written before them is never served
+ * again), a hit in a lower driver is copied into the ones above, and values
+ * come back as copies. Keys are non-empty strings (ValidationError otherwise);
+ * a failing driver is counted in `stats()` and read past, never thrown.
+ *
+ * @example
+ * const cache = new KeyValueCache([new MemoryDriver({ max: 100 })], { ttl: 60_000 });
+ * await cache.set('greeting', { text: 'hi' });
+ * await cache.get('greeting'); // { text: 'hi' } (a copy)
+ * await cache.del('greeting');
+ * await cache.close();
+ */
 export class KeyValueCache {
   /** The drivers holding the entries, fastest first (what CachePlugin uses when given this cache). */
   readonly drivers: readonly CacheDriver[];
+  /** Entry time to live in ms (0: none). */
   readonly ttl: number;
   readonly #stack: CacheStack;
   readonly #planner = new ReadPlanner();
@@ -100,6 +113,7 @@ export class KeyValueCache {
     await this.#stack.clear(this.#space + scope);
   }
 
+  /** hits, misses, sets, evictions, errors and hitRate, in total and per driver. */
   stats(): CacheStats {
     return this.#stack.stats();
   }

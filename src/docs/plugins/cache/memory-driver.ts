@@ -1,8 +1,4 @@
-/**
- * driver: 'memory' — the core TTL+LRU Cache in this process. Results are
- * copied in and out, so a caller changing what it got back cannot change
- * what the next caller reads.
- */
+/** driver: 'memory' (documented on the class). */
 import { LRUCache } from 'lru-cache';
 import { Cache } from '../../../core/cache.js';
 import { checkOptions } from '../../../core/options.js';
@@ -10,16 +6,26 @@ import type { CacheDriver, CacheEntry, DriverRead, VersionWrite } from './cache-
 import { cloneValue } from './clone-value.js';
 import { isDocVersionKey } from './cache-keys.js';
 
+/** Options of `new MemoryDriver()`; an unknown one throws ValidationError. */
 export interface MemoryDriverOptions {
   /** Most entries kept; the least recently used goes first. @default 1000 */
   max?: number;
-  /** Optional bound on the summed size of the entries (JSON length of each result). */
+  /** Optional bound on the summed size of the entries (JSON length of each result). @default undefined — only `max` bounds it */
   maxBytes?: number;
 }
 
 // The tokens array is never changed once made: shared, not copied.
 const copyEntry = (entry: CacheEntry): CacheEntry => ({ version: entry.version, args: entry.args, value: cloneValue(entry.value), tokens: entry.tokens });
 
+/**
+ * Cache driver `memory`: the core TTL+LRU Cache in this process (not shared
+ * with other processes). Results are copied in and out, so a caller changing
+ * what it got back cannot change what the next caller reads. Hits are
+ * served without an await when every driver of the plugin is in memory.
+ *
+ * @example
+ * new CachePlugin({ drivers: [new MemoryDriver({ max: 5000, maxBytes: 50_000_000 })] });
+ */
 export class MemoryDriver implements CacheDriver {
   readonly kind = 'memory';
   readonly shared = false;

@@ -1,27 +1,17 @@
-/**
- * driver: 'redis' — entries and version tokens in Redis (ioredis), shared by
- * every process using the same server and key prefix.
- *
- * Expiry is Redis's own (`PX`). A lookup is one MGET (the version tokens and
- * the entry together). Invalidation SETs fresh tokens in one pipeline; no
- * `KEYS`, no SCAN. Commands fail fast while Redis is unreachable (no offline
- * queue, no per-command retries, a command timeout), so an outage costs reads
- * a failed round trip, never a hang; ioredis keeps reconnecting behind.
- *
- * Disruptions (see CacheDriver.disruptions): every lost connection, and a
- * server whose run_id differs from the one recorded under the key prefix
- * by the last process connected (it restarted, maybe from a snapshot older
- * than some invalidations).
- */
+/** driver: 'redis' (documented on the class). */
 import { Redis } from 'ioredis';
 import { ClosedError, StorageError } from '../../../core/errors.js';
 import { checkOptions } from '../../../core/options.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 
+/** Options of `new RedisDriver()`; an unknown one throws ValidationError. */
 export interface RedisDriverOptions {
-  /** @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  /** `redis://` or `rediss://` URL of the server. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
   url?: string;
-  /** An existing ioredis client (the plugin does not close it). Prefer `enableOfflineQueue: false` on it so outages fail fast. */
+  /**
+   * An existing ioredis client (the plugin does not close it). Prefer `enableOfflineQueue: false` on it so outages fail fast.
+   * @default undefined — the driver opens its own from `url` (lazily, at install)
+   */
   client?: Redis;
   /** Prepended to every key. @default 's3lite:cache:' */
   keyPrefix?: string;
@@ -38,6 +28,24 @@ export interface RedisDriverOptions {
 
 type PipelineResult = [Error | null, unknown][] | null;
 
+/**
+ * Cache driver `redis`: entries and version tokens in Redis (ioredis),
+ * shared by every process using the same server and key prefix.
+ *
+ * Expiry is Redis's own (`PX`). A lookup is one MGET (the version tokens and
+ * the entry together). Invalidation SETs fresh tokens in one pipeline; no
+ * `KEYS`, no SCAN. Commands fail fast while Redis is unreachable (no offline
+ * queue, no per-command retries, a command timeout), so an outage costs reads
+ * a failed round trip, never a hang; ioredis keeps reconnecting behind.
+ *
+ * Disruptions (see {@link CacheDriver.disruptions}): every lost connection,
+ * and a server whose run_id differs from the one recorded under the key
+ * prefix by the last process connected (it restarted, maybe from a snapshot
+ * older than some invalidations).
+ *
+ * @example
+ * new CachePlugin({ drivers: ['memory', new RedisDriver({ url: 'redis://cache.internal:6379', timeout: 500 })] });
+ */
 export class RedisDriver implements CacheDriver {
   readonly kind = 'redis';
   readonly shared = true;

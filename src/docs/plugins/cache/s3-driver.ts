@@ -1,13 +1,4 @@
-/**
- * driver: 's3' — entries and version tokens as objects under `plugin=cache/`
- * of the database's own store, or of another one (`connectionString`).
- *
- * Expiry is checked on read (an expired object is deleted then); a bucket
- * lifecycle rule on the prefix is the way to bound its size. A missing
- * version is created with If-None-Match, so concurrent creators agree; on a
- * store that does not enforce it the last writer wins, which only costs a
- * miss (entries stored under the losing token never match).
- */
+/** driver: 's3' (documented on the class). */
 import { ClosedError, ConflictError, NotFoundError } from '../../../core/errors.js';
 import { checkOptions } from '../../../core/options.js';
 import { createClient } from '../../../storage/index.js';
@@ -15,6 +6,7 @@ import type { ObjectStore } from '../../../storage/object-store.js';
 import { parseEntry, serializeEntry, type CacheDriver, type CacheEntry, type DriverContext, type DriverRead, type VersionWrite } from './cache-driver.js';
 import { decodeRecord, encodeRecord, hashKey, readVersionsAndEntry } from './cache-record.js';
 
+/** Options of `new S3Driver()`; an unknown one throws ValidationError. */
 export interface S3DriverOptions {
   /** Another store for the cache. @default the database's own store */
   connectionString?: string;
@@ -27,6 +19,20 @@ export interface S3DriverOptions {
 /** Keys past this length are hashed (S3 allows 1024 bytes including the store prefix). */
 const MAX_PLAIN_KEY = 512;
 
+/**
+ * Cache driver `s3`: entries and version tokens as objects under
+ * `<prefix><database namespace>/` (`plugin=cache/…` by default) of the
+ * database's own store, or of another one (`connectionString`).
+ *
+ * Expiry is checked on read (an expired object is deleted then); a bucket
+ * lifecycle rule on the prefix is the way to bound its size. A missing
+ * version is created with If-None-Match, so concurrent creators agree; on a
+ * store that does not enforce it the last writer wins, which only costs a
+ * miss (entries stored under the losing token never match).
+ *
+ * @example
+ * new CachePlugin({ drivers: ['memory', new S3Driver({ prefix: 'cache/' })] });
+ */
 export class S3Driver implements CacheDriver {
   readonly kind = 's3';
   readonly shared = true;

@@ -9,24 +9,40 @@ import type { LogLevel } from '../../logger.js';
 import type { CachePluginOptions, DriverConfig } from './cache-options.js';
 import { KeyValueCache } from './key-value-cache.js';
 
-/** The s3db.js spellings accepted next to ours. */
+/**
+ * Options of the exported `CachePlugin`: ours ({@link CachePluginOptions})
+ * plus the s3db.js spellings, translated in the constructor (a bad value or
+ * an unknown `config` key throws ValidationError naming it).
+ */
 export interface S3dbCacheOptions extends Omit<CachePluginOptions, 'drivers'> {
-  /** Tiers: ours, or s3db.js's `{ driver, ttl, config }`, or cache instances (MemoryCache, …). */
+  /**
+   * Tiers, fastest first: ours, s3db.js's `{ driver, ttl, config }`, or cache instances (MemoryCache, …, whose
+   * drivers are used). Without a top-level `ttl`, the shortest ttl a tier gives applies to all. @default undefined — the one `driver`
+   */
   drivers?: (DriverConfig | S3dbTier | KeyValueCache)[];
-  /** Driver options under s3db.js's names (`maxSize`, `maxMemoryBytes`, `cacheDir`, `host`, `port`, …). */
+  /**
+   * Options of `driver` under s3db.js's names: memory `maxSize`, `maxMemoryBytes`, `maxMemoryPercent`;
+   * filesystem `cacheDir`, `maxBytes`; redis `host`, `port`, `password`, `db`, `keyPrefix`, `commandTimeout`;
+   * s3 `keyPrefix`, `timeout`. Not with `drivers` (give each tier its own). @default undefined
+   */
   config?: Record<string, unknown>;
-  /** Log level of the plugin's own messages. */
+  /** Kept as `plugin.logLevel`; the plugin logs through the database's logger and its `logLevel`. @default undefined */
   logLevel?: LogLevel;
   /** Accepted: cache keys always hold the partition and its values. @default true */
   partitionAware?: boolean;
-  /** Accepted: results are cached as structured copies (memory) or the lossless codec (others), never gzip'd. */
+  /** Accepted, changes nothing: results are cached as structured copies (memory) or in the lossless codec (others), never gzip'd. @default undefined */
   enableCompression?: boolean;
+  /** Accepted (a number from 0), changes nothing: see `enableCompression`. @default undefined */
   compressionThreshold?: number;
 }
 
+/** s3db.js's form of a tier in `drivers`. */
 export interface S3dbTier {
+  /** The driver of this tier. */
   driver: 'memory' | 'redis' | 'filesystem' | 's3';
+  /** Entry time to live in ms; the stack uses the shortest tier ttl unless the plugin's `ttl` is given. */
   ttl?: number;
+  /** The tier's driver options under s3db.js's names (see {@link S3dbCacheOptions.config}). */
   config?: Record<string, unknown>;
 }
 
