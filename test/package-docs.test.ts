@@ -53,7 +53,9 @@ function collectGaps(): Gap[] {
 
   const gaps: Gap[] = [];
   const seen = new Set<ts.Symbol>();
-  for (const exported of checker.getExportsOfModule(rootSymbol)) {
+  // Named exports first, so a class exported under its name and as `default` is reported by its name.
+  const exports = checker.getExportsOfModule(rootSymbol).sort((a, b) => Number(a.name === 'default') - Number(b.name === 'default'));
+  for (const exported of exports) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const declaration = symbol.declarations?.[0];
     if (!declaration || !declaration.getSourceFile().fileName.startsWith(resolve('src') + sep)) continue;

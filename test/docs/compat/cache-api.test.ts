@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/core/errors.js';
+import { ConfigurationError, ValidationError } from '../../../src/core/errors.js';
 import {
   CachePlugin,
   FilesystemCache,
@@ -83,6 +83,7 @@ describe('CachePlugin: s3db.js options and methods', () => {
     expect(after.hits - before.hits).toBe(5);
     await db.disconnect();
     await expect(new CachePlugin().warmCache('users')).rejects.toThrow(/not installed/);
+    await expect(new CachePlugin().warmCache('users')).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it("tiers as s3db.js writes them ({ driver, ttl, config }) or as cache instances", async () => {

@@ -1,4 +1,5 @@
 /** The exported CachePlugin: s3db.js's API over cache-plugin.ts (documented on the class). */
+import { ConfigurationError } from '../../../core/errors.js';
 import type { S3db } from '../../database.js';
 import type { LogLevel } from '../../logger.js';
 import type { Resource } from '../../resource.js';
@@ -89,11 +90,11 @@ export class CachePlugin extends ExactCachePlugin {
   /**
    * Reads a resource through the cache so later reads hit: its count, its
    * ids, its list and each document. Resolves with how many documents were warmed.
-   * Throws (a plain Error) before the plugin is set up; NotFoundError for an undefined resource name.
+   * Throws ConfigurationError before the plugin is set up; NotFoundError for an undefined resource name.
    */
   async warmCache(resource: string | Resource): Promise<{ resource: string; documents: number }> {
     const db = this.#database;
-    if (db === undefined) throw new Error('CachePlugin is not installed: await db.usePlugin(cache) (or cache.install(db)) first');
+    if (db === undefined) throw new ConfigurationError('CachePlugin is not installed: await db.usePlugin(cache) (or cache.install(db)) first');
     const target = typeof resource === 'string' ? db.getResource(resource) : resource;
     const [ids] = await Promise.all([target.listIds(), target.count(), target.list()]);
     await Promise.all(ids.map((id) => target.get(id)));
