@@ -12,7 +12,6 @@
  * Every workload gets a fresh database (PostgreSQL: unique name, dropped after;
  * SQLite: a file in a temp dir, removed after). Needs PostgreSQL at PG_URL.
  */
-import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,9 +19,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { SuiteReport, Cell } from '../lib/report.js';
-import { measureConsumer, type ConsumerAdapter, type ConsumerResult } from '../lib/consumer-load.mjs';
+import { measureConsumer, type ConsumerResult } from '../lib/consumer-load.mjs';
 import { freshDb, serverSettings } from '../lib/pg-bench.js';
 import { ensurePeer, runPeer, type Peer } from '../lib/peers.js';
+import { RAW_PG_SCHEMA, rawPgConsumerAdapter, rawSqliteConsumerAdapter } from '../lib/raw-consumers.js';
 import { openJobQueue, openQueue } from '../../src/events/index.js';
 
 /** Consumers: events stored before the consumer starts (catch-up), live phase length, producers, batch. */
@@ -62,33 +62,6 @@ function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A wakeup that a notification (or a poke) ends early; a poke while awake is kept for the next wait. */
-function waker() {
-  let poked = false;
-  let wake: (() => void) | null = null;
-  return {
-    poke(): void {
-      poked = true;
-      wake?.();
-    },
-    wait(ms: number): Promise<void> {
-      if (poked) {
-        poked = false;
-        return Promise.resolve();
-      }
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => wake?.(), ms);
-        wake = () => {
-          clearTimeout(timer);
-          wake = null;
-          poked = false;
-          resolve();
-        };
-      });
-    },
-  };
-}
-
 // ---------- consumers ----------
 
 async function oursConsumer(url: string, rate?: number): Promise<ConsumerResult> {
@@ -113,111 +86,23 @@ async function oursConsumer(url: string, rate?: number): Promise<ConsumerResult>
   }
 }
 
-const RAW_PG_SCHEMA = `CREATE TABLE raw_events (position bigserial PRIMARY KEY, data jsonb NOT NULL);
-CREATE TABLE raw_checkpoint (name text PRIMARY KEY, position bigint NOT NULL);
-INSERT INTO raw_checkpoint VALUES ('bench', 0);
-CREATE FUNCTION raw_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('raw_events', ''); RETURN NULL; END $$;
-CREATE TRIGGER raw_events_notify AFTER INSERT ON raw_events FOR EACH STATEMENT EXECUTE FUNCTION raw_notify()`;
-
-/** The hand-written PostgreSQL consumer: LISTEN, then `SELECT … WHERE position > $1` until empty, checkpoint per batch. */
-function rawPgAdapter(url: string, pool: pg.Pool): ConsumerAdapter {
-  return {
-    preload: async (n) => {
-      await pool.query(
-        `INSERT INTO raw_events (data) SELECT jsonb_build_object('orderId', i, 'customer', 'c' || (i % 1000), 'amount', (i % 97) * 1.25, 'items', jsonb_build_array('a', 'b'), 'k', -1)
-         FROM generate_series(1, $1) i`,
-        [n],
-      );
-    },
-    start: async (onEvent) => {
-      const listener = new pg.Client({ connectionString: url });
-      const reader = new pg.Client({ connectionString: url });
-      await Promise.all([listener.connect(), reader.connect()]);
-      const wakeup = waker();
-      listener.on('notification', () => wakeup.poke());
-      await listener.query('LISTEN raw_events');
-      let stopped = false;
-      const loop = (async () => {
-        let position = Number((await reader.query('SELECT position FROM raw_checkpoint WHERE name = $1', ['bench'])).rows[0].position);
-        while (!stopped) {
-          const { rows } = await reader.query<{ position: string; data: { k: number } }>(
-            'SELECT position, data FROM raw_events WHERE position > $1 ORDER BY position LIMIT $2',
-            [position, BATCH],
-          );
-          for (const row of rows) onEvent(row.data.k);
-          if (rows.length > 0) {
-            position = Number(rows[rows.length - 1]!.position);
-            await reader.query('UPDATE raw_checkpoint SET position = $2 WHERE name = $1', ['bench', position]);
-          }
-          if (rows.length < BATCH) await wakeup.wait(PG_FALLBACK_MS);
-        }
-      })();
-      return async () => {
-        stopped = true;
-        wakeup.poke();
-        await loop;
-        await Promise.all([listener.end(), reader.end()]);
-      };
-    },
-    produce: (k) => pool.query('INSERT INTO raw_events (data) VALUES ($1)', [JSON.stringify(payload(k, k))]),
-  };
-}
-
 async function rawPgConsumer(url: string): Promise<ConsumerResult> {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
   pool.on('error', () => {});
   try {
     await pool.query(RAW_PG_SCHEMA);
-    return await measureConsumer(rawPgAdapter(url, pool), { preload: PRELOAD, producers: PRODUCERS, ms: LIVE_MS });
+    return await measureConsumer(rawPgConsumerAdapter(url, pool, { batch: BATCH, fallbackMs: PG_FALLBACK_MS, payload }), { preload: PRELOAD, producers: PRODUCERS, ms: LIVE_MS });
   } finally {
     await pool.end();
   }
 }
 
-/** The hand-written SQLite consumer: better-sqlite3, a poll every SQLITE_POLL_MS, checkpoint per batch; the same pragmas as the queue's defaults. */
 async function rawSqliteConsumer(file: string): Promise<ConsumerResult> {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(`CREATE TABLE raw_events (position INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
-    CREATE TABLE raw_checkpoint (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-    INSERT INTO raw_checkpoint VALUES ('bench', 0)`);
-  const insert = db.prepare('INSERT INTO raw_events (data) VALUES (?)');
-  const read = db.prepare('SELECT position, data FROM raw_events WHERE position > ? ORDER BY position LIMIT ?');
-  const save = db.prepare('UPDATE raw_checkpoint SET position = ? WHERE name = ?');
+  const raw = rawSqliteConsumerAdapter(file, { batch: BATCH, pollMs: SQLITE_POLL_MS, payload });
   try {
-    return await measureConsumer(
-      {
-        preload: async (n) => {
-          db.transaction(() => {
-            for (let i = 0; i < n; i++) insert.run(JSON.stringify(payload(i, -1)));
-          })();
-        },
-        start: async (onEvent) => {
-          let position = (db.prepare('SELECT position FROM raw_checkpoint WHERE name = ?').get('bench') as { position: number }).position;
-          let timer: NodeJS.Timeout;
-          const poll = (): void => {
-            for (;;) {
-              const rows = read.all(position, BATCH) as Array<{ position: number; data: string }>;
-              for (const row of rows) onEvent((JSON.parse(row.data) as { k: number }).k);
-              if (rows.length > 0) {
-                position = rows[rows.length - 1]!.position;
-                save.run(position, 'bench');
-              }
-              if (rows.length < BATCH) break;
-            }
-            timer = setTimeout(poll, SQLITE_POLL_MS);
-          };
-          timer = setTimeout(poll, 0);
-          return async () => clearTimeout(timer);
-        },
-        produce: async (k) => insert.run(JSON.stringify(payload(k, k))),
-      },
-      { preload: PRELOAD, producers: PRODUCERS, ms: LIVE_MS },
-    );
+    return await measureConsumer(raw.adapter, { preload: PRELOAD, producers: PRODUCERS, ms: LIVE_MS });
   } finally {
-    db.close();
+    raw.close();
   }
 }
 
