@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SuiteReport, RESULTS_DIR, renderTable, machineInfo, type SuiteResult } from './lib/report.js';
 
-const ORDER = ['core', 'storage', 'docs', 'partitions', 'cache', 'events', 'pg', 'ops'];
+const ORDER = ['core', 'storage', 'docs', 'partitions', 'cache', 'events', 'pg', 'work', 'ops'];
 const here = dirname(fileURLToPath(import.meta.url));
 const suitesDir = join(here, 'suites');
 

@@ -7,45 +7,19 @@
  * and run in its own processes: it needs commander 12, s3lite ships 14).
  * Each workload gets its own fresh database. Needs PostgreSQL at PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import postgres from 'postgres';
 import type { SuiteReport } from '../lib/report.js';
+import { freshDb, serverSettings } from '../lib/pg-bench.js';
+import { ensurePeer, runPeer, type Peer } from '../lib/peers.js';
 import { newCorrelationId, openQueue } from '../../src/events/index.js';
-import { PG_SCHEMA } from '../../src/events/backends/postgres/pg-schema.js';
 
-const ADMIN = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TIMED_MS = 3000;
 const BULK = 100_000;
 const POOL = 10;
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database (with the queue schema unless told otherwise); returns its URL and a drop function. */
-async function freshDb(withSchema = true): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `s3lite_bench_${randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  if (!withSchema) return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`)).then(() => undefined) };
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query(PG_SCHEMA);
-  await client.end();
-  return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`)).then(() => undefined) };
-}
 
 /** A pool whose idle connections may be dropped by the server without crashing the bench. */
 function newPool(url: string): pg.Pool {
@@ -194,36 +168,14 @@ async function oursProcesses(): Promise<number> {
   }
 }
 
-const EMMETT_DIR = fileURLToPath(new URL('../peers/emmett/', import.meta.url));
-
-/** Installs the Emmett peer when missing; null when ready, else why it is not. */
-function ensureEmmett(): string | null {
-  if (existsSync(`${EMMETT_DIR}node_modules/@event-driven-io/emmett-postgresql/package.json`)) return null;
-  const args = ['install', '--prefix', EMMETT_DIR, '--no-audit', '--no-fund'];
-  console.log(`Emmett peer not installed; running: npm ${args.join(' ')}`);
-  const result = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
-  if (result.status === 0) return null;
-  return `not measured: npm install in bench/peers/emmett failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}; offline?)`;
-}
-
-/** One Emmett worker process (bench/peers/emmett/worker.mjs); its printed events/s. */
-function emmettWorker(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${EMMETT_DIR}worker.mjs`, ...args], { cwd: EMMETT_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`Emmett worker ${args[0]} exited ${code}`))));
-  });
-}
-
 /** Emmett appendToStream from `processes` x `callers` (events/s summed), or a bulk of BULK events when callers is 0. */
-async function emmettRate(processes: number, callers: number): Promise<number> {
+async function emmettRate(emmett: Peer, processes: number, callers: number): Promise<number> {
   const db = await freshDb(false);
+  const worker = async (args: string[]) => Number(await runPeer(emmett, args));
   try {
-    await emmettWorker(['migrate', db.url]);
-    if (callers === 0) return await emmettWorker(['bulk', db.url, String(BULK)]);
-    const rates = await Promise.all(Array.from({ length: processes }, (_, p) => emmettWorker(['timed', db.url, String(callers), String(TIMED_MS), `p${p}`])));
+    await worker(['migrate', db.url]);
+    if (callers === 0) return await worker(['bulk', db.url, String(BULK)]);
+    const rates = await Promise.all(Array.from({ length: processes }, (_, p) => worker(['timed', db.url, String(callers), String(TIMED_MS), `p${p}`])));
     return rates.reduce((a, b) => a + b, 0);
   } finally {
     await db.drop();
@@ -231,15 +183,7 @@ async function emmettRate(processes: number, callers: number): Promise<number> {
 }
 
 export async function run(report: SuiteReport): Promise<void> {
-  const settings = await admin(async (c) => {
-    const get = async (name: string) => (await c.query(`SHOW ${name}`)).rows[0][name] as string;
-    return {
-      server: (await c.query('SELECT version()')).rows[0].version.split(' on ')[0],
-      synchronous_commit: await get('synchronous_commit'),
-      fsync: await get('fsync'),
-      wal_sync_method: await get('wal_sync_method'),
-    };
-  });
+  const settings = await serverSettings();
   const load = loadavg()[0]!.toFixed(1);
   const pgRate = await driverRate('pg');
   const postgresRate = await driverRate('postgres');
@@ -258,15 +202,16 @@ export async function run(report: SuiteReport): Promise<void> {
   // Best of two: the first bulk of a process also pays for JIT warm-up.
   const rawBatch = Math.max(await rawBulk(), await rawBulk());
   // Emmett and s3lite measured in pairs, back to back, so a swing in the shared machine's load hits both alike.
-  const emmettMissing = ensureEmmett();
+  const emmettPeer = ensurePeer('emmett', '@event-driven-io/emmett-postgresql/package.json');
+  const emmettMissing = emmettPeer.missing;
   const emmettOr = async (rate: () => Promise<number>) => (emmettMissing ? undefined : rate());
-  const emmettOne = await emmettOr(() => emmettRate(1, 1));
+  const emmettOne = await emmettOr(() => emmettRate(emmettPeer, 1, 1));
   const store1 = await oursStore(1);
-  const emmettHundred = await emmettOr(() => emmettRate(1, 100));
+  const emmettHundred = await emmettOr(() => emmettRate(emmettPeer, 1, 100));
   const store100 = await oursStore(100);
-  const emmettBulk = await emmettOr(async () => Math.max(await emmettRate(1, 0), await emmettRate(1, 0)));
+  const emmettBulk = await emmettOr(async () => Math.max(await emmettRate(emmettPeer, 1, 0), await emmettRate(emmettPeer, 1, 0)));
   const bulk = Math.max(await oursBulk(), await oursBulk());
-  const emmettProcs = await emmettOr(() => emmettRate(4, 25));
+  const emmettProcs = await emmettOr(() => emmettRate(emmettPeer, 4, 25));
   const procs = await oursProcesses();
   const emmett = { one: emmettOne, hundred: emmettHundred, bulk: emmettBulk, procs: emmettProcs };
   const vsEmmett = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}x` : '-');
