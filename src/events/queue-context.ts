@@ -33,6 +33,8 @@ export interface QueueStatements {
   savepoint: Database.Statement;
   release: Database.Statement;
   rollbackTo: Database.Statement;
+  /** `PRAGMA data_version`: changes when another connection (another process) commits to the file. */
+  dataVersion: Database.Statement;
 }
 
 export interface QueueContext {
@@ -41,6 +43,8 @@ export interface QueueContext {
   options: ResolvedQueueOptions;
   statements: QueueStatements;
   cache: Cache<EventRow | EventRow[]> | null;
+  /** The file's data_version when the cache was last known current (reads.ts). */
+  seenVersion: number;
   hooks: Set<(row: EventRow) => void>;
   /** The outermost write transaction this queue runs, if any. */
   current: WriteTransaction | null;
@@ -68,6 +72,7 @@ export function prepareStatements(db: CompatDatabase, readonly: boolean): QueueS
     savepoint: db.prepare('SAVEPOINT s3lite_event'),
     release: db.prepare('RELEASE s3lite_event'),
     rollbackTo: db.prepare('ROLLBACK TO s3lite_event'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
   };
 }
 

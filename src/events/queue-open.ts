@@ -80,12 +80,14 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     releaseConnection(db);
     throw sqliteError(err, 'open the event queue', db.name);
   }
+  const statements = prepareStatements(db, resolved.readonly);
   return {
     db,
     dbName: db.name,
     options: resolved,
-    statements: prepareStatements(db, resolved.readonly),
+    statements,
     cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
+    seenVersion: Number(statements.dataVersion.get()),
     hooks: new Set(),
     current: null,
     afterInsert: null,

@@ -51,24 +51,43 @@ export function getEventLineage(ctx: QueueContext, eventId: number): EventLineag
   };
 }
 
+/**
+ * The cache, emptied first if another connection (another process) committed to the file since
+ * it was last checked: SQLite's data_version tells, for the price of one pragma per cached read.
+ * Such a commit may have added to a correlation, or (reset, rewrite) reused ids, so all goes.
+ * This queue's own writes invalidate their entries precisely (write-transaction.ts).
+ */
+function currentCache(ctx: QueueContext): QueueContext['cache'] {
+  const cache = ctx.cache;
+  if (!cache) return null;
+  const version = Number(ctx.statements.dataVersion.get());
+  if (version !== ctx.seenVersion) {
+    ctx.seenVersion = version;
+    cache.clear();
+  }
+  return cache;
+}
+
 /** The event by id from the cache (frozen), read and cached on a miss. Missing ids are not cached. */
 export function retrieveByIDCached(ctx: QueueContext, id: number): EventRow | undefined {
-  if (!ctx.cache) return retrieveByID(ctx, id);
+  const cache = currentCache(ctx);
+  if (!cache) return retrieveByID(ctx, id);
   const key = cacheKeyOfId(eventId(id));
-  const hit = ctx.cache.get(key);
+  const hit = cache.get(key);
   if (hit !== undefined) return hit as EventRow;
   const row = retrieveByID(ctx, id);
-  if (row) ctx.cache.set(key, row);
+  if (row) cache.set(key, row);
   return row;
 }
 
 /** The correlation's events from the cache (a frozen array), read and cached on a miss. */
 export function getTransactionCached(ctx: QueueContext, correlationId: string): readonly EventRow[] {
-  if (!ctx.cache) return getTransaction(ctx, correlationId);
+  const cache = currentCache(ctx);
+  if (!cache) return getTransaction(ctx, correlationId);
   const key = cacheKeyOfTransaction(correlationId);
-  const hit = ctx.cache.get(key);
+  const hit = cache.get(key);
   if (hit !== undefined) return hit as EventRow[];
   const rows = getTransaction(ctx, correlationId);
-  ctx.cache.set(key, rows);
+  cache.set(key, rows);
   return rows;
 }

@@ -1,0 +1,85 @@
+/**
+ * The `…Cached` reads of one process see what another process committed to the
+ * same store: PostgreSQL by commit notifications (within pg-read-cache.ts's
+ * bound), SQLite by the file's data_version (at once).
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
+import { BACKENDS, freshQueue } from './backends.js';
+
+const run = promisify(execFile);
+const writerScript = fileURLToPath(new URL('./fixtures/cache-writer.ts', import.meta.url));
+
+/** Another process stores `cmd` on correlation `correlationId`; resolves once it committed and exited. */
+async function writeFromAnotherProcess(connectionString: string, correlationId: string, cmd: string): Promise<void> {
+  await run(process.execPath, ['--import', 'tsx', writerScript, connectionString, correlationId, cmd], { timeout: 60_000 });
+}
+
+/** Well above the documented bound; the read is retried until then, never timed. */
+const BOUND = { timeout: 10_000, interval: 20 };
+
+for (const backend of BACKENDS) {
+  const available = await backend.available();
+
+  describe.skipIf(!available)(`cached reads across processes on ${backend.name}`, () => {
+    it("a cached transaction shows another process's commit; hits are still served", { timeout: 120_000 }, async () => {
+      const { queue, connectionString, done } = await freshQueue(backend);
+      try {
+        await queue.store({ cmd: 'first', correlationId: 'shared' });
+        expect(await queue.getTransactionCached('shared')).toHaveLength(1);
+        const before = (await queue.getCacheStats()).hits;
+        expect(await queue.getTransactionCached('shared')).toHaveLength(1);
+        expect((await queue.getCacheStats()).hits).toBe(before + 1);
+
+        await writeFromAnotherProcess(connectionString, 'shared', 'second');
+        await vi.waitFor(async () => expect((await queue.getTransactionCached('shared')).map((e) => e.cmd)).toEqual(['first', 'second']), BOUND);
+
+        // Cached again, and served from the cache until the next foreign commit.
+        const hits = (await queue.getCacheStats()).hits;
+        expect(await queue.getTransactionCached('shared')).toHaveLength(2);
+        expect((await queue.getCacheStats()).hits).toBe(hits + 1);
+        await writeFromAnotherProcess(connectionString, 'shared', 'third');
+        await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
+        // This process's own write is seen at once, as before.
+        await queue.store({ cmd: 'fourth', correlationId: 'shared' });
+        expect(await queue.getTransactionCached('shared')).toHaveLength(4);
+      } finally {
+        await done();
+      }
+    });
+  });
+}
+
+const postgres = BACKENDS.find((b) => b.name === 'postgres')!;
+const pgAvailable = await postgres.available();
+
+describe.skipIf(!pgAvailable)('cached reads on postgres without their LISTEN connection', () => {
+  it('reads through while the LISTEN connection is gone, and caches again once it is back', { timeout: 120_000 }, async () => {
+    const { queue, connectionString, done } = await freshQueue(postgres);
+    const admin = new pg.Client({ connectionString });
+    await admin.connect();
+    try {
+      await queue.store({ cmd: 'first', correlationId: 'shared' });
+      expect(await queue.getTransactionCached('shared')).toHaveLength(1);
+      // The server ends the LISTEN session: commits from now on are not announced to this process.
+      const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' OR (datname = current_database() AND query = 'SELECT 1' AND pid <> pg_backend_pid())`);
+      expect(ended.rowCount).toBe(1);
+      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'second', 'shared')`);
+      await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(2), BOUND);
+      // Listening again after the retry pause: hits come back.
+      await vi.waitFor(async () => {
+        const hits = (await queue.getCacheStats()).hits;
+        await queue.getTransactionCached('shared');
+        expect((await queue.getCacheStats()).hits).toBe(hits + 1);
+      }, BOUND);
+      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'third', 'shared')`);
+      await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
+    } finally {
+      await admin.end();
+      await done();
+    }
+  });
+});
