@@ -386,6 +386,7 @@ export class EventQueue {
     this.#group.flush();
     this.#ctx.closed = true;
     this.#ctx.cache?.clear();
+    this.#ctx.versionCheck.reset();
     this.#ctx.hooks.clear();
     releaseConnection(this.#ctx.db);
   }

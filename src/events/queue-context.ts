@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Cache } from '../core/cache.js';
+import type { RecentCheck } from '../core/recent-check.js';
 import type { CompatDatabase } from './connection.js';
 import { EVENT_COLUMNS, type EventRow, type RawEventRow } from './event-row.js';
 import type { Model } from './model-types.js';
@@ -45,6 +46,8 @@ export interface QueueContext {
   cache: Cache<EventRow | EventRow[]> | null;
   /** The file's data_version when the cache was last known current (reads.ts). */
   seenVersion: number;
+  /** Whether data_version was read under DATA_VERSION_MS ago (reads.ts). */
+  versionCheck: RecentCheck;
   hooks: Set<(row: EventRow) => void>;
   /** The outermost write transaction this queue runs, if any. */
   current: WriteTransaction | null;

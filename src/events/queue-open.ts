@@ -4,10 +4,12 @@
  * the context back: `settings()` and `getCacheStats()`.
  */
 import { Cache } from '../core/cache.js';
+import { RecentCheck } from '../core/recent-check.js';
 import { acquireConnection, configureConnection, releaseConnection, type ConnectionSettings } from './connection.js';
 import type { EventRow } from './event-row.js';
 import type { Durability, IndexName, QueueProfile, ResolvedQueueOptions } from './options.js';
 import { prepareStatements, type QueueContext } from './queue-context.js';
+import { DATA_VERSION_MS } from './reads.js';
 import { applyIndexes, ensureQueueSchema, presentIndexes } from './schema.js';
 import { removeStaleScratch } from './scratch-files.js';
 import { sqliteError } from './sqlite-errors.js';
@@ -88,6 +90,7 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     statements,
     cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
     seenVersion: Number(statements.dataVersion.get()),
+    versionCheck: new RecentCheck(DATA_VERSION_MS),
     hooks: new Set(),
     current: null,
     afterInsert: null,

@@ -3,6 +3,7 @@
  * children and lineage, and their cached forms. Cached values are deep-frozen:
  * callers share them without copying and can never corrupt the cache.
  */
+import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../core/options.js';
 import { rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext } from './queue-context.js';
@@ -52,19 +53,28 @@ export function getEventLineage(ctx: QueueContext, eventId: number): EventLineag
 }
 
 /**
- * The cache, emptied first if another connection (another process) committed to the file since
- * it was last checked: SQLite's data_version tells, for the price of one pragma per cached read.
- * Such a commit may have added to a correlation, or (reset, rewrite) reused ids, so all goes.
- * This queue's own writes invalidate their entries precisely (write-transaction.ts).
+ * How long a cached read trusts the last look at the file's data_version (ms): the most a
+ * cached value can trail a commit of another process. Reading it is a statement (a read
+ * transaction, several syscalls) that would cost more than the hit itself.
+ */
+export const DATA_VERSION_MS = 10;
+
+/**
+ * The cache, emptied first if another connection (another process) committed to the file:
+ * SQLite's data_version tells, looked at once per DATA_VERSION_MS. Such a commit may have
+ * added to a correlation, or (reset, rewrite) reused ids, so all goes. This queue's own
+ * writes invalidate their entries precisely (write-transaction.ts).
  */
 function currentCache(ctx: QueueContext): QueueContext['cache'] {
   const cache = ctx.cache;
-  if (!cache) return null;
+  if (!cache || ctx.versionCheck.holds()) return cache;
+  const startedAt = performance.now();
   const version = Number(ctx.statements.dataVersion.get());
   if (version !== ctx.seenVersion) {
     ctx.seenVersion = version;
     cache.clear();
   }
+  ctx.versionCheck.mark(startedAt);
   return cache;
 }
 

@@ -15,13 +15,15 @@
  *
  * The bound: a hit can miss another process's commit only until that commit's
  * notification reaches this process (about one network hop after the commit),
- * and at worst PROOF_MS when the LISTEN connection hangs without an error. A hit
- * costs a clock read on top of the in-memory lookup; one read per PROOF_MS pays
- * a round trip.
+ * and at worst PROOF_MS when the LISTEN connection hangs without an error (plus
+ * 64 hits' time in a loop that never yields: recent-check.ts). A hit costs a
+ * flag check on top of the in-memory lookup; one read per PROOF_MS pays a
+ * round trip.
  */
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { Cache } from '../../../core/cache.js';
+import { RecentCheck } from '../../../core/recent-check.js';
 import type { EventRow } from '../../event-row.js';
 import type { CacheStatsReport } from '../../init-queue.js';
 import { cacheKeyOfId, cacheKeyOfTransaction } from '../../queue-context.js';
@@ -56,8 +58,8 @@ export class PgReadCache {
   #listening: CommitListening | null = null;
   #starting: Promise<void> | null = null;
   #retryAt = 0;
-  /** When the last answered round trip on the LISTEN connection was sent. */
-  #provenAt = -Infinity;
+  /** Whether the last answered round trip on the LISTEN connection was sent under PROOF_MS ago. */
+  readonly #proof = new RecentCheck(PROOF_MS);
   #proving: Promise<boolean> | null = null;
   /** Bumped by every invalidation: a read that started before one does not store its result. */
   #generation = 0;
@@ -98,24 +100,23 @@ export class PgReadCache {
     if (hit !== undefined) return hit as EventRow[];
     const generation = this.#generation;
     const rows = await load();
-    if (generation === this.#generation && this.#listening?.live) this.#cache.set(key, rows);
+    if (generation === this.#generation && this.#proof.holds()) this.#cache.set(key, rows);
     return rows;
   }
 
   /** Whether cached correlations may be served now (a promise when that takes a round trip). */
   #trusted(): boolean | Promise<boolean> {
-    if (!this.#listening?.live) return this.#listen().then((live) => live && this.#trusted());
-    if (performance.now() - this.#provenAt < PROOF_MS) return true;
-    this.#proving ??= this.#prove(this.#listening);
+    if (this.#proof.holds()) return true;
+    const listening = this.#listening;
+    if (!listening?.live) return this.#listen().then((live) => live && this.#trusted());
+    this.#proving ??= this.#prove(listening);
     return this.#proving;
   }
 
   async #prove(listening: CommitListening): Promise<boolean> {
     const sent = performance.now();
     try {
-      if (!(await listening.ping())) return false;
-      this.#provenAt = sent;
-      return true;
+      return (await listening.ping()) && !this.#closed && this.#proof.mark(sent);
     } finally {
       this.#proving = null;
     }
@@ -131,6 +132,7 @@ export class PgReadCache {
         if (!this.#ownPids.has(pid)) this.#dropTransactions();
       },
       lost: () => {
+        this.#proof.reset();
         this.#dropTransactions();
         this.#retryAt = performance.now() + RETRY_MS;
       },
@@ -184,6 +186,7 @@ export class PgReadCache {
   /** Stops listening (before the pool ends). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#proof.reset();
     this.clear();
     this.#pool.off('connect', this.#onConnect);
     this.#pool.off('remove', this.#onRemove);
