@@ -4,11 +4,13 @@
  * bound), SQLite by the file's data_version (at once).
  */
 import { execFile } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import { BACKENDS, freshQueue } from './backends.js';
+import { openQueue } from '../../../src/events/index.js';
+import { BACKENDS, createTestDatabase, freshQueue } from './backends.js';
 
 const run = promisify(execFile);
 const writerScript = fileURLToPath(new URL('./fixtures/cache-writer.ts', import.meta.url));
@@ -80,6 +82,88 @@ describe.skipIf(!pgAvailable)('cached reads on postgres without their LISTEN con
     } finally {
       await admin.end();
       await done();
+    }
+  });
+});
+
+/**
+ * A TCP proxy in front of PostgreSQL that can make the session which ran LISTEN hang:
+ * nothing more passes either way and no error is raised (a cable pulled, a stuck NAT entry).
+ */
+async function freezingProxy(target: URL): Promise<{ url: string; freezeListener: () => boolean; close: () => Promise<void> }> {
+  const pairs: Array<{ client: Socket; server: Socket; listener: boolean; frozen: boolean }> = [];
+  const proxy: Server = createServer((client) => {
+    const server = connect(Number(target.port || 5432), target.hostname);
+    const pair = { client, server, listener: false, frozen: false };
+    pairs.push(pair);
+    client.on('data', (chunk: Buffer) => {
+      if (chunk.includes('LISTEN s3lite_events')) pair.listener = true;
+      if (!pair.frozen) server.write(chunk);
+    });
+    server.on('data', (chunk: Buffer) => {
+      if (!pair.frozen) client.write(chunk);
+    });
+    const end = (): void => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', end).on('close', end);
+    server.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  return {
+    url: url.toString(),
+    freezeListener: () => {
+      const listening = pairs.filter((p) => p.listener && !p.client.destroyed);
+      for (const p of listening) p.frozen = true;
+      return listening.length === 1;
+    },
+    close: async () => {
+      for (const p of pairs) {
+        p.client.destroy();
+        p.server.destroy();
+      }
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+describe.skipIf(!pgAvailable)('cached reads on postgres when the LISTEN connection hangs', () => {
+  it('reads through once the proof is older than the bound, then replaces the connection and caches again', { timeout: 120_000 }, async () => {
+    const db = await createTestDatabase('cachehang');
+    const proxy = await freezingProxy(new URL(db.url));
+    const queue = await openQueue({ connectionString: proxy.url });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await queue.store({ cmd: 'first', correlationId: 'shared' });
+      expect(await queue.getTransactionCached('shared')).toHaveLength(1);
+      const hits = (await queue.getCacheStats()).hits;
+      expect(await queue.getTransactionCached('shared')).toHaveLength(1);
+      expect((await queue.getCacheStats()).hits).toBe(hits + 1);
+
+      expect(proxy.freezeListener()).toBe(true);
+      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'second', 'shared')`);
+      // No notification can come: the read goes to the database once the last proof is a second old.
+      await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(2), BOUND);
+      // The hung connection is given up and a new one LISTENs: hits come back.
+      await vi.waitFor(
+        async () => {
+          const before = (await queue.getCacheStats()).hits;
+          await queue.getTransactionCached('shared');
+          expect((await queue.getCacheStats()).hits).toBe(before + 1);
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'third', 'shared')`);
+      await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
+    } finally {
+      await admin.end();
+      await queue.close();
+      await proxy.close();
+      await db.drop();
     }
   });
 });

@@ -42,9 +42,10 @@ export interface CommitListening {
   readonly live: boolean;
   /**
    * A round trip on the listening connection: true when it answered. Notifications of
-   * commits made before the call are delivered before the answer.
+   * commits made before the call are delivered before the answer. Without an answer
+   * within `giveUpMs` the connection is dropped (false).
    */
-  ping(): Promise<boolean>;
+  ping(giveUpMs: number): Promise<boolean>;
   /** Stops hearing; the last user UNLISTENs and gives the connection back. */
   stop(): Promise<void>;
 }
@@ -86,15 +87,28 @@ async function connectListener(pool: pg.Pool, listener: Listener): Promise<pg.Po
   }
 }
 
-async function ping(pool: pg.Pool, listener: Listener): Promise<boolean> {
+async function ping(pool: pg.Pool, listener: Listener, giveUpMs: number): Promise<boolean> {
   const client = listener.client;
   if (!client) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const answered = client.query('SELECT 1').then(
+    () => true,
+    (err: Error) => {
+      fail(pool, listener, client, err);
+      return false;
+    },
+  );
+  // A connection that hangs without an error is dropped: its subscribers hear `lost`.
+  const hung = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      fail(pool, listener, client, new Error(`The LISTEN connection did not answer within ${giveUpMs} ms.`));
+      resolve(false);
+    }, giveUpMs);
+  });
   try {
-    await client.query('SELECT 1');
-    return true;
-  } catch (err) {
-    fail(pool, listener, client, err as Error);
-    return false;
+    return await Promise.race([answered, hung]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -113,7 +127,7 @@ export async function listenForCommits(pool: pg.Pool, subscriber: CommitSubscrib
     get live() {
       return mine.client !== null && mine.subscribers.has(subscriber);
     },
-    ping: () => (mine.subscribers.has(subscriber) ? ping(pool, mine) : Promise.resolve(false)),
+    ping: (giveUpMs) => (mine.subscribers.has(subscriber) ? ping(pool, mine, giveUpMs) : Promise.resolve(false)),
     stop: async () => {
       if (!mine.subscribers.delete(subscriber) || mine.subscribers.size > 0) return;
       if (listeners.get(pool) === mine) listeners.delete(pool);

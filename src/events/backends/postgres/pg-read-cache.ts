@@ -9,9 +9,11 @@
  *   from a session outside this pool drops every cached correlation (this
  *   queue's own writes drop just theirs, after their commit). Hits are served
  *   only while the LISTEN connection is in place and answered a round trip sent
- *   within the last {@link PROOF_MS}; otherwise the read waits for one such
- *   round trip first (notifications of earlier commits arrive before its
- *   answer), or reads the database while LISTEN is down.
+ *   within the last {@link PROOF_MS}; otherwise the read waits (up to
+ *   PING_WAIT_MS) for one such round trip first (notifications of earlier
+ *   commits arrive before its answer), or reads the database: while that round
+ *   trip is slow, and while LISTEN is down. A connection that leaves a round
+ *   trip unanswered for PING_GIVE_UP_MS is replaced.
  *
  * The bound: a hit can miss another process's commit only until that commit's
  * notification reaches this process (about one network hop after the commit),
@@ -31,6 +33,10 @@ import { listenForCommits, type CommitListening } from './pg-listener.js';
 
 /** How long one answered round trip on the LISTEN connection vouches for it (ms). */
 export const PROOF_MS = 1000;
+/** Longest a cached read waits for that round trip before it reads the database instead (ms). */
+const PING_WAIT_MS = 250;
+/** A round trip unanswered this long drops the LISTEN connection; a new one is made (ms). */
+const PING_GIVE_UP_MS = 5000;
 /** Wait before listening again after LISTEN failed (ms). */
 const RETRY_MS = 1000;
 /** Every cached correlation's key starts so. */
@@ -47,6 +53,13 @@ function backendPid(client: pg.PoolClient): number {
   return (client as unknown as { processID: number }).processID;
 }
 
+/** `promise`'s answer, or false once `ms` passed first. */
+function orFalseAfter(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export class PgReadCache {
   readonly #pool: pg.Pool;
   readonly #settings: CacheSettings;
@@ -61,6 +74,7 @@ export class PgReadCache {
   /** Whether the last answered round trip on the LISTEN connection was sent under PROOF_MS ago. */
   readonly #proof = new RecentCheck(PROOF_MS);
   #proving: Promise<boolean> | null = null;
+  #provingSince = 0;
   /** Bumped by every invalidation: a read that started before one does not store its result. */
   #generation = 0;
   #closed = false;
@@ -109,14 +123,19 @@ export class PgReadCache {
     if (this.#proof.holds()) return true;
     const listening = this.#listening;
     if (!listening?.live) return this.#listen().then((live) => live && this.#trusted());
-    this.#proving ??= this.#prove(listening);
-    return this.#proving;
+    const now = performance.now();
+    if (!this.#proving) {
+      this.#provingSince = now;
+      this.#proving = this.#prove(listening, now);
+    }
+    // One round trip in flight at a time; a slow one leaves reads to the database meanwhile.
+    const left = PING_WAIT_MS - (now - this.#provingSince);
+    return left > 0 ? orFalseAfter(this.#proving, left) : false;
   }
 
-  async #prove(listening: CommitListening): Promise<boolean> {
-    const sent = performance.now();
+  async #prove(listening: CommitListening, sent: number): Promise<boolean> {
     try {
-      return (await listening.ping()) && !this.#closed && this.#proof.mark(sent);
+      return (await listening.ping(PING_GIVE_UP_MS)) && !this.#closed && this.#proof.mark(sent);
     } finally {
       this.#proving = null;
     }
