@@ -79,6 +79,31 @@ export function prepareStatements(db: CompatDatabase, readonly: boolean): QueueS
   };
 }
 
+/** The queues of this process on each connection: queues on one file share it (connection.ts). */
+const onConnection = new WeakMap<object, Set<QueueContext>>();
+
+/** Counts `ctx` among the users of its connection until `leaveConnection`. */
+export function joinConnection(ctx: QueueContext): void {
+  const users = onConnection.get(ctx.db) ?? new Set<QueueContext>();
+  users.add(ctx);
+  onConnection.set(ctx.db, users);
+}
+
+export function leaveConnection(ctx: QueueContext): void {
+  onConnection.get(ctx.db)?.delete(ctx);
+}
+
+/**
+ * The caches of every queue on `ctx`'s connection: a write by one shows at once to the others,
+ * and data_version (another connection's commits) does not tell them.
+ */
+export function cachesOnConnection(ctx: QueueContext): Array<NonNullable<QueueContext['cache']>> {
+  const users = onConnection.get(ctx.db) ?? [ctx];
+  const caches: Array<NonNullable<QueueContext['cache']>> = [];
+  for (const user of users) if (user.cache) caches.push(user.cache);
+  return caches;
+}
+
 export function cacheKeyOfId(id: number): string {
   return `id:${id}`;
 }

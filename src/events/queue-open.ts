@@ -8,7 +8,7 @@ import { RecentCheck } from '../core/recent-check.js';
 import { acquireConnection, configureConnection, releaseConnection, type ConnectionSettings } from './connection.js';
 import type { EventRow } from './event-row.js';
 import type { Durability, IndexName, QueueProfile, ResolvedQueueOptions } from './options.js';
-import { prepareStatements, type QueueContext } from './queue-context.js';
+import { joinConnection, prepareStatements, type QueueContext } from './queue-context.js';
 import { DATA_VERSION_MS } from './reads.js';
 import { applyIndexes, ensureQueueSchema, presentIndexes } from './schema.js';
 import { removeStaleScratch } from './scratch-files.js';
@@ -83,7 +83,7 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     throw sqliteError(err, 'open the event queue', db.name);
   }
   const statements = prepareStatements(db, resolved.readonly);
-  return {
+  const ctx: QueueContext = {
     db,
     dbName: db.name,
     options: resolved,
@@ -96,6 +96,8 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     afterInsert: null,
     closed: false,
   };
+  joinConnection(ctx);
+  return ctx;
 }
 
 /** Pragmas as SQLite reports them, and the merged options. */
