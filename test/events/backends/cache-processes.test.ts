@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import { openQueue } from '../../../src/events/index.js';
+import { openQueue, type EventStore } from '../../../src/events/index.js';
 import { BACKENDS, createTestDatabase, freshQueue } from './backends.js';
 
 const run = promisify(execFile);
@@ -18,6 +18,18 @@ const writerScript = fileURLToPath(new URL('./fixtures/cache-writer.ts', import.
 /** Another process stores `cmd` on correlation `correlationId`; resolves once it committed and exited. */
 async function writeFromAnotherProcess(connectionString: string, correlationId: string, cmd: string): Promise<void> {
   await run(process.execPath, ['--import', 'tsx', writerScript, connectionString, correlationId, cmd], { timeout: 60_000 });
+}
+
+/** One more read of the correlation: it must be a cache hit, of `length` events. */
+async function expectHit(queue: EventStore, correlationId: string, length: number): Promise<void> {
+  const before = (await queue.getCacheStats()).hits;
+  expect(await queue.getTransactionCached(correlationId)).toHaveLength(length);
+  expect((await queue.getCacheStats()).hits).toBe(before + 1);
+}
+
+/** A commit by a session outside the queue's pool (as another process's). */
+async function insertElsewhere(admin: pg.Client, cmd: string): Promise<void> {
+  await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, $1, 'shared')`, [cmd]);
 }
 
 /** Well above the documented bound; the read is retried until then, never timed. */
@@ -32,17 +44,13 @@ for (const backend of BACKENDS) {
       try {
         await queue.store({ cmd: 'first', correlationId: 'shared' });
         expect(await queue.getTransactionCached('shared')).toHaveLength(1);
-        const before = (await queue.getCacheStats()).hits;
-        expect(await queue.getTransactionCached('shared')).toHaveLength(1);
-        expect((await queue.getCacheStats()).hits).toBe(before + 1);
+        await expectHit(queue, 'shared', 1);
 
         await writeFromAnotherProcess(connectionString, 'shared', 'second');
         await vi.waitFor(async () => expect((await queue.getTransactionCached('shared')).map((e) => e.cmd)).toEqual(['first', 'second']), BOUND);
 
         // Cached again, and served from the cache until the next foreign commit.
-        const hits = (await queue.getCacheStats()).hits;
-        expect(await queue.getTransactionCached('shared')).toHaveLength(2);
-        expect((await queue.getCacheStats()).hits).toBe(hits + 1);
+        await expectHit(queue, 'shared', 2);
         await writeFromAnotherProcess(connectionString, 'shared', 'third');
         await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
         // This process's own write is seen at once, as before.
@@ -69,15 +77,11 @@ describe.skipIf(!pgAvailable)('cached reads on postgres without their LISTEN con
       // The server ends the LISTEN session: commits from now on are not announced to this process.
       const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' OR (datname = current_database() AND query = 'SELECT 1' AND pid <> pg_backend_pid())`);
       expect(ended.rowCount).toBe(1);
-      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'second', 'shared')`);
+      await insertElsewhere(admin, 'second');
       await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(2), BOUND);
       // Listening again after the retry pause: hits come back.
-      await vi.waitFor(async () => {
-        const hits = (await queue.getCacheStats()).hits;
-        await queue.getTransactionCached('shared');
-        expect((await queue.getCacheStats()).hits).toBe(hits + 1);
-      }, BOUND);
-      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'third', 'shared')`);
+      await vi.waitFor(() => expectHit(queue, 'shared', 2), BOUND);
+      await insertElsewhere(admin, 'third');
       await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
     } finally {
       await admin.end();
@@ -140,24 +144,15 @@ describe.skipIf(!pgAvailable)('cached reads on postgres when the LISTEN connecti
     try {
       await queue.store({ cmd: 'first', correlationId: 'shared' });
       expect(await queue.getTransactionCached('shared')).toHaveLength(1);
-      const hits = (await queue.getCacheStats()).hits;
-      expect(await queue.getTransactionCached('shared')).toHaveLength(1);
-      expect((await queue.getCacheStats()).hits).toBe(hits + 1);
+      await expectHit(queue, 'shared', 1);
 
       expect(proxy.freezeListener()).toBe(true);
-      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'second', 'shared')`);
+      await insertElsewhere(admin, 'second');
       // No notification can come: the read goes to the database once the last proof is a second old.
       await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(2), BOUND);
       // The hung connection is given up and a new one LISTENs: hits come back.
-      await vi.waitFor(
-        async () => {
-          const before = (await queue.getCacheStats()).hits;
-          await queue.getTransactionCached('shared');
-          expect((await queue.getCacheStats()).hits).toBe(before + 1);
-        },
-        { timeout: 30_000, interval: 50 },
-      );
-      await admin.query(`INSERT INTO queue (id, datetime, cmd, correlation_id) VALUES (nextval('queue_position'), 0, 'third', 'shared')`);
+      await vi.waitFor(() => expectHit(queue, 'shared', 2), { timeout: 30_000, interval: 50 });
+      await insertElsewhere(admin, 'third');
       await vi.waitFor(async () => expect(await queue.getTransactionCached('shared')).toHaveLength(3), BOUND);
     } finally {
       await admin.end();
