@@ -11,14 +11,13 @@ import { applyToModel, settleApplied, type AppliedEvent } from './model-runner.j
 import type { Callbacks, Model } from './model-types.js';
 import type { QueueContext } from './queue-context.js';
 import { reportRejection } from './store.js';
+import { TurnBatch, type Settles } from './turn-batch.js';
 import { inSavepoint, runWrite } from './write-transaction.js';
 
-interface PendingStore {
+interface PendingStore extends Settles {
   event: PreparedEvent;
   model: Model | undefined;
   callbacks: Callbacks | undefined;
-  resolve: (value: any) => void;
-  reject: (reason: unknown) => void;
   written?: WrittenEvent;
   failed?: boolean;
   error?: unknown;
@@ -26,8 +25,7 @@ interface PendingStore {
 
 export class GroupCommit {
   readonly #ctx: QueueContext;
-  #pending: PendingStore[] = [];
-  #scheduled = false;
+  readonly #pending = new TurnBatch<PendingStore>(() => this.flush());
 
   constructor(ctx: QueueContext) {
     this.#ctx = ctx;
@@ -35,7 +33,7 @@ export class GroupCommit {
 
   /** Events waiting for the next group commit. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.size;
   }
 
   enqueue<R>(input: EventInput, model: Model | undefined, callbacks: Callbacks | undefined): Promise<R> {
@@ -48,25 +46,15 @@ export class GroupCommit {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ event, model, callbacks, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#scheduled = false;
-          this.flush();
-        });
-      }
-    });
+    return this.#pending.add<R>((settle) => ({ event, model, callbacks, ...settle }));
   }
 
   /** Commits every queued event now (synchronously) and settles their promises. */
   flush(): void {
     const ctx = this.#ctx;
     // Inside a write transaction the batch would commit with it; it waits for its own turn.
-    if (this.#pending.length === 0 || ctx.current !== null) return;
-    const batch = this.#pending;
-    this.#pending = [];
+    if (this.#pending.size === 0 || ctx.current !== null) return;
+    const batch = this.#pending.take();
     try {
       runWrite(ctx, (tx) => {
         for (const item of batch) {

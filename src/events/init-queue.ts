@@ -17,7 +17,7 @@ import { applyAndSettle } from './model-runner.js';
 import type { Callbacks, Model } from './model-types.js';
 import { resolveQueueOptions, type QueueOptions } from './options.js';
 import { preparePagedQueries, readPage, toMillis, type Page, type PagedQueries, type PageOptions } from './pagination.js';
-import type { QueueContext } from './queue-context.js';
+import { cachesOnConnection, leaveConnection, type QueueContext } from './queue-context.js';
 import * as reads from './reads.js';
 import { cycleThrough, type ReplayRange, type ReplaySummary } from './replay.js';
 import { applyIndexes, CREATE_QUEUE_TABLE, ensureQueueSchema } from './schema.js';
@@ -330,9 +330,12 @@ export class EventQueue {
     return cacheStats(this.#ctx);
   }
 
-  /** Empties the query cache (needed after writing to `queue` with SQL directly). */
+  /**
+   * Empties the query cache (needed after writing to `queue` with SQL directly), and those of
+   * the other queues of this process on the same file, which share the connection.
+   */
   clearCache(): void {
-    this.#ctx.cache?.clear();
+    for (const cache of cachesOnConnection(this.#ctx)) cache.clear();
   }
 
   /**
@@ -399,7 +402,9 @@ export class EventQueue {
     this.#group.flush();
     this.#ctx.closed = true;
     this.#ctx.cache?.clear();
+    this.#ctx.versionCheck.reset();
     this.#ctx.hooks.clear();
+    leaveConnection(this.#ctx);
     releaseConnection(this.#ctx.db);
   }
 

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Cache } from '../core/cache.js';
+import type { RecentCheck } from '../core/recent-check.js';
 import type { CompatDatabase } from './connection.js';
 import { EVENT_COLUMNS, type EventRow, type RawEventRow } from './event-row.js';
 import type { Model } from './model-types.js';
@@ -33,6 +34,8 @@ export interface QueueStatements {
   savepoint: Database.Statement;
   release: Database.Statement;
   rollbackTo: Database.Statement;
+  /** `PRAGMA data_version`: changes when another connection (another process) commits to the file. */
+  dataVersion: Database.Statement;
 }
 
 export interface QueueContext {
@@ -41,6 +44,10 @@ export interface QueueContext {
   options: ResolvedQueueOptions;
   statements: QueueStatements;
   cache: Cache<EventRow | EventRow[]> | null;
+  /** The file's data_version when the cache was last known current (reads.ts). */
+  seenVersion: number;
+  /** Whether data_version was read under DATA_VERSION_MS ago (reads.ts). */
+  versionCheck: RecentCheck;
   hooks: Set<(row: EventRow) => void>;
   /** The outermost write transaction this queue runs, if any. */
   current: WriteTransaction | null;
@@ -68,7 +75,33 @@ export function prepareStatements(db: CompatDatabase, readonly: boolean): QueueS
     savepoint: db.prepare('SAVEPOINT s3lite_event'),
     release: db.prepare('RELEASE s3lite_event'),
     rollbackTo: db.prepare('ROLLBACK TO s3lite_event'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
   };
+}
+
+/** The queues of this process on each connection: queues on one file share it (connection.ts). */
+const onConnection = new WeakMap<object, Set<QueueContext>>();
+
+/** Counts `ctx` among the users of its connection until `leaveConnection`. */
+export function joinConnection(ctx: QueueContext): void {
+  const users = onConnection.get(ctx.db) ?? new Set<QueueContext>();
+  users.add(ctx);
+  onConnection.set(ctx.db, users);
+}
+
+export function leaveConnection(ctx: QueueContext): void {
+  onConnection.get(ctx.db)?.delete(ctx);
+}
+
+/**
+ * The caches of every queue on `ctx`'s connection: a write by one shows at once to the others,
+ * and data_version (another connection's commits) does not tell them.
+ */
+export function cachesOnConnection(ctx: QueueContext): Array<NonNullable<QueueContext['cache']>> {
+  const users = onConnection.get(ctx.db) ?? [ctx];
+  const caches: Array<NonNullable<QueueContext['cache']>> = [];
+  for (const user of users) if (user.cache) caches.push(user.cache);
+  return caches;
 }
 
 export function cacheKeyOfId(id: number): string {

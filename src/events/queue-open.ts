@@ -4,10 +4,12 @@
  * the context back: `settings()` and `getCacheStats()`.
  */
 import { Cache } from '../core/cache.js';
+import { RecentCheck } from '../core/recent-check.js';
 import { acquireConnection, configureConnection, releaseConnection, type ConnectionSettings } from './connection.js';
 import type { EventRow } from './event-row.js';
 import type { Durability, IndexName, QueueProfile, ResolvedQueueOptions } from './options.js';
-import { prepareStatements, type QueueContext } from './queue-context.js';
+import { joinConnection, prepareStatements, type QueueContext } from './queue-context.js';
+import { DATA_VERSION_MS } from './reads.js';
 import { applyIndexes, ensureQueueSchema, presentIndexes } from './schema.js';
 import { removeStaleScratch } from './scratch-files.js';
 import { sqliteError } from './sqlite-errors.js';
@@ -98,17 +100,22 @@ export function openQueueContext(resolved: ResolvedQueueOptions): QueueContext {
     releaseConnection(db);
     throw sqliteError(err, 'open the event queue', db.name);
   }
-  return {
+  const statements = prepareStatements(db, resolved.readonly);
+  const ctx: QueueContext = {
     db,
     dbName: db.name,
     options: resolved,
-    statements: prepareStatements(db, resolved.readonly),
+    statements,
     cache: resolved.cache.enabled ? new Cache<EventRow | EventRow[]>({ max: resolved.cache.maxSize, ttl: resolved.cache.ttl, freeze: true }) : null,
+    seenVersion: Number(statements.dataVersion.get()),
+    versionCheck: new RecentCheck(DATA_VERSION_MS),
     hooks: new Set(),
     current: null,
     afterInsert: null,
     closed: false,
   };
+  joinConnection(ctx);
+  return ctx;
 }
 
 /** Pragmas as SQLite reports them, and the merged options. */

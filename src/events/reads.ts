@@ -3,6 +3,7 @@
  * children and lineage, and their cached forms. Cached values are deep-frozen:
  * callers share them without copying and can never corrupt the cache.
  */
+import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../core/options.js';
 import { rowToEvent, type EventRow, type RawEventRow } from './event-row.js';
 import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext } from './queue-context.js';
@@ -54,24 +55,52 @@ export function getEventLineage(ctx: QueueContext, eventId: number): EventLineag
   };
 }
 
+/**
+ * How long a cached read trusts the last look at the file's data_version (ms): the most a
+ * cached value can trail a commit of another process. Reading it is a statement (a read
+ * transaction, several syscalls) that would cost more than the hit itself.
+ */
+export const DATA_VERSION_MS = 10;
+
+/**
+ * The cache, emptied first if another connection (another process) committed to the file:
+ * SQLite's data_version tells, looked at once per DATA_VERSION_MS. Such a commit may have
+ * added to a correlation, or (reset, rewrite) reused ids, so all goes. This queue's own
+ * writes invalidate their entries precisely (write-transaction.ts).
+ */
+function currentCache(ctx: QueueContext): QueueContext['cache'] {
+  const cache = ctx.cache;
+  if (!cache || ctx.versionCheck.holds()) return cache;
+  const startedAt = performance.now();
+  const version = Number(ctx.statements.dataVersion.get());
+  if (version !== ctx.seenVersion) {
+    ctx.seenVersion = version;
+    cache.clear();
+  }
+  ctx.versionCheck.mark(startedAt);
+  return cache;
+}
+
 /** The event by id from the cache (frozen), read and cached on a miss. Missing ids are not cached. */
 export function retrieveByIDCached(ctx: QueueContext, id: number): EventRow | undefined {
-  if (!ctx.cache) return retrieveByID(ctx, id);
+  const cache = currentCache(ctx);
+  if (!cache) return retrieveByID(ctx, id);
   const key = cacheKeyOfId(eventId(id));
-  const hit = ctx.cache.get(key);
+  const hit = cache.get(key);
   if (hit !== undefined) return hit as EventRow;
   const row = retrieveByID(ctx, id);
-  if (row) ctx.cache.set(key, row);
+  if (row) cache.set(key, row);
   return row;
 }
 
 /** The correlation's events from the cache (a frozen array), read and cached on a miss. */
 export function getTransactionCached(ctx: QueueContext, correlationId: string): readonly EventRow[] {
-  if (!ctx.cache) return getTransaction(ctx, correlationId);
+  const cache = currentCache(ctx);
+  if (!cache) return getTransaction(ctx, correlationId);
   const key = cacheKeyOfTransaction(correlationId);
-  const hit = ctx.cache.get(key);
+  const hit = cache.get(key);
   if (hit !== undefined) return hit as EventRow[];
   const rows = getTransaction(ctx, correlationId);
-  ctx.cache.set(key, rows);
+  cache.set(key, rows);
   return rows;
 }

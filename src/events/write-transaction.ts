@@ -6,7 +6,7 @@
 import { ClosedError, StorageError } from '../core/errors.js';
 import { sqliteError } from './sqlite-errors.js';
 import { MODEL_INTERNALS } from './model-types.js';
-import { cacheKeyOfId, cacheKeyOfTransaction, type QueueContext, type WriteTransaction } from './queue-context.js';
+import { cacheKeyOfId, cacheKeyOfTransaction, cachesOnConnection, type QueueContext, type WriteTransaction } from './queue-context.js';
 
 export function assertOpen(ctx: QueueContext): void {
   if (ctx.closed) throw new ClosedError(`The event queue on ${ctx.dbName} is closed; open a new one with initQueue().`);
@@ -37,11 +37,14 @@ function writePositions(tx: WriteTransaction): void {
  * cached an event whose id will be reused).
  */
 function finish(ctx: QueueContext, tx: WriteTransaction): void {
-  const cache = ctx.cache;
-  if (!cache || cache.size === 0) return;
-  for (const row of tx.written) {
-    cache.delete(cacheKeyOfTransaction(row.correlation_id));
-    cache.delete(cacheKeyOfId(row.id));
+  if (tx.written.length === 0) return;
+  // Every queue on this connection: they read the same rows (uncommitted ones too).
+  for (const cache of cachesOnConnection(ctx)) {
+    if (cache.size === 0) continue;
+    for (const row of tx.written) {
+      cache.delete(cacheKeyOfTransaction(row.correlation_id));
+      cache.delete(cacheKeyOfId(row.id));
+    }
   }
 }
 

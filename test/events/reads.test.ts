@@ -20,6 +20,34 @@ describe('cached reads', () => {
     queue.close();
   });
 
+  it('two queues on one file in one process (one shared connection): a write by either invalidates the other', () => {
+    const file = tmp.file();
+    const a = initQueue({ dbName: file });
+    const b = initQueue({ dbName: file });
+    expect(a.db).toBe(b.db);
+    a.store({ cmd: 'x', correlationId: 'c' });
+    expect(b.getTransactionCached('c')).toHaveLength(1);
+    expect(b.retrieveByIDCached(1)?.cmd).toBe('x');
+    a.store({ cmd: 'y', correlationId: 'c' });
+    expect(b.getTransactionCached('c').map((e) => e.cmd)).toEqual(['x', 'y']);
+    // A rolled-back write: the other queue read its row inside the transaction, and forgets it.
+    expect(() =>
+      a.transaction(() => {
+        a.store({ cmd: 'z', correlationId: 'd' });
+        expect(b.getTransactionCached('d')).toHaveLength(1);
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(b.getTransactionCached('d')).toHaveLength(0);
+    // clearCache (after SQL written directly) empties every queue's cache on the connection.
+    a.db.prepare(`INSERT INTO queue (datetime, cmd, correlation_id) VALUES (0, 'sql', 'c')`).run();
+    a.clearCache();
+    expect(b.getTransactionCached('c')).toHaveLength(3);
+    b.close();
+    expect(a.getTransactionCached('c')).toHaveLength(3);
+    a.close();
+  });
+
   it('invalidates exactly the affected entries', () => {
     const queue = initQueue({ dbName: tmp.file() });
     queue.store({ cmd: 'a', correlationId: 'A' });

@@ -2,19 +2,19 @@
  * Consumers on PostgreSQL: checkpoints and leases in `s3lite_consumers` (times
  * from the server's clock, so machines' clocks need not agree), reads bounded
  * by the high-water mark (pg-high-water.ts: a consumer never skips an event
- * that commits late), and wakeups by LISTEN/NOTIFY: a statement trigger on
- * `queue` notifies channel `s3lite_events` at each commit that inserted events.
- * The trigger is installed by the first `subscribe`.
+ * that commits late), and wakeups by LISTEN/NOTIFY on the pool's shared
+ * connection (pg-listener.ts). The first `subscribe` installs the trigger if
+ * the queue's cache has not.
  */
 import type pg from 'pg';
 import type { RawEventRow } from '../../event-row.js';
 import { LeaseLostError, type ConsumerBackend, type ConsumerFrom } from '../consumer.js';
 import type { TxRunner } from '../tx-runner.js';
 import { finalRows, readHighWater } from './pg-high-water.js';
+import { listenForCommits, NOTIFY_SCHEMA } from './pg-listener.js';
 import { currentClient } from './pg-model-db.js';
 import { PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
 
-const CHANNEL = 's3lite_events';
 const SCHEMA_LOCK = 0x53334c31 + 2;
 const NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
@@ -26,67 +26,7 @@ CREATE TABLE IF NOT EXISTS s3lite_consumers (
   lease_until bigint NOT NULL DEFAULT 0,
   updated_at bigint NOT NULL
 );
-CREATE OR REPLACE FUNCTION s3lite_notify_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  PERFORM pg_notify('${CHANNEL}', '');
-  RETURN NULL;
-END
-$fn$;
-CREATE OR REPLACE TRIGGER s3lite_events_notify AFTER INSERT ON queue FOR EACH STATEMENT EXECUTE FUNCTION s3lite_notify_events();
-`;
-
-/** One LISTEN connection per pool, shared by its consumers (one each would drain the pool). */
-interface Listener {
-  wakers: Set<() => void>;
-  ready: Promise<pg.PoolClient | null>;
-}
-const listeners = new WeakMap<pg.Pool, Listener>();
-
-async function connectListener(pool: pg.Pool, listener: Listener): Promise<pg.PoolClient | null> {
-  try {
-    const client = await pool.connect();
-    client.on('notification', () => {
-      for (const wake of listener.wakers) wake();
-    });
-    // Lost LISTEN connection: the fallback poll carries on alone until the next subscribe.
-    client.on('error', (err) => {
-      if (listeners.get(pool) === listener) listeners.delete(pool);
-      client.release(err);
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
-    return client;
-  } catch {
-    if (listeners.get(pool) === listener) listeners.delete(pool);
-    return null;
-  }
-}
-
-async function listen(pool: pg.Pool, wake: () => void): Promise<() => Promise<void>> {
-  let listener = listeners.get(pool);
-  if (!listener) {
-    listener = { wakers: new Set(), ready: Promise.resolve(null) };
-    listener.ready = connectListener(pool, listener);
-    listeners.set(pool, listener);
-  }
-  const mine = listener;
-  mine.wakers.add(wake);
-  await mine.ready;
-  return async () => {
-    mine.wakers.delete(wake);
-    if (mine.wakers.size > 0) return;
-    if (listeners.get(pool) === mine) listeners.delete(pool);
-    const client = await mine.ready;
-    if (!client) return;
-    client.removeAllListeners('notification');
-    client.removeAllListeners('error');
-    client.on('error', () => {});
-    // UNLISTEN before the connection returns to the pool, where others would receive notifications.
-    await client.query(`UNLISTEN ${CHANNEL}`).then(
-      () => client.release(),
-      (err: Error) => client.release(err),
-    );
-  };
-}
+${NOTIFY_SCHEMA}`;
 
 export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<ConsumerBackend> {
   await tx.transaction(async () => {
@@ -149,6 +89,6 @@ export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<Co
       const { rows } = await pool.query<{ n: number; oldest: number | null }>('SELECT count(*) AS n, min(datetime) AS oldest FROM queue WHERE id > $1', [position]);
       return { events: Number(rows[0]!.n), oldest: rows[0]!.oldest === null ? null : Number(rows[0]!.oldest) };
     },
-    listen: (wake) => listen(pool, wake),
+    listen: async (wake) => (await listenForCommits(pool, { committed: wake })).stop,
   };
 }

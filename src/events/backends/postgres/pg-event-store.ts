@@ -3,7 +3,6 @@
  * models in the event's transaction, reads that never skip a late commit.
  */
 import type pg from 'pg';
-import { Cache } from '../../../core/cache.js';
 import { ClosedError, ValidationError } from '../../../core/errors.js';
 import { errorReport, reportError, runCallback } from '../../callbacks.js';
 import { EventRejectedError } from '../../event-errors.js';
@@ -15,7 +14,6 @@ import type { ImportOptions, ImportResult } from '../../operations/event-import.
 import type { ExportTarget, ImportSource } from '../../operations/line-io.js';
 import type { ResolvedQueueOptions } from '../../options.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
-import { cacheKeyOfId, cacheKeyOfTransaction } from '../../queue-context.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
 import type { StreamOptions } from '../../stream.js';
 import { buildAsyncModel, isModelOf } from '../async-model.js';
@@ -29,6 +27,7 @@ import { importPg } from './pg-import.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { currentClient, PgModelDb } from './pg-model-db.js';
 import * as reads from './pg-reads.js';
+import { PgReadCache } from './pg-read-cache.js';
 import { ensurePgSchema } from './pg-schema.js';
 import { BatchAbort, isStreamClash, raceConflict, writeBatch, type ItemOutcome } from './pg-writer.js';
 
@@ -52,36 +51,35 @@ export class PgEventStore implements EventStore, TxRunner {
   readonly #clock: () => number;
   readonly #modelDb: PgModelDb;
   readonly #group: PgGroupCommit;
-  readonly #cache: Cache<EventRow | EventRow[]> | null;
-  readonly #cacheOptions: { enabled: boolean; maxSize: number; ttl: number };
+  readonly #cache: PgReadCache;
   #savepoints = 0;
   #closed = false;
 
-  private constructor(pool: pg.Pool, options: PgEventStoreOptions) {
+  private constructor(pool: pg.Pool, options: PgEventStoreOptions, cache: PgReadCache) {
     this.#pool = pool;
     this.#label = options.label;
     this.#clock = options.queue.datetime;
     this.#modelDb = new PgModelDb(pool);
-    this.#cacheOptions = { ...options.queue.cache };
-    const { cache } = options.queue;
-    this.#cache = cache.enabled ? new Cache<EventRow | EventRow[]>({ max: cache.maxSize, ttl: cache.ttl, freeze: true }) : null;
+    this.#cache = cache;
     this.#group = new PgGroupCommit(pool, {
       clock: this.#clock,
       maxBatch: options.maxBatch ?? 1000,
       maxWriters: options.maxWriters ?? 1,
-      onCommitted: (outcomes) => this.#invalidate(outcomes),
+      onCommitted: (outcomes) => cache.invalidate(outcomes.map((o) => o.row)),
     });
   }
 
   /** Connects, creates the schema if needed, and returns the queue. */
   static async open(pool: pg.Pool, options: PgEventStoreOptions): Promise<PgEventStore> {
+    // Before the first connection: the cache tells this pool's commits from other processes'.
+    const cache = new PgReadCache(pool, options.queue.cache);
     const client = await pool.connect();
     try {
-      await ensurePgSchema(client);
+      await ensurePgSchema(client, { notify: cache.enabled });
     } finally {
       client.release();
     }
-    return new PgEventStore(pool, options);
+    return new PgEventStore(pool, options, cache);
   }
 
   /** The connection pool (for SQL the queue does not cover). */
@@ -96,15 +94,6 @@ export class PgEventStore implements EventStore, TxRunner {
   #checkModel(model: AsyncModel | undefined): void {
     if (model !== undefined && !isModelOf(model, this.#modelDb)) {
       throw new ValidationError('The model was not made by this queue: pass a model from `await queue.modelSetup({ tables, queries, methods })`.');
-    }
-  }
-
-  #invalidate(outcomes: readonly ItemOutcome[]): void {
-    if (!this.#cache || this.#cache.size === 0) return;
-    for (const { row } of outcomes) {
-      if (!row) continue;
-      this.#cache.delete(cacheKeyOfTransaction(row.correlation_id));
-      this.#cache.delete(cacheKeyOfId(row.id));
     }
   }
 
@@ -178,7 +167,7 @@ export class PgEventStore implements EventStore, TxRunner {
     } finally {
       client.release();
     }
-    this.#invalidate(outcomes);
+    this.#cache.invalidate(outcomes.map((o) => o.row));
     for (const { row, result } of outcomes) runCallback(callbacks as never, result, row!, model as never);
     return outcomes.map(({ row, result }) => ({ row: row!, result: result as R }));
   }
@@ -187,29 +176,17 @@ export class PgEventStore implements EventStore, TxRunner {
     return reads.retrieveByID(this.#pool, id);
   }
 
-  async retrieveByIDCached(id: number): Promise<EventRow | null> {
-    if (!this.#cache) return reads.retrieveByID(this.#pool, id);
-    const key = cacheKeyOfId(id);
-    const hit = this.#cache.get(key);
-    if (hit !== undefined) return hit as EventRow;
-    const row = await reads.retrieveByID(this.#pool, id);
-    // Frozen in place by the cache: the caller gets the cached value itself.
-    if (row) this.#cache.set(key, row);
-    return row;
+  retrieveByIDCached(id: number): Promise<EventRow | null> {
+    return this.#cache.byId(id, () => reads.retrieveByID(this.#pool, id));
   }
 
   async getTransaction(correlationId: string): Promise<EventRow[]> {
     return reads.getTransaction(this.#pool, correlationId);
   }
 
-  async getTransactionCached(correlationId: string): Promise<readonly EventRow[]> {
-    if (!this.#cache) return reads.getTransaction(this.#pool, correlationId);
-    const key = cacheKeyOfTransaction(correlationId);
-    const hit = this.#cache.get(key);
-    if (hit !== undefined) return hit as EventRow[];
-    const rows = await reads.getTransaction(this.#pool, correlationId);
-    this.#cache.set(key, rows);
-    return rows;
+  /** Cached; another process's commit to the correlation shows within pg-read-cache.ts's bound. */
+  getTransactionCached(correlationId: string): Promise<readonly EventRow[]> {
+    return this.#cache.transaction(correlationId, () => reads.getTransaction(this.#pool, correlationId));
   }
 
   getStreamVersion(stream: string): Promise<number> {
@@ -265,19 +242,16 @@ export class PgEventStore implements EventStore, TxRunner {
     this.#assertOpen();
     await this.#group.drain();
     const result = await importPg(this.#pool, source, options);
-    this.#cache?.clear();
+    this.#cache.clear();
     return result;
   }
 
   async getCacheStats(): Promise<CacheStatsReport> {
-    const options = this.#cacheOptions;
-    if (!this.#cache) return { enabled: false, hits: 0, misses: 0, evictions: 0, size: 0, maxSize: options.maxSize, ttl: options.ttl, hitRate: 0 };
-    const stats = this.#cache.stats();
-    return { enabled: true, hits: stats.hits, misses: stats.misses, evictions: stats.evictions, size: stats.size, maxSize: stats.max, ttl: stats.ttl, hitRate: stats.hitRate };
+    return this.#cache.stats();
   }
 
   async clearCache(): Promise<void> {
-    this.#cache?.clear();
+    this.#cache.clear();
   }
 
   async close(): Promise<void> {
@@ -285,7 +259,7 @@ export class PgEventStore implements EventStore, TxRunner {
     this.#closed = true;
     await stopConsumers(this);
     await this.#group.drain();
-    this.#cache?.clear();
+    await this.#cache.close();
     await this.#pool.end();
   }
 }

@@ -11,6 +11,7 @@
  * a reader that stops at that boundary never skips an event (pg-high-water.ts).
  */
 import type pg from 'pg';
+import { NOTIFY_SCHEMA } from './pg-listener.js';
 
 /** Advisory lock key of the position reservation (scoped to the database). */
 const RESERVE_LOCK = 0x53334c31; // 'S3L1'
@@ -71,13 +72,17 @@ END
 $fn$;
 `;
 
-/** Creates the table, sequence, indexes and reservation function (idempotent; serialised between processes). */
-export async function ensurePgSchema(client: pg.PoolClient): Promise<void> {
+/**
+ * Creates the table, sequence, indexes and reservation function (idempotent; serialised between
+ * processes); with `notify`, also the trigger that announces commits (pg-listener.ts).
+ */
+export async function ensurePgSchema(client: pg.PoolClient, options: { notify?: boolean } = {}): Promise<void> {
   await client.query('BEGIN');
   try {
     // Two processes opening a fresh database at once would race on CREATE … IF NOT EXISTS.
     await client.query(`SELECT pg_advisory_xact_lock(${RESERVE_LOCK + 1})`);
     await client.query(PG_SCHEMA);
+    if (options.notify) await client.query(NOTIFY_SCHEMA);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');

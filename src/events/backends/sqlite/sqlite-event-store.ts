@@ -24,17 +24,15 @@ import { replayAsync } from '../async-replay.js';
 import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
+import { TurnBatch, type Settles } from '../../turn-batch.js';
 import { sqliteConsumerBackend } from './sqlite-consumer.js';
 import { SqliteModelDb } from './sqlite-model-db.js';
 
-interface Pending {
+interface Pending extends Settles {
   event: EventInput;
   model: AsyncModel | undefined;
   callbacks: AsyncCallbacks | undefined;
-  resolve: (value: any) => void;
-  reject: (reason: unknown) => void;
 }
-
 
 /**
  * The tail of each connection's write chain: a transaction starts after the previous
@@ -46,8 +44,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
   readonly backend = 'sqlite' as const;
   readonly #queue: EventQueue;
   readonly #modelDb: SqliteModelDb;
-  #pending: Pending[] = [];
-  #scheduled = false;
+  readonly #pending = new TurnBatch<Pending>(() => void this.#flush());
   #savepoints = 0;
   #closed = false;
 
@@ -128,21 +125,11 @@ export class SqliteEventStore implements EventStore, TxRunner {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ event, model, callbacks, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#scheduled = false;
-          void this.#flush();
-        });
-      }
-    });
+    return this.#pending.add<R>((settle) => ({ event, model, callbacks, ...settle }));
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
+    const batch = this.#pending.take();
     if (batch.length === 0) return;
     const outcomes: Array<{ row?: EventRow; result?: unknown; error?: unknown }> = [];
     try {
@@ -211,7 +198,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
 
   /** Waits for the stores queued so far to settle. */
   async #drain(): Promise<void> {
-    if (this.#pending.length > 0) await this.#flush();
+    if (this.#pending.size > 0) await this.#flush();
     await chains.get(this.#queue.db);
   }
 
