@@ -8,6 +8,7 @@ import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Document } from './document-codec.js';
 import { assertValidId, type DocumentKeys } from './document-keys.js';
+import { checkLimitOffset, checkReadAhead } from './resource-call-options.js';
 import type { CallOptions, ListOptions, PageOptions, StreamOptions } from './resource-types.js';
 
 const LIST_PAGE = 1000;
@@ -102,7 +103,7 @@ export class ResourceScanner {
    */
   async *documents(options: StreamOptions, source: AsyncIterable<string> | undefined): AsyncGenerator<Document> {
     const readAhead = options.readAhead ?? 64;
-    if (!Number.isInteger(readAhead) || readAhead < 1) throw invalidOption('readAhead', 'an integer from 1 and up', readAhead);
+    checkReadAhead(readAhead);
     const pending: Promise<Document | null>[] = [];
     try {
       for await (const id of source ?? this.#allIds(options)) {
@@ -144,9 +145,4 @@ function decodeCursor(cursor: unknown): string {
     }
   }
   throw invalidOption('cursor', 'a nextCursor returned by page()', cursor);
-}
-
-export function checkLimitOffset(options: ListOptions): void {
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) throw invalidOption('limit', 'an integer from 0 and up', options.limit);
-  if (options.offset !== undefined && (!Number.isInteger(options.offset) || options.offset < 0)) throw invalidOption('offset', 'an integer from 0 and up', options.offset);
 }
