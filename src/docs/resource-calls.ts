@@ -89,3 +89,13 @@ export class ResourceCalls {
     return called.then((result) => sealSecrets(resource.name, live.schema, this.#d.cipher, result) as R);
   }
 }
+
+/** A method outside the pipeline (no hooks, middleware or event): its options are checked all the same, failures as rejections. */
+export function runChecked<R>(method: string, args: readonly unknown[], fn: () => Promise<R>): Promise<R> {
+  try {
+    checkMethodOptions(method, args);
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -294,7 +295,7 @@ function resourceRows(r: Resource): Row[] {
     row('deleteAll', 'priorty', 'priority', call('deleteAll', { priorty: 1 })),
     row('deleteAllData', 'priorty', 'priority', call('deleteAllData', { priorty: 1 })),
     row('writable', 'concurency', 'concurrency', () => {
-      const sink = (r.writable as (o: unknown) => NodeJS.WritableStream)({ concurency: 2 });
+      const sink = (r.writable as (o: unknown) => Writable)({ concurency: 2 });
       sink.write({ name: 'streamed' });
     }),
     // content, history, sequences, partition tools
