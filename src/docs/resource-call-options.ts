@@ -36,7 +36,7 @@ export const METHOD_OPTIONS: Readonly<Record<string, MethodOptions>> = {
   listPartition: { at: 0, known: LIST },
   query: { at: 1, known: LIST },
   count: call(0, ...PARTITION),
-  page: call(0, ...PARTITION, 'size', 'cursor', 'page', 'offset', 'skipCount', 'readAhead'),
+  page: call(0, ...PARTITION, 'size', 'cursor', 'page', 'offset', 'skipCount'),
   stream: call(0, 'readAhead'),
   readable: call(0, 'batchSize', 'concurrency'),
   getFromPartition: call(1),

@@ -12,7 +12,7 @@ import type { Resource } from './resource.js';
 export interface CallOptions {
   /** Higher runs first in the database's ExecutorPool. @default 0 */
   priority?: number;
-  /** Aborting cancels queued and in-flight requests of this call. */
+  /** Aborting cancels queued and in-flight requests of this call. @default none */
   signal?: AbortSignal;
 }
 
@@ -282,14 +282,16 @@ export type BulkResult<T> = { index: number; ok: true; id: string; value: T } | 
  * await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
  */
 export interface PartitionOptions {
-  /** Name of one of the resource's partitions. */
+  /** Name of one of the resource's partitions (on `patch`/`replace`, s3db.js's hint: accepted, not needed). @default none: every document */
   partition?: string;
   /** Values of all the partition's fields, or of its first fields in declared order. @default {} (every document with a reference) */
   partitionValues?: Record<string, unknown>;
 }
 
+/** Options of `count()`. */
 export interface CountOptions extends CallOptions, PartitionOptions {}
 
+/** Options of `list()`, `listIds()`, `listPartition()` and `query()`. */
 export interface ListOptions extends CallOptions, PartitionOptions {
   /** Most documents to return. @default every document */
   limit?: number;
@@ -297,16 +299,17 @@ export interface ListOptions extends CallOptions, PartitionOptions {
   offset?: number;
 }
 
+/** Options of `page()`: by cursor (`size`, `cursor`) or numbered as s3db.js (`size` with `page` or `offset`). */
 export interface PageOptions extends CallOptions, PartitionOptions {
   /** Documents per page, 1-1000. @default 100 */
   size?: number;
-  /** `nextCursor` of the previous page; omit for the first page. */
+  /** `nextCursor` of the previous page; omit for the first page. @default null (the first page) */
   cursor?: string | null;
-  /** s3db.js paging: the 0-based page number (with `size`). */
+  /** s3db.js paging: the 0-based page number (with `size`). @default none: pages by cursor */
   page?: number;
-  /** s3db.js paging: documents to skip (instead of `page`). */
+  /** s3db.js paging: documents to skip (instead of `page`). @default none: pages by cursor */
   offset?: number;
-  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. */
+  /** s3db.js paging: leave `totalItems`/`totalPages` null and skip the count. @default false */
   skipCount?: boolean;
 }
 
@@ -324,6 +327,7 @@ export interface Page<D = Document> {
   hasMore?: boolean;
 }
 
+/** Options of `stream()`. */
 export interface StreamOptions extends CallOptions {
   /** Documents fetched ahead of the consumer. @default 64 */
   readAhead?: number;
