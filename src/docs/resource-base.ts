@@ -45,7 +45,7 @@ export abstract class ResourceBase extends EventEmitter {
   readonly keys: DocumentKeys;
   /** Undefined when the resource has no secret field. */
   readonly secrets: ResourceSecrets | undefined;
-  /** The parts the methods delegate to (resource-parts.ts). */
+  /** @internal The parts the methods delegate to (resource-parts.ts). */
   protected readonly parts: ResourceParts;
 
   constructor(runtime: ResourceRuntime, config: ResolvedConfig, version: ResourceVersion) {
@@ -62,7 +62,8 @@ export abstract class ResourceBase extends EventEmitter {
     this.secrets = secretFields.length > 0 && runtime.cipher ? { fields: secretFields, cipher: runtime.cipher } : undefined;
   }
 
-  // ---- partition upkeep ------------------------------------------------------------------
+  // ---- partition upkeep ----------------------------------------------------------------------
+
   /** Resolves when no partition reference work is queued, running or waiting to retry; returns the stats then. */
   flushPartitions(): Promise<PartitionStats> {
     return this.parts.partitions.flush();
