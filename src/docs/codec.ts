@@ -132,8 +132,12 @@ export function decodeValue(encoded: string): unknown {
       if (Number.isNaN(ms)) throw corrupt(encoded, 'date');
       return new Date(ms);
     }
-    case 106: // j
-      return withoutPrototypeKeys(JSON.parse(decodeText(encoded.slice(1))));
+    case 106: {
+      // j
+      const text = decodeText(encoded.slice(1));
+      const parsed: unknown = JSON.parse(text);
+      return MAY_NAME_PROTOTYPE_KEY.test(text) ? withoutPrototypeKeys(parsed) : parsed;
+    }
     case 120: // x
       return fromTaggedTree(JSON.parse(decodeText(encoded.slice(1))));
     default:
@@ -205,6 +209,9 @@ function fromTaggedTree(node: unknown): unknown {
   if (typeof node !== 'string') throw corrupt(String(node), 'tagged tree');
   return decodeValue(node);
 }
+
+/** JSON text that may hold a prototype key: spelt out, or escaped (`\u005f_proto__`). Most text skips the walk. */
+const MAY_NAME_PROTOTYPE_KEY = /__proto__|constructor|prototype|\\/;
 
 /**
  * Deletes the prototype keys JSON.parse made own properties, at every depth

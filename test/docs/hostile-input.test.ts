@@ -175,6 +175,12 @@ describe('stored data with prototype keys (an older version or another tool wrot
     };
     naiveMerge({}, doc);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Spelt with JSON escapes, the keys are the same once parsed.
+    await storeRawMeta('js{"\\u005f_proto__":{"polluted":true},"inner":{"constructo\\u0072":1,"ok":"\\"quoted\\""}}');
+    const escaped = (await things.get('t1')).meta as Record<string, Record<string, unknown>>;
+    expect(escaped).toEqual({ inner: { ok: '"quoted"' } });
+    expectClean(escaped);
+    expectClean(escaped.inner);
   });
 
   it('a tagged tree (tag x): a __proto__ key never becomes the prototype of the object read', async () => {
