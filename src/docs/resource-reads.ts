@@ -50,7 +50,7 @@ export class ResourceReads {
 
   constructor(deps: ReadDeps) {
     this.#d = deps;
-    this.scanner = new ResourceScanner(deps.pool, deps.store, deps.keys, (id, options) => this.readOrNull(id, options));
+    this.scanner = new ResourceScanner((fn, options) => this.run(fn, options), deps.store, deps.keys, (id, options) => this.readOrNull(id, options));
   }
 
   /** Runs one storage call through the pool with the caller's priority and signal. */

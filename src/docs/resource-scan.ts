@@ -4,7 +4,6 @@
  * Nothing is capped silently and offsets never restart the listing.
  */
 import { invalidOption } from '../core/options.js';
-import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Document } from './document-codec.js';
 import { assertValidId, type DocumentKeys } from './document-keys.js';
@@ -16,25 +15,25 @@ const CURSOR_PREFIX = 'c1.';
 
 export type ReadDocument = (id: string, options: CallOptions) => Promise<Document | null>;
 
+/** Runs one storage call through the database's pool with the caller's priority and signal. */
+export type RunStorageCall = <T>(fn: (signal: AbortSignal) => Promise<T>, options: CallOptions) => Promise<T>;
+
 export class ResourceScanner {
-  readonly #pool: ExecutorPool;
+  readonly #run: RunStorageCall;
   readonly #store: ObjectStore;
   readonly #keys: DocumentKeys;
   readonly #read: ReadDocument;
 
-  constructor(pool: ExecutorPool, store: ObjectStore, keys: DocumentKeys, read: ReadDocument) {
-    this.#pool = pool;
+  constructor(run: RunStorageCall, store: ObjectStore, keys: DocumentKeys, read: ReadDocument) {
+    this.#run = run;
     this.#store = store;
     this.#keys = keys;
     this.#read = read;
   }
 
   #list(options: CallOptions, input: { maxKeys: number; continuationToken?: string; startAfter?: string }) {
-    const runOptions: { priority?: number; signal?: AbortSignal } = {};
-    if (options.priority !== undefined) runOptions.priority = options.priority;
-    if (options.signal !== undefined) runOptions.signal = options.signal;
     const prefix = this.#keys.idPrefix;
-    return this.#pool.run((signal) => this.#store.listObjects({ prefix, ...input, signal }), runOptions);
+    return this.#run((signal) => this.#store.listObjects({ prefix, ...input, signal }), options);
   }
 
   /** Ids page by page, in key order. */
