@@ -15,8 +15,14 @@
  *   j JSON text (tagged s/p/b) for arrays and objects that JSON keeps exactly
  *   x tagged tree (tagged s/p/b) for arrays and objects JSON would alter
  *   e ciphertext of a secret (produced and read by field-cipher.ts)
+ *
+ * Decoding drops `__proto__`, `constructor` and `prototype` keys from objects
+ * inside values, as writes do (input-guard.ts): data written by an older
+ * version or another tool never yields an object with a replaced prototype,
+ * nor one whose naive deep merge pollutes Object.prototype.
  */
 import { StorageError, ValidationError } from '../core/errors.js';
+import { PROTOTYPE_KEYS } from './input-guard.js';
 
 /** Printable ASCII without `%`, not ending in a space: stored as is. */
 const RAW_HEADER_TEXT = /^[\x20-\x24\x26-\x7e]*$/;
@@ -126,8 +132,12 @@ export function decodeValue(encoded: string): unknown {
       if (Number.isNaN(ms)) throw corrupt(encoded, 'date');
       return new Date(ms);
     }
-    case 106: // j
-      return JSON.parse(decodeText(encoded.slice(1)));
+    case 106: {
+      // j
+      const text = decodeText(encoded.slice(1));
+      const parsed: unknown = JSON.parse(text);
+      return MAY_NAME_PROTOTYPE_KEY.test(text) ? withoutPrototypeKeys(parsed) : parsed;
+    }
     case 120: // x
       return fromTaggedTree(JSON.parse(decodeText(encoded.slice(1))));
     default:
@@ -192,11 +202,30 @@ function fromTaggedTree(node: unknown): unknown {
   if (Array.isArray(node)) return node.map((v) => (v === 'u' ? undefined : fromTaggedTree(v)));
   if (node !== null && typeof node === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = fromTaggedTree(v);
+    // An assigned `__proto__` would become out's prototype.
+    for (const [k, v] of Object.entries(node)) if (!PROTOTYPE_KEYS.has(k)) out[k] = fromTaggedTree(v);
     return out;
   }
   if (typeof node !== 'string') throw corrupt(String(node), 'tagged tree');
   return decodeValue(node);
+}
+
+/** JSON text that may hold a prototype key: spelt out, or escaped (`\u005f_proto__`). Most text skips the walk. */
+const MAY_NAME_PROTOTYPE_KEY = /__proto__|constructor|prototype|\\/;
+
+/**
+ * Deletes the prototype keys JSON.parse made own properties, at every depth
+ * (a loop, not recursion: stored JSON may nest deeper than the call stack).
+ */
+function withoutPrototypeKeys(parsed: unknown): unknown {
+  const stack: unknown[] = [parsed];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (!Array.isArray(node)) for (const key of PROTOTYPE_KEYS) if (Object.hasOwn(node, key)) delete (node as Record<string, unknown>)[key];
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push(value);
+  }
+  return parsed;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

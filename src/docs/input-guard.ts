@@ -18,8 +18,8 @@ import { ValidationError, type FieldError } from '../core/errors.js';
 /** Most levels of objects and arrays in a document (a top-level field is level 1). */
 export const MAX_NESTING_DEPTH = 100;
 
-/** Keys that can reach a prototype when a document is merged naively. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that can reach a prototype when a document is merged naively (dropped on read too: codec.ts). */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 class Rejected extends Error {
   constructor(readonly field: FieldError) {

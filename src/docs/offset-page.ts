@@ -3,18 +3,16 @@
  * → `{ items, totalItems, page, pageSize, totalPages, hasMore }` (pages are
  * 0-based, as s3db.js reports them; `skipCount: true` leaves the totals null
  * and saves the count). Unknown options are errors, never a silent first
- * page. Without `page`/`offset`/`skipCount`, `page()` pages by cursor.
+ * page (resource-call-options.ts checks the names). Without
+ * `page`/`offset`/`skipCount`, `page()` pages by cursor.
  */
-import { assertKnownOptions, invalidOption } from '../core/options.js';
+import { invalidOption } from '../core/options.js';
 import type { Document } from './document-codec.js';
 import type { ListOptions, Page, PageOptions } from './resource-types.js';
 
-const PAGE_OPTIONS = new Set(['size', 'page', 'offset', 'cursor', 'skipCount', 'partition', 'partitionValues', 'priority', 'signal', 'readAhead']);
-
-/** Checks the option names; true when the call asks for a numbered page rather than a cursor page. */
+/** True when the call asks for a numbered page rather than a cursor page. */
 export function isNumberedPage(options: PageOptions): boolean {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object { size, page | offset | cursor }', options);
-  assertKnownOptions('page', options, [...PAGE_OPTIONS]);
   const numbered = options.page !== undefined || options.offset !== undefined || options.skipCount !== undefined;
   if (numbered && options.cursor !== undefined && options.cursor !== null) throw invalidOption('cursor', 'absent when `page` or `offset` is given (use one way of paging)', options.cursor);
   if (options.page !== undefined && options.offset !== undefined) throw invalidOption('page', 'absent when `offset` is given (use one of them)', options.page);

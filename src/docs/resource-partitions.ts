@@ -1,7 +1,8 @@
 /**
  * A resource's partitions: the compiled definitions, the reference queue,
  * the intent log and crash recovery, reads, the write-path index and the
- * repair tools, wired to one host.
+ * repair tools, wired to one host (built by {@link partitionHost} on the
+ * resource's reads).
  */
 import { PartitionCompleteness } from './partitions/partition-completeness.js';
 import { PartitionIndex } from './partitions/partition-index.js';
@@ -12,7 +13,39 @@ import { PartitionQueue, type PartitionQueueOptions, type PartitionStats } from 
 import { PartitionReader } from './partitions/partition-reader.js';
 import { PartitionRecovery } from './partitions/partition-recovery.js';
 import { PartitionRepair } from './partitions/partition-repair.js';
-import type { StoredDefinition } from './resource-types.js';
+import { nullIfMissing } from './write-arguments.js';
+import type { ResourceReads } from './resource-reads.js';
+import type { ResourceMethod, StoredDefinition } from './resource-types.js';
+import type { CatalogueData } from './catalogue.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+/** What a resource gives its partitions to build their {@link PartitionHost} on. */
+export interface PartitionHostDeps {
+  readonly name: string;
+  readonly store: ObjectStore;
+  readonly reads: ResourceReads;
+  catalogue(): Promise<CatalogueData>;
+  /** Runs `fn` as the resource method `method`, through the resource's middleware. */
+  call<T>(method: ResourceMethod, args: unknown[], fn: () => Promise<T>): Promise<T>;
+  emit(event: string, payload: unknown): void;
+}
+
+export function partitionHost(d: PartitionHostDeps): PartitionHost {
+  const { reads } = d;
+  return {
+    resourceName: d.name,
+    store: d.store,
+    run: (fn, options) => reads.run(fn, options),
+    read: (id, options) => reads.read(id, options).then((r) => r, nullIfMissing),
+    etag: (id, options) => reads.etag(id, options),
+    documents: (options) => reads.scanner.documents({ ...options, readAhead: reads.readAhead() }, undefined),
+    ids: (options) => reads.ids(options),
+    catalogue: () => d.catalogue(),
+    call: (method, args, fn) => d.call(method, args, fn),
+    emit: (event, payload) => d.emit(event, payload),
+    window: () => reads.window(),
+  };
+}
 
 export class ResourcePartitions {
   readonly set: PartitionSet;

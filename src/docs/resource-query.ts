@@ -9,7 +9,8 @@
  */
 import type { Document } from './document-codec.js';
 import { compileFilter, type QueryFilter } from './query-filter.js';
-import { checkLimitOffset, type ResourceScanner } from './resource-scan.js';
+import { checkLimitOffset } from './resource-call-options.js';
+import type { ResourceScanner } from './resource-scan.js';
 import type { DocumentIndex, ListOptions } from './resource-types.js';
 
 export interface QuerySources {

@@ -4,10 +4,10 @@
  * Nothing is capped silently and offsets never restart the listing.
  */
 import { invalidOption } from '../core/options.js';
-import type { ExecutorPool } from '../core/executor-pool.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Document } from './document-codec.js';
 import { assertValidId, type DocumentKeys } from './document-keys.js';
+import { checkLimitOffset, checkReadAhead } from './resource-call-options.js';
 import type { CallOptions, ListOptions, PageOptions, StreamOptions } from './resource-types.js';
 
 const LIST_PAGE = 1000;
@@ -15,25 +15,25 @@ const CURSOR_PREFIX = 'c1.';
 
 export type ReadDocument = (id: string, options: CallOptions) => Promise<Document | null>;
 
+/** Runs one storage call through the database's pool with the caller's priority and signal. */
+export type RunStorageCall = <T>(fn: (signal: AbortSignal) => Promise<T>, options: CallOptions) => Promise<T>;
+
 export class ResourceScanner {
-  readonly #pool: ExecutorPool;
+  readonly #run: RunStorageCall;
   readonly #store: ObjectStore;
   readonly #keys: DocumentKeys;
   readonly #read: ReadDocument;
 
-  constructor(pool: ExecutorPool, store: ObjectStore, keys: DocumentKeys, read: ReadDocument) {
-    this.#pool = pool;
+  constructor(run: RunStorageCall, store: ObjectStore, keys: DocumentKeys, read: ReadDocument) {
+    this.#run = run;
     this.#store = store;
     this.#keys = keys;
     this.#read = read;
   }
 
   #list(options: CallOptions, input: { maxKeys: number; continuationToken?: string; startAfter?: string }) {
-    const runOptions: { priority?: number; signal?: AbortSignal } = {};
-    if (options.priority !== undefined) runOptions.priority = options.priority;
-    if (options.signal !== undefined) runOptions.signal = options.signal;
     const prefix = this.#keys.idPrefix;
-    return this.#pool.run((signal) => this.#store.listObjects({ prefix, ...input, signal }), runOptions);
+    return this.#run((signal) => this.#store.listObjects({ prefix, ...input, signal }), options);
   }
 
   /** Ids page by page, in key order. */
@@ -102,7 +102,7 @@ export class ResourceScanner {
    */
   async *documents(options: StreamOptions, source: AsyncIterable<string> | undefined): AsyncGenerator<Document> {
     const readAhead = options.readAhead ?? 64;
-    if (!Number.isInteger(readAhead) || readAhead < 1) throw invalidOption('readAhead', 'an integer from 1 and up', readAhead);
+    checkReadAhead(readAhead);
     const pending: Promise<Document | null>[] = [];
     try {
       for await (const id of source ?? this.#allIds(options)) {
@@ -144,9 +144,4 @@ function decodeCursor(cursor: unknown): string {
     }
   }
   throw invalidOption('cursor', 'a nextCursor returned by page()', cursor);
-}
-
-export function checkLimitOffset(options: ListOptions): void {
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) throw invalidOption('limit', 'an integer from 0 and up', options.limit);
-  if (options.offset !== undefined && (!Number.isInteger(options.offset) || options.offset < 0)) throw invalidOption('offset', 'an integer from 0 and up', options.offset);
 }

@@ -313,7 +313,7 @@ export type BulkResult<T> = { index: number; ok: true; id: string; value: T } | 
  * await orders.list({ partition: 'byStatus', partitionValues: { status: 'pending' } });
  */
 export interface PartitionOptions {
-  /** Name of one of the resource's partitions (an unknown name throws ValidationError). @default undefined — the whole resource */
+  /** Name of one of the resource's partitions (an unknown name throws ValidationError; on `patch`/`replace` it is s3db.js's hint: accepted, not needed). @default undefined — the whole resource */
   partition?: string;
   /** Values of all the partition's fields, or of its first fields in declared order. @default {} (every document with a reference) */
   partitionValues?: Record<string, unknown>;
@@ -322,7 +322,7 @@ export interface PartitionOptions {
 /** Options of `count()`: the call options and an optional partition lookup. */
 export interface CountOptions extends CallOptions, PartitionOptions {}
 
-/** Options of `list()` and `listIds()`: a window of the resource (or of one partition) in key order. */
+/** Options of `list()`, `listIds()`, `listPartition()` and `query()`: a window of the resource (or of one partition) in key order. */
 export interface ListOptions extends CallOptions, PartitionOptions {
   /** Most documents to return. @default every document */
   limit?: number;

@@ -7,6 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BackgroundJobQueue,
@@ -37,6 +39,7 @@ import {
   TasksRunner,
   ValidationError,
   createClient,
+  type Resource,
 } from '../../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 's3lite-opts19-'));
@@ -221,8 +224,17 @@ describe('options of calls on an open queue, database or resource', () => {
     try {
       expectUnknownOption(await caught(() => store.modelSetup({ tabels: () => {} } as never)), { where: 'modelSetup', option: 'tabels', closest: 'tables' });
       expectUnknownOption(await caught(() => store.streamEvents({ batchSze: 2 } as never)), { where: 'streamEvents', option: 'batchSze', closest: 'batchSize' });
+      // Checked before the consumer table is created: nothing written.
+      expectUnknownOption(await caught(() => store.subscribe('mailer', { batchSise: 2 } as never, () => {})), { where: 'subscribe', option: 'batchSise', closest: 'batchSize' });
+      expectUnknownOption(await caught(() => store.subscribe('mailer', { pollIntervalMS: 50 } as never, () => {})), { where: 'subscribe', option: 'pollIntervalMS', closest: 'pollIntervalMs' });
     } finally {
       await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 's3lite_consumers'").all()).toEqual([]);
+    } finally {
+      db.close();
     }
   });
 
@@ -242,6 +254,148 @@ describe('options of calls on an open queue, database or resource', () => {
       const written = filesUnder(dir);
       expectUnknownOption(await caught(() => users.page({ sise: 1 } as never)), { where: 'page', option: 'sise', closest: 'size' });
       expect(filesUnder(dir)).toEqual(written);
+    } finally {
+      await db.disconnect();
+    }
+  });
+});
+
+/** One row per Resource method taking an options object (and setContent's input). */
+function resourceRows(r: Resource): Row[] {
+  const row = (where: string, option: string, closest: string, run: () => unknown): Row => ({ where, option, closest, run });
+  const any = r as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const call = (method: string, ...args: unknown[]) => () => (any[method] as (...a: unknown[]) => unknown).apply(r, args);
+  return [
+    // reads
+    row('get', 'priorty', 'priority', call('get', 'a', { priorty: 1 })),
+    row('getMany', 'signl', 'signal', call('getMany', ['a'], { signl: undefined })),
+    row('getAll', 'priorty', 'priority', call('getAll', { priorty: 1 })),
+    row('exists', 'priorty', 'priority', call('exists', 'a', { priorty: 1 })),
+    row('getEtag', 'priorty', 'priority', call('getEtag', 'a', { priorty: 1 })),
+    row('list', 'limt', 'limit', call('list', { limt: 2 })),
+    row('listIds', 'ofset', 'offset', call('listIds', { ofset: 1 })),
+    row('listPartition', 'partitionValue', 'partitionValues', call('listPartition', { partition: 'byName', partitionValue: { name: 'x' } })),
+    row('query', 'limti', 'limit', call('query', { name: 'x' }, { limti: 1 })),
+    row('count', 'partitionValue', 'partitionValues', call('count', { partition: 'byName', partitionValue: { name: 'x' } })),
+    row('page', 'sise', 'size', call('page', { sise: 1 })),
+    row('stream', 'readAhed', 'readAhead', call('stream', { readAhed: 2 })),
+    row('readable', 'batchSise', 'batchSize', call('readable', { batchSise: 2 })),
+    row('getFromPartition', 'priorty', 'priority', call('getFromPartition', { id: 'a', partitionName: 'byName', partitionValues: { name: 'first' } }, { priorty: 1 })),
+    // writes
+    row('insert', 'priorty', 'priority', call('insert', { name: 'new' }, { priorty: 1 })),
+    row('insertMany', 'priorty', 'priority', call('insertMany', [{ name: 'new' }], { priorty: 1 })),
+    row('update', 'signl', 'signal', call('update', 'a', { name: 'changed' }, { signl: undefined })),
+    row('patch', 'partitionValue', 'partitionValues', call('patch', 'a', { name: 'changed' }, { partitionValue: {} })),
+    row('replace', 'priorty', 'priority', call('replace', 'a', { name: 'changed' }, { priorty: 1 })),
+    row('upsert', 'priorty', 'priority', call('upsert', { id: 'a', name: 'changed' }, { priorty: 1 })),
+    row('upsert', 'priorty', 'priority', call('upsert', 'a', { name: 'changed' }, { priorty: 1 })),
+    row('updateConditional', 'ifMath', 'ifMatch', call('updateConditional', 'a', { name: 'changed' }, { ifMath: '"x"' })),
+    row('delete', 'priorty', 'priority', call('delete', 'a', { priorty: 1 })),
+    row('deleteMany', 'priorty', 'priority', call('deleteMany', ['a'], { priorty: 1 })),
+    row('deleteAll', 'priorty', 'priority', call('deleteAll', { priorty: 1 })),
+    row('deleteAllData', 'priorty', 'priority', call('deleteAllData', { priorty: 1 })),
+    row('writable', 'concurency', 'concurrency', () => {
+      const sink = (r.writable as (o: unknown) => Writable)({ concurency: 2 });
+      sink.write({ name: 'streamed' });
+    }),
+    // content, history, sequences, partition tools
+    row('setContent', 'priorty', 'priority', call('setContent', { id: 'a', buffer: 'x' }, { priorty: 1 })),
+    row('setContent input', 'bufer', 'buffer', call('setContent', { id: 'a', bufer: 'x' })),
+    row('content', 'priorty', 'priority', call('content', 'a', { priorty: 1 })),
+    row('hasContent', 'priorty', 'priority', call('hasContent', 'a', { priorty: 1 })),
+    row('deleteContent', 'priorty', 'priority', call('deleteContent', 'a', { priorty: 1 })),
+    row('getHistory', 'priorty', 'priority', call('getHistory', 'a', { priorty: 1 })),
+    row('getSequenceValue', 'priorty', 'priority', call('getSequenceValue', 'id', { priorty: 1 })),
+    row('resetSequence', 'priorty', 'priority', call('resetSequence', 'id', 5, { priorty: 1 })),
+    row('listSequences', 'priorty', 'priority', call('listSequences', { priorty: 1 })),
+    row('reserveIdBatch', 'priorty', 'priority', call('reserveIdBatch', 10, { priorty: 1 })),
+    row('verifyPartitions', 'partiton', 'partition', call('verifyPartitions', { partiton: 'byName' })),
+    row('rebuildPartitions', 'partiton', 'partition', call('rebuildPartitions', { partiton: 'byName' })),
+  ];
+}
+
+describe('resource methods: a misspelt option or a bad value fails before any request; s3db.js names still run', () => {
+  async function openUsers(dir: string): Promise<{ db: S3db; users: Resource }> {
+    const db = new S3db({ connectionString: `file://${dir}`, logLevel: 'silent' });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' }, partitions: { byName: { fields: { name: 'string' } } }, versioningEnabled: true, asyncPartitions: false });
+    await users.insert({ id: 'a', name: 'first' });
+    return { db, users: users as unknown as Resource };
+  }
+
+  it('every method taking options: the typed error naming the method and the closest name; nothing written', async () => {
+    const dir = fresh('resource-calls');
+    const { db, users } = await openUsers(dir);
+    try {
+      const files = filesUnder(dir);
+      const before = await users.get('a');
+      for (const row of resourceRows(users)) {
+        expectUnknownOption(await caught(row.run), row);
+        expect(filesUnder(dir), `${row.where} wrote`).toEqual(files);
+      }
+      expect(await users.get('a')).toEqual(before);
+      expect(await users.count()).toBe(1);
+    } finally {
+      await db.disconnect();
+    }
+  });
+
+  it('bad values: negative or fractional limit/offset, a non-finite priority, a signal that is not an AbortSignal, null options', async () => {
+    const dir = fresh('resource-values');
+    const { db, users } = await openUsers(dir);
+    try {
+      const files = filesUnder(dir);
+      const cases: [string, () => unknown][] = [
+        ['limit', () => users.list({ limit: -1 })],
+        ['limit', () => users.listIds({ limit: 1.5 })],
+        ['offset', () => users.query({ name: 'first' }, { offset: -2 })],
+        ['limit', () => users.list({ partition: 'byName', partitionValues: { name: 'first' }, limit: -3 })],
+        ['priority', () => users.get('a', { priority: Number.NaN })],
+        ['priority', () => users.insert({ name: 'x' }, { priority: '1' as never })],
+        ['signal', () => users.update('a', { name: 'y' }, { signal: {} as never })],
+        ['readAhead', () => users.stream({ readAhead: 0 })],
+        ['partition', () => users.count({ partition: 5 as never })],
+        ['partitionValues', () => users.list({ partition: 'byName', partitionValues: 'first' as never })],
+        ['options', () => users.list(null as never)],
+        ['options', () => users.delete('a', 'fast' as never)],
+      ];
+      for (const [field, run] of cases) {
+        const error = await caught(run);
+        expect(error, field).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).message).toMatch(new RegExp(`^Expected \`${field}\` to be `));
+        expect((error as ValidationError).errors).toEqual([expect.objectContaining({ field })]);
+      }
+      expect(filesUnder(dir)).toEqual(files);
+    } finally {
+      await db.disconnect();
+    }
+  });
+
+  it("s3db.js's documented option names run", async () => {
+    const db = new S3db({ connectionString: `memory://opts-s3db-names-${Date.now()}/db`, logLevel: 'silent' });
+    await db.connect();
+    try {
+      const users = await db.createResource({ name: 'users', attributes: { name: 'string' }, partitions: { byName: { fields: { name: 'string' } } }, asyncPartitions: false });
+      await users.insertMany([{ id: 'a', name: 'x' }, { id: 'b', name: 'x' }, { id: 'c', name: 'y' }]);
+      const byX = { partition: 'byName', partitionValues: { name: 'x' } };
+      expect((await users.list({ ...byX, limit: 1, offset: 1 })).map((d) => d.id)).toEqual(['b']);
+      expect(await users.listIds({ ...byX, limit: 10, offset: 0 })).toEqual(['a', 'b']);
+      expect(await users.count(byX)).toBe(2);
+      expect((await users.page({ ...byX, offset: 0, size: 1, skipCount: false })).totalItems).toBe(2);
+      expect((await users.query({ name: 'x' }, { ...byX, limit: 1, offset: 0 })).map((d) => d.id)).toEqual(['a']);
+      expect((await users.patch('c', { name: 'z' }, { partition: 'byName', partitionValues: { name: 'y' } })).name).toBe('z');
+      expect((await users.replace('c', { name: 'w' }, { partition: 'byName', partitionValues: { name: 'z' } })).name).toBe('w');
+      const etag = (await users.getEtag('a')) as string;
+      expect((await users.updateConditional('a', { name: 'v' }, { ifMatch: etag })).success).toBe(true);
+      const seen: string[] = [];
+      for await (const doc of users.readable({ batchSize: 2, concurrency: 2 })) seen.push((doc as { id: string }).id);
+      expect(seen).toEqual(['a', 'b', 'c']);
+      const sink = users.writable({ batchSize: 5, concurrency: 2 });
+      await new Promise<void>((resolve, reject) => {
+        sink.on('error', reject).on('finish', resolve);
+        sink.end({ id: 'd', name: 'streamed' });
+      });
+      expect(await users.exists('d')).toBe(true);
     } finally {
       await db.disconnect();
     }

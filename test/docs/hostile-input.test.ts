@@ -143,3 +143,71 @@ describe('prototype keys in nested input objects are dropped', () => {
     expect(Object.hasOwn(meta, '__proto__')).toBe(true);
   });
 });
+
+describe('stored data with prototype keys (an older version or another tool wrote it) is read safely', () => {
+  /** Rewrites t1's stored `meta` value as raw metadata, the way another writer could have left it. */
+  async function storeRawMeta(encoded: string): Promise<void> {
+    const key = things.keys.key('t1');
+    const object = await db.client.getObject({ key });
+    const metaKey = things.mapping.meta as string;
+    expect(object.metadata[metaKey]).toMatch(/^j/);
+    await db.client.putObject({ key, body: object.body, contentType: object.contentType, metadata: { ...object.metadata, [metaKey]: encoded } });
+  }
+
+  function expectClean(value: unknown): void {
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    for (const name of ['__proto__', 'constructor', 'prototype']) expect(Object.hasOwn(value as object, name), name).toBe(false);
+    expect((value as Record<string, unknown>).polluted).toBeUndefined();
+  }
+
+  it('a JSON value (tag j): own __proto__/constructor/prototype keys are dropped at every depth', async () => {
+    await storeRawMeta('js{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"ok":1,"inner":{"__proto__":{"polluted":true},"fine":true},"list":[{"prototype":1,"x":2}]}');
+    const doc = await things.get('t1');
+    expect(doc.meta).toEqual({ ok: 1, inner: { fine: true }, list: [{ x: 2 }] });
+    const meta = doc.meta as Record<string, Record<string, unknown>>;
+    for (const value of [meta, meta.inner, (meta.list as unknown as unknown[])[0]]) expectClean(value);
+    // A naive deep merge of what came back cannot pollute Object.prototype.
+    const naiveMerge = (target: Record<string, any>, source: Record<string, any>) => {
+      for (const key of Object.keys(source)) {
+        if (source[key] && typeof source[key] === 'object') naiveMerge((target[key] ??= {}), source[key]);
+        else target[key] = source[key];
+      }
+    };
+    naiveMerge({}, doc);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Spelt with JSON escapes, the keys are the same once parsed.
+    await storeRawMeta('js{"\\u005f_proto__":{"polluted":true},"inner":{"constructo\\u0072":1,"ok":"\\"quoted\\""}}');
+    const escaped = (await things.get('t1')).meta as Record<string, Record<string, unknown>>;
+    expect(escaped).toEqual({ inner: { ok: '"quoted"' } });
+    expectClean(escaped);
+    expectClean(escaped.inner);
+  });
+
+  it('a tagged tree (tag x): a __proto__ key never becomes the prototype of the object read', async () => {
+    await storeRawMeta('xs{"__proto__":{"polluted":"t"},"constructor":"sx","ok":"i1","inner":{"__proto__":{"polluted":"t"},"when":"d1"}}');
+    for (const doc of [await things.get('t1'), (await things.list())[0], (await things.getMany(['t1']))[0]]) {
+      const meta = doc?.meta as Record<string, Record<string, unknown>>;
+      expect(meta).toEqual({ ok: 1, inner: { when: new Date(1) } });
+      expectClean(meta);
+      expectClean(meta.inner);
+    }
+    // An update re-encodes the clean value: the stored object no longer carries the keys.
+    await things.update('t1', { name: 'rewritten' });
+    const raw = await db.client.getObject({ key: things.keys.key('t1') });
+    expect(Object.values(raw.metadata).join(' ')).not.toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('history entries written with prototype keys read back clean', async () => {
+    const kept = await db.createResource({ name: 'kept', attributes: { name: 'string', meta: 'object|optional' }, versioningEnabled: true });
+    await kept.insert({ id: 'k1', name: 'a', meta: { n: 1 } });
+    await kept.update('k1', { name: 'b' });
+    const [entryKey] = (await db.client.listObjects({ prefix: 'resource=kept/history/' })).objects.map((o) => o.key);
+    const body = JSON.parse((await db.client.getObject({ key: entryKey as string })).body.toString()) as { at: number; by: string; doc: string };
+    body.doc = 'xs{"id":"sk1","name":"sa","meta":{"__proto__":{"polluted":"t"},"n":"i1"}}';
+    await db.client.putObject({ key: entryKey as string, body: JSON.stringify(body), contentType: 'application/json' });
+    const [entry] = await kept.getHistory('k1');
+    expect(entry?.data.meta).toEqual({ n: 1 });
+    expectClean(entry?.data.meta);
+  });
+});

@@ -12,6 +12,7 @@
  */
 import { NotFoundError } from '../../core/errors.js';
 import { invalidOption } from '../../core/options.js';
+import { checkLimitOffset } from '../resource-call-options.js';
 import { compareKeys } from '../../storage/key-order.js';
 import type { Document } from '../document-codec.js';
 import type { CallOptions, ListOptions, Page, PageOptions } from '../resource-types.js';
@@ -189,9 +190,8 @@ export class PartitionReader {
 
   async *#limited(lookup: PartitionLookup & ListOptions): AsyncGenerator<{ key: string; doc: Document }> {
     const { partition, prefix } = this.#resolve(lookup);
+    checkLimitOffset(lookup);
     const { limit = Number.POSITIVE_INFINITY, offset = 0 } = lookup;
-    if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) throw invalidOption('limit', 'an integer from 0 and up', limit);
-    if (!Number.isInteger(offset) || offset < 0) throw invalidOption('offset', 'an integer from 0 and up', offset);
     if (limit === 0) return;
     let skipped = 0;
     let given = 0;

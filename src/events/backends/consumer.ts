@@ -125,7 +125,8 @@ const KNOWN = ['from', 'batchSize', 'pollIntervalMs', 'leaseMs', 'retryDelayMs',
 interface Resolved {
   from: ConsumerFrom;
   batchSize: number;
-  pollMs: number;
+  /** Undefined: the backend's default. */
+  pollMs: number | undefined;
   leaseMs: number;
   retryMs: number;
   transactional: boolean;
@@ -138,7 +139,7 @@ function positiveInt(name: string, value: unknown, fallback: number, min = 1): n
 }
 
 /** Checks `subscribe`'s arguments; throws a ValidationError that names the bad one. */
-export function resolveSubscribe(name: unknown, options: unknown, handler: unknown, defaultPollMs: number): Resolved {
+export function resolveSubscribe(name: unknown, options: unknown, handler: unknown): Resolved {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalidOption('name', 'a non-empty consumer name (at most 200 characters)', name);
   if (typeof handler !== 'function') throw invalidOption('handler', 'a function (event, context) => …', handler);
   const o = checkOptions('subscribe', options ?? {}, KNOWN) as SubscribeOptions;
@@ -150,7 +151,7 @@ export function resolveSubscribe(name: unknown, options: unknown, handler: unkno
   return {
     from,
     batchSize: positiveInt('batchSize', o.batchSize, 100),
-    pollMs: positiveInt('pollIntervalMs', o.pollIntervalMs, defaultPollMs),
+    pollMs: o.pollIntervalMs === undefined ? undefined : positiveInt('pollIntervalMs', o.pollIntervalMs, 0),
     leaseMs: positiveInt('leaseMs', o.leaseMs, 30_000, 100),
     retryMs: positiveInt('retryDelayMs', o.retryDelayMs, 1000, 0),
     transactional: o.transactional ?? true,
@@ -167,9 +168,11 @@ export async function stopConsumers(store: object): Promise<void> {
 }
 
 /** Starts a consumer of `store` over `backend`. */
-export async function startConsumer(store: object, backend: ConsumerBackend, name: unknown, options: unknown, handler: unknown): Promise<Consumer> {
-  const resolved = resolveSubscribe(name, options, handler, backend.defaultPollMs);
-  const loop = new ConsumerLoop(store, backend, name as string, resolved, handler as ConsumerHandler);
+/** Checks the arguments first, then opens the backend (which may create the checkpoint table): a bad option writes nothing. */
+export async function startConsumer(store: object, openBackend: () => Promise<ConsumerBackend>, name: unknown, options: unknown, handler: unknown): Promise<Consumer> {
+  const resolved = resolveSubscribe(name, options, handler);
+  const backend = await openBackend();
+  const loop = new ConsumerLoop(store, backend, name as string, { ...resolved, pollMs: resolved.pollMs ?? backend.defaultPollMs }, handler as ConsumerHandler);
   await loop.start();
   return loop;
 }
@@ -178,7 +181,7 @@ class ConsumerLoop implements Consumer {
   readonly name: string;
   readonly #store: object;
   readonly #backend: ConsumerBackend;
-  readonly #options: Resolved;
+  readonly #options: Resolved & { pollMs: number };
   readonly #handler: ConsumerHandler;
   readonly #owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   /** The checkpoint while this process holds the lease; null on standby. */
@@ -194,7 +197,7 @@ class ConsumerLoop implements Consumer {
   #wake: (() => void) | null = null;
   #unlisten: (() => Promise<void>) | null = null;
 
-  constructor(store: object, backend: ConsumerBackend, name: string, options: Resolved, handler: ConsumerHandler) {
+  constructor(store: object, backend: ConsumerBackend, name: string, options: Resolved & { pollMs: number }, handler: ConsumerHandler) {
     this.#store = store;
     this.#backend = backend;
     this.name = name;

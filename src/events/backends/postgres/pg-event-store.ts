@@ -219,7 +219,7 @@ export class PgEventStore implements EventStore, TxRunner {
 
   async subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer> {
     this.#assertOpen();
-    return startConsumer(this, await pgConsumerBackend(this.#pool, this), name, options, handler);
+    return startConsumer(this, () => pgConsumerBackend(this.#pool, this), name, options, handler);
   }
 
   async cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary> {

@@ -249,7 +249,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
 
   async subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer> {
     this.#assertOpen();
-    return startConsumer(this, await sqliteConsumerBackend(this.#queue.db, this), name, options, handler);
+    return startConsumer(this, () => sqliteConsumerBackend(this.#queue.db, this), name, options, handler);
   }
 
   async cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary> {
