@@ -88,18 +88,20 @@ const VALUES: Readonly<Record<string, (value: unknown) => void>> = {
 
 /**
  * Checks the options of `method` in its arguments `args` (absent options are
- * fine); throws the ValidationError of core/options.ts. Methods missing from
+ * fine); throws the ValidationError of core/options.ts. `allowUnknown`: the
+ * method has a user's middleware, which may read options of its own. Methods missing from
  * {@link METHOD_OPTIONS} (internal ones) are not checked.
  */
-export function checkMethodOptions(method: string, args: readonly unknown[]): void {
+export function checkMethodOptions(method: string, args: readonly unknown[], allowUnknown = false): void {
   const entry = METHOD_OPTIONS[method];
   if (!entry) return;
   const options = args[entry.at];
   if (options === undefined) return;
-  const checked = checkOptions(method, options, entry.known);
+  // With a user's middleware on the method, names we do not know are the middleware's (values of ours are still checked).
+  const checked = allowUnknown && isPlainObject(options) ? options : checkOptions(method, options, entry.known);
   for (const key of Object.keys(checked)) {
     const value = checked[key];
-    if (value !== undefined) VALUES[key]?.(value);
+    if (value !== undefined && Object.hasOwn(VALUES, key)) VALUES[key]?.(value);
   }
 }
 

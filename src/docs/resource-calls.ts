@@ -39,6 +39,8 @@ const SEALED_OUTPUT: ReadonlySet<ResourceMethod> = new Set(['get', 'getMany', 'g
 export class ResourceCalls {
   readonly #d: CallDeps;
   readonly #middleware: ResourceMiddleware[] = [];
+  /** Methods with a user's `useMiddleware`: their calls may carry options the middleware reads (s3db.js's `insert(data, { user })`). */
+  readonly #openOptions = new Set<string>();
 
   constructor(deps: CallDeps) {
     this.#d = deps;
@@ -54,6 +56,7 @@ export class ResourceCalls {
     const target = MIDDLEWARE_ALIASES[method] ?? method;
     if (!MIDDLEWARE_METHODS.has(target)) throw invalidOption('method', `one of ${[...MIDDLEWARE_METHODS, ...Object.keys(MIDDLEWARE_ALIASES)].join(', ')}`, method);
     if (typeof fn !== 'function') throw invalidOption('middleware', 'a function (ctx, next) => Promise', fn);
+    this.#openOptions.add(target);
     this.use((call, next) => (call.method === target ? fn(call, next) : next()));
   }
 
@@ -64,7 +67,7 @@ export class ResourceCalls {
    */
   run<T, A = unknown, R = T>(method: ResourceMethod, args: readonly [A, ...unknown[]], impl: (first: A) => Promise<T>): Promise<R> {
     try {
-      checkMethodOptions(method, args);
+      checkMethodOptions(method, args, this.#openOptions.has(method));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -371,6 +371,29 @@ describe('resource methods: a misspelt option or a bad value fails before any re
     }
   });
 
+  it("a method with a user's useMiddleware takes options the middleware reads (s3db.js's insert(data, { user })); values of ours are still checked, other methods still strict", async () => {
+    const db = new S3db({ connectionString: `memory://opts-middleware-${Date.now()}/db`, logLevel: 'silent' });
+    await db.connect();
+    try {
+      const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+      const seenBy: unknown[] = [];
+      users.useMiddleware('insert', async (ctx, next) => {
+        const options = ctx.args[1] as { user?: string } | undefined;
+        if (options?.user !== 'admin') throw new Error('only admin inserts');
+        seenBy.push(options.user);
+        return next();
+      });
+      expect((await users.insert({ id: 'a', name: 'x' }, { user: 'admin' } as never)).id).toBe('a');
+      expect(seenBy).toEqual(['admin']);
+      await expect(users.insert({ id: 'b', name: 'y' }, { user: 'guest' } as never)).rejects.toThrow(/only admin/);
+      await expect(users.insert({ id: 'c', name: 'y' }, { user: 'admin', priority: 'high' } as never)).rejects.toThrow(/Expected `priority` to be/);
+      await expect(users.get('a', { user: 'admin' } as never)).rejects.toThrow(/Unknown get option `user`/);
+      expect(await users.listIds()).toEqual(['a']);
+    } finally {
+      await db.disconnect();
+    }
+  });
+
   it("s3db.js's documented option names run", async () => {
     const db = new S3db({ connectionString: `memory://opts-s3db-names-${Date.now()}/db`, logLevel: 'silent' });
     await db.connect();
