@@ -18,9 +18,9 @@ import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import { cacheKeyOfId, cacheKeyOfTransaction } from '../../queue-context.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
 import type { StreamOptions } from '../../stream.js';
-import { buildAsyncModel, isModelOf } from '../async-model.js';
+import { addHook, buildAsyncModel, isModelOf } from '../async-model.js';
 import { replayAsync } from '../async-replay.js';
-import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
+import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent, StoredHook } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
 import { pgConsumerBackend } from './pg-consumer.js';
@@ -30,7 +30,7 @@ import { PgGroupCommit } from './pg-group-commit.js';
 import { currentClient, PgModelDb } from './pg-model-db.js';
 import * as reads from './pg-reads.js';
 import { ensurePgSchema } from './pg-schema.js';
-import { BatchAbort, isStreamClash, raceConflict, writeBatch, type ItemOutcome } from './pg-writer.js';
+import { BatchAbort, isStreamClash, raceConflict, writeAtomic, type ItemOutcome } from './pg-writer.js';
 
 export interface PgEventStoreOptions {
   /** Where errors say the queue is (the URL without credentials). */
@@ -54,6 +54,7 @@ export class PgEventStore implements EventStore, TxRunner {
   readonly #group: PgGroupCommit;
   readonly #cache: Cache<EventRow | EventRow[]> | null;
   readonly #cacheOptions: { enabled: boolean; maxSize: number; ttl: number };
+  readonly #hooks = new Set<StoredHook>();
   #savepoints = 0;
   #closed = false;
 
@@ -69,6 +70,7 @@ export class PgEventStore implements EventStore, TxRunner {
       clock: this.#clock,
       maxBatch: options.maxBatch ?? 1000,
       maxWriters: options.maxWriters ?? 1,
+      hooks: this.#hooks,
       onCommitted: (outcomes) => this.#invalidate(outcomes),
     });
   }
@@ -166,7 +168,7 @@ export class PgEventStore implements EventStore, TxRunner {
     const client = await this.#pool.connect();
     let outcomes: ItemOutcome[];
     try {
-      outcomes = await writeBatch(client, items, this.#clock, true);
+      outcomes = await writeAtomic(client, items, this.#clock, this.#hooks);
     } catch (err) {
       if (err instanceof BatchAbort) {
         const error = err.error;
@@ -249,6 +251,10 @@ export class PgEventStore implements EventStore, TxRunner {
     this.#checkModel(model);
     await this.#group.drain();
     return replayAsync((options) => reads.streamEvents(this.#pool, options), this, model, doneCB, whileCB, range);
+  }
+
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => unknown): () => void {
+    return addHook(this.#hooks, hook);
   }
 
   async modelSetup<Q>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>> {

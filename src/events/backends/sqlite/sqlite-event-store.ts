@@ -19,9 +19,9 @@ import type { QueueOptions } from '../../options.js';
 import type { Page, PageOptions } from '../../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
 import type { StreamOptions } from '../../stream.js';
-import { applyAsyncModel, buildAsyncModel, isModelOf, rejected } from '../async-model.js';
+import { addHook, applyStored, buildAsyncModel, isModelOf } from '../async-model.js';
 import { replayAsync } from '../async-replay.js';
-import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
+import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent, StoredHook } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
 import { sqliteConsumerBackend } from './sqlite-consumer.js';
@@ -46,6 +46,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
   readonly backend = 'sqlite' as const;
   readonly #queue: EventQueue;
   readonly #modelDb: SqliteModelDb;
+  readonly #hooks = new Set<StoredHook>();
   #pending: Pending[] = [];
   #scheduled = false;
   #savepoints = 0;
@@ -152,11 +153,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
           try {
             const result = await this.savepoint(async () => {
               row = this.#queue.storeBulk([p.event])[0]!.row;
-              try {
-                return p.model ? await applyAsyncModel(row, p.model) : undefined;
-              } catch (cause) {
-                throw rejected(row, cause);
-              }
+              return applyStored(row, p.model, this.#hooks);
             });
             outcomes.push({ row, result });
           } catch (error) {
@@ -189,14 +186,10 @@ export class SqliteEventStore implements EventStore, TxRunner {
     try {
       const stored = await this.transaction(async () => {
         const written = this.#queue.storeBulk(events).map(({ row }) => ({ row, result: undefined as unknown }));
-        if (model) {
+        if (model || this.#hooks.size > 0) {
           for (index = 0; index < written.length; index++) {
             current = written[index]!.row;
-            try {
-              written[index]!.result = await applyAsyncModel(current, model);
-            } catch (cause) {
-              throw rejected(current, cause, index);
-            }
+            written[index]!.result = await applyStored(current, model, this.#hooks, index);
           }
         }
         return written;
@@ -269,6 +262,10 @@ export class SqliteEventStore implements EventStore, TxRunner {
     this.#checkModel(model);
     await this.#drain();
     return replayAsync((options) => this.#queue.streamEvents(options), this, model, doneCB, whileCB, range);
+  }
+
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => unknown): () => void {
+    return addHook(this.#hooks, hook);
   }
 
   async modelSetup<Q>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>> {
