@@ -121,14 +121,17 @@ export class BackgroundJobQueue extends EventEmitter {
   linkEventQueue(queue: EventQueueConnection): JobTable {
     this.#leaveIdleDefaultFile();
     const current = this.#options.queue ?? this.#linked;
-    if (current ? current.db !== queue.db : this.#options.dbName !== undefined || this.#ownDb !== null) {
+    // A file of its own that is the event queue's file is the same connection (one per file per process).
+    const own = current === undefined && (this.#options.dbName !== undefined || this.#ownDb !== null);
+    const db = current ? current.db : own ? this.#tableOrOpen().db : queue.db;
+    if (db !== queue.db) {
       throw new ConfigurationError(
         'EventJobProcessor needs the job queue in the event queue database, so that an event and its job commit ' +
-          'in one transaction. Create the job queue with `new BackgroundJobQueue()` or `{ queue: eventQueue }` ' +
-          'and link it before adding jobs.',
+          'in one transaction. Create the job queue with `new BackgroundJobQueue()`, `{ queue: eventQueue }` or ' +
+          "`{ dbName }` naming the event queue's file (openJobQueue: the same connection string) and link it before adding jobs.",
       );
     }
-    this.#linked = queue;
+    if (!own) this.#linked = queue;
     return this.#tableOrOpen();
   }
 

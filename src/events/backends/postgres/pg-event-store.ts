@@ -25,6 +25,7 @@ import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
 import { pgConsumerBackend } from './pg-consumer.js';
 import { exportPg } from './pg-export.js';
+import { importHooksOf } from '../../operations/import-hooks.js';
 import { importPg } from './pg-import.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { currentClient, PgModelDb } from './pg-model-db.js';
@@ -270,7 +271,7 @@ export class PgEventStore implements EventStore, TxRunner {
   async importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
     this.#assertOpen();
     await this.#group.drain();
-    const result = await importPg(this.#pool, source, options);
+    const result = await importPg(this.#pool, source, options, importHooksOf(this));
     this.#cache?.clear();
     return result;
   }
