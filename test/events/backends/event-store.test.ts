@@ -247,6 +247,31 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('onEventStored hooks run in the event transaction before the model: a throwing hook rejects only its event', async () => {
+      const model = await usersModel(queue);
+      const seen: string[] = [];
+      const unsubscribe = queue.onEventStored(async (row) => {
+        const { name } = row.data as { name: string };
+        seen.push(name);
+        await model._db.query('INSERT INTO users (name, event_id) VALUES ($name, $id)').run({ name: `hook:${name}`, id: row.id });
+        if (name === 'veto') throw new Error('vetoed by the hook');
+      });
+      const results = await Promise.allSettled(['ann', 'veto', 'bob'].map((name) => queue.store({ cmd: 'userAdded', data: { name } }, model)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const error = (results[1] as PromiseRejectedResult).reason as EventRejectedError;
+      expect(error).toBeInstanceOf(EventRejectedError);
+      expect(error.handler).toBe('hook');
+      expect(seen.sort()).toEqual(['ann', 'bob', 'veto']);
+      // The hook's write and the model's commit or roll back with their event.
+      expect((await userNames(model)).sort()).toEqual(['ann', 'bob', 'hook:ann', 'hook:bob']);
+      await expect(queue.storeBulk([{ cmd: 'userAdded', data: { name: 'cy' } }, { cmd: 'userAdded', data: { name: 'veto' } }], model)).rejects.toBeInstanceOf(EventRejectedError);
+      expect(await userNames(model)).toHaveLength(4);
+      unsubscribe();
+      await queue.store({ cmd: 'userAdded', data: { name: 'veto2' } }, model);
+      expect(seen).toHaveLength(5); // cy and veto of the bulk, not veto2
+      expect(() => queue.onEventStored('nope' as never)).toThrow(ValidationError);
+    });
+
     it('refuses a model made by another queue', async () => {
       const other = await freshQueue(backend);
       try {

@@ -131,7 +131,6 @@ export class PgJobQueue extends EventEmitter {
    * Checks that `store` (an `openQueue` store on PostgreSQL) writes to this queue's
    * database, so a job added in one of its event transactions commits with the event.
    * Called by EventJobProcessor; throws a ConfigurationError when the databases differ.
-   * @internal
    */
   async linkEventStore(store: { readonly pool?: unknown }): Promise<void> {
     this.#assertOpen();
@@ -142,7 +141,8 @@ export class PgJobQueue extends EventEmitter {
   /**
    * Adds a job on the connection of the event transaction running on this async
    * path (an `onEventStored` hook of a linked store), never on a connection of its
-   * own: the job commits or rolls back with the event. @internal
+   * own: the job commits or rolls back with the event. Throws a ConfigurationError
+   * outside such a transaction.
    */
   async addInEventTransaction(name: string, data: unknown, options: AddJobOptions): Promise<number> {
     const tx = currentClient.getStore();
