@@ -8,19 +8,12 @@ import { existsSync } from 'node:fs';
 import { NotFoundError } from '../../core/errors.js';
 import { acquireConnection, releaseConnection } from '../connection.js';
 import { JOB_TABLE, SCHEDULE_TABLE } from '../operations/job-table.js';
+import type { JobQueueStats } from '../operations/job-types.js';
 import { parseConnectionString } from './open-queue.js';
 import { createPool } from './postgres/pg-pool.js';
 
-export interface JobCounts {
-  /** Waiting jobs, due or not. */
-  pending: number;
-  /** Pending jobs not due yet. */
-  delayed: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  total: number;
+/** `getQueueStats()`'s counts, with the oldest pending job and the next one due. */
+export interface JobCounts extends Pick<JobQueueStats, 'pending' | 'delayed' | 'running' | 'completed' | 'failed' | 'cancelled' | 'total'> {
   /** When the oldest pending job was added (ms since the epoch), or null. */
   oldestPendingAt: number | null;
   /** When the next pending job is due (ms; in the past when overdue), or null. */
