@@ -225,6 +225,12 @@ for (const backend of BACKENDS) {
       const rows: Array<[string, number | null]> = [];
       for await (const batch of queue.streamEvents()) rows.push(...batch.map((e): [string, number | null] => [(e.data as { name: string }).name, e.stream_version]));
       expect(rows).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+      // Quotes, backslashes and the like come back as stored (the savepoint path writes literals).
+      const tricky = { name: 'e', text: "it's a \\ back\\slash; ünïcode 😀, $1 ? E'x' \n\t", nested: { q: '"' } };
+      await queue.store({ cmd: 'noted', data: tricky, user: "o'brien", metadata: { why: "\\'" } }, model);
+      const last = (await queue.getByCmdPaginated('noted', { limit: 1 })).events[0]!;
+      expect(last).toMatchObject({ data: tricky, user: "o'brien", metadata: { why: "\\'" } });
+      expect(await queue.retrieveByID(last.id)).toMatchObject({ data: tricky });
     });
 
     it('two queues racing on one stream with a model: every event gets the next version, each method runs once', { timeout: 60_000 }, async () => {

@@ -247,6 +247,22 @@ export function writeAtomic(client: pg.PoolClient, items: readonly BatchItem[], 
 const SAVEPOINT = 's3lite_event';
 
 /**
+ * The INSERT of one row with its values as literals, so it can share a round trip
+ * with the savepoint commands (a multi-statement query takes no parameters).
+ * Strings go through pg's `escapeLiteral`; anything but a string, a finite number
+ * or null is refused.
+ */
+function insertLiteral(client: pg.PoolClient, id: number, values: readonly unknown[]): string {
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string') return client.escapeLiteral(value);
+    throw new TypeError(`Cannot write ${typeof value} as an event column`);
+  };
+  return `INSERT INTO queue (id, version, datetime, "user", ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version) VALUES (${[id, ...values].map(literal).join(', ')})`;
+}
+
+/**
  * One transaction, one savepoint per event: insert, hooks, model; a throw rolls
  * back to the event's savepoint (its stream version is given to the next event)
  * and the others go on. Positions are reserved for every item up front; those of
@@ -278,11 +294,11 @@ async function writeEachInSavepoint(
           continue;
         }
         built.row.id = next;
-        // One round trip: the previous event's savepoint is released as this one's is set.
-        await client.query(open ? `RELEASE SAVEPOINT ${SAVEPOINT}; SAVEPOINT ${SAVEPOINT}` : `SAVEPOINT ${SAVEPOINT}`);
+        // One round trip: the previous event's savepoint released, this one's set, the row inserted.
+        const savepoint = open ? `RELEASE SAVEPOINT ${SAVEPOINT}; SAVEPOINT ${SAVEPOINT}` : `SAVEPOINT ${SAVEPOINT}`;
         open = true;
         try {
-          await client.query(INSERT, [[next], ...built.values.map((value) => [value])]);
+          await client.query(`${savepoint}; ${insertLiteral(client, next, built.values)}`);
         } catch (err) {
           if (!isStreamClash(err)) throw err;
           await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
