@@ -56,6 +56,16 @@ export function isStreamClash(err: unknown): boolean {
   return (err as { code?: string })?.code === '23505' && (err as { constraint?: string }).constraint === 'idx_stream_version';
 }
 
+/**
+ * A race with another writer on the event table: a stream version it took, or a
+ * deadlock (two batches inserting versions of the same streams in other orders,
+ * each waiting for the other's uncommitted row). Either way the insert can be
+ * tried again in a fresh transaction.
+ */
+function isInsertRace(err: unknown): boolean {
+  return isStreamClash(err) || (err as { code?: string })?.code === '40P01';
+}
+
 export function raceConflict(event: PreparedEvent, index: number | undefined, cause: unknown): ConflictError {
   return new ConflictError(`${label(index)} lost a race on stream \`${event.stream}\`: another writer stored that version first; reload the stream and retry.`, {
     cause,
@@ -267,7 +277,7 @@ function insertLiteral(client: pg.PoolClient, id: number, values: readonly unkno
  * back to the event's savepoint (its stream version is given to the next event)
  * and the others go on. Positions are reserved for every item up front; those of
  * rejected events are left unused. Stops at an item whose insert lost a
- * stream-version race to another process, commits what came before, and returns
+ * race to another writer (a stream version, a deadlock), commits what came before, and returns
  * that item's index (`items.length` when all were settled): its model has not run,
  * so it and those after it can be written in a fresh transaction.
  */
@@ -300,7 +310,7 @@ async function writeEachInSavepoint(
         try {
           await client.query(`${savepoint}; ${insertLiteral(client, next, built.values)}`);
         } catch (err) {
-          if (!isStreamClash(err)) throw err;
+          if (!isInsertRace(err)) throw err;
           await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
           stop = i;
           return;
@@ -340,7 +350,7 @@ export async function writeBatch(client: pg.PoolClient, items: readonly BatchIte
       await writeWithoutTransaction(client, items, clock, outcomes);
       return outcomes;
     } catch (err) {
-      if (!isStreamClash(err)) throw err;
+      if (!isInsertRace(err)) throw err;
       // Nothing was kept and nothing ran: write them one savepoint each.
     }
   }
