@@ -44,6 +44,7 @@ export type {
   ModelDb,
   StatementParams,
   StoredEvent,
+  StoredHook,
 } from './backends/event-store.js';
 export { LeaseLostError } from './backends/consumer.js';
 export { listConsumers, type ConsumerInfo } from './backends/consumer-list.js';

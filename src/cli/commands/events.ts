@@ -18,8 +18,9 @@ import { createProgress } from '../progress.js';
 import { countLines } from '../read-input.js';
 import { renderTable } from '../text-table.js';
 import { registerConsumersAction } from './events-consumers.js';
+import { registerJobsAction } from './events-jobs.js';
 
-export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay', 'migrate', 'consumers'] as const;
+export const EVENTS_ACTIONS = ['stats', 'tail', 'export', 'import', 'replay', 'migrate', 'consumers', 'jobs'] as const;
 
 interface OutputFlags {
   json?: boolean;
@@ -187,6 +188,7 @@ export function registerEventsCommands(program: Command): void {
     });
 
   registerConsumersAction(events);
+  registerJobsAction(events);
 
   events
     .command('migrate')

@@ -8,7 +8,7 @@ import { assertKnownOptions, invalidOption } from '../../core/options.js';
 import { EventRejectedError } from '../event-errors.js';
 import type { EventRow } from '../event-row.js';
 import { metaOf, upcast } from '../model-dispatch.js';
-import type { AsyncModel, AsyncModelMethod, AsyncModelOptions, AsyncStatement, ModelDb, StatementParams } from './event-store.js';
+import type { AsyncModel, AsyncModelMethod, AsyncModelOptions, AsyncStatement, ModelDb, StatementParams, StoredHook } from './event-store.js';
 
 const KNOWN = ['tables', 'queries', 'methods', 'migrations', 'done', 'error', 'default'];
 
@@ -73,7 +73,38 @@ export function isModelOf(model: unknown, db: ModelDb): model is AsyncModel {
   return typeof model === 'object' && model !== null && (model as AsyncModel)._db === db;
 }
 
-/** Wraps a model's throw the way the synchronous queue does. */
-export function rejected(row: EventRow, cause: unknown, index?: number): EventRejectedError {
-  return cause instanceof EventRejectedError ? cause : new EventRejectedError({ cmd: row.cmd, handler: 'model', index, cause, row });
+/** Wraps a model's (or hook's) throw the way the synchronous queue does. */
+export function rejected(row: EventRow, cause: unknown, index?: number, handler: 'model' | 'hook' = 'model'): EventRejectedError {
+  return cause instanceof EventRejectedError ? cause : new EventRejectedError({ cmd: row.cmd, handler, index, cause, row });
+}
+
+/** Adds `hook` to a store's hook set; returns the function that removes it. */
+export function addHook<D>(hooks: Set<StoredHook>, hook: (row: EventRow<D>) => unknown): () => void {
+  if (typeof hook !== 'function') throw invalidOption('hook', 'a function (row) => void', hook);
+  const entry: StoredHook = (row) => hook(row as EventRow<D>);
+  hooks.add(entry);
+  return () => {
+    hooks.delete(entry);
+  };
+}
+
+/**
+ * What runs for a stored event inside its transaction (savepoint): the
+ * `onEventStored` hooks in order, then the model. Throws an
+ * {@link EventRejectedError} naming which one threw; the caller rolls back.
+ */
+export async function applyStored(row: EventRow, model: AsyncModel | undefined, hooks: ReadonlySet<StoredHook>, index?: number): Promise<unknown> {
+  for (const hook of hooks) {
+    try {
+      await hook(row);
+    } catch (cause) {
+      throw rejected(row, cause, index, 'hook');
+    }
+  }
+  if (!model) return undefined;
+  try {
+    return await applyAsyncModel(row, model);
+  } catch (cause) {
+    throw rejected(row, cause, index);
+  }
 }

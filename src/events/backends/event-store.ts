@@ -113,6 +113,12 @@ export interface AsyncCallbacks {
   [cmd: string]: ((...args: any[]) => void) | undefined;
 }
 
+/**
+ * Called inside the write transaction of each stored event, after its insert and
+ * before its model; may be async. A throw (or rejection) rolls back that event only.
+ */
+export type StoredHook = (row: EventRow) => unknown;
+
 /** One entry of `storeBulk`'s result. */
 export interface StoredEvent<R = unknown> {
   /** The stored event, with its id, datetime, correlation id and stream version. */
@@ -200,6 +206,13 @@ export interface EventStore {
   subscribe(name: string, options: SubscribeOptions, handler: ConsumerHandler): Promise<Consumer>;
   /** Replays the log into `model`; callbacks fire only if `whileCB` is given. */
   cycleThrough(model: AsyncModel, doneCB?: () => void, whileCB?: AsyncCallbacks, range?: ReplayRange | number): Promise<ReplaySummary>;
+  /**
+   * Registers `hook(row)`, awaited inside the transaction (savepoint) of each event
+   * stored by `store` or `storeBulk`, before the model: what it writes through the
+   * queue's database commits or rolls back with the event, and a throw rejects the
+   * event. Imports do not run hooks. Returns the function that unregisters it.
+   */
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => unknown): () => void;
   /** Sets up a model whose statements run in the event's transaction. */
   modelSetup<Q = Record<string, AsyncStatement>>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>>;
   /** Writes the log as JSONL (the same bytes on both backends). */

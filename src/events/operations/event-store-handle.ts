@@ -1,10 +1,11 @@
 /**
- * What the operations need from an event queue (the object `initQueue` returns):
- * its connection, its cache, and its store hook. Kept structural so this folder
- * depends on the queue's contract, not on how it is built.
+ * What the operations need from an event queue (the object `initQueue` returns,
+ * or an `openQueue` store): its connection, its cache, and its store hook. Kept
+ * structural so this folder depends on the queue's contract, not on how it is built.
  */
 import type Database from 'better-sqlite3';
 import type { EventRow } from '../event-row.js';
+import type { AddJobOptions } from './job-types.js';
 
 /**
  * What `BulkOperations` (and, with its hook, `EventJobProcessor`) need from an
@@ -27,4 +28,27 @@ export interface HookableEventStore extends EventStoreHandle {
    * each event is inserted (a throw rolls that event back); returns the unregister function.
    */
   onEventStored(hook: (row: EventRow) => void): () => void;
+}
+
+/**
+ * An `openQueue` store as the operations see it: hooks awaited inside each event's
+ * transaction. The SQLite one also shows its synchronous queue (`queue`), the
+ * PostgreSQL one its connection pool (`pool`).
+ */
+export interface AsyncEventStoreHandle {
+  readonly backend: 'sqlite' | 'postgres';
+  onEventStored(hook: (row: EventRow) => unknown): () => void;
+  readonly queue?: HookableEventStore;
+  readonly pool?: unknown;
+}
+
+/**
+ * A job queue that adds jobs inside another store's event transaction (the
+ * PostgreSQL queue from `openJobQueue`): it checks it shares the store's database
+ * and adds on the transaction's own connection.
+ */
+export interface TransactionalJobQueue {
+  linkEventStore(store: AsyncEventStoreHandle): Promise<void>;
+  addInEventTransaction(name: string, data: unknown, options: AddJobOptions): Promise<number>;
+  add(name: string, data: unknown, options?: AddJobOptions): Promise<number>;
 }

@@ -1,11 +1,13 @@
 /**
  * Hooks that must also run for events written by an import, which inserts
  * rows with SQL and so bypasses `queue.onEventStored`. EventJobProcessor
- * registers here so imported events get their jobs in the import transaction.
+ * registers here so imported events get their jobs in the import transaction
+ * (SQLite's, where hooks are synchronous, and PostgreSQL's, where they are awaited).
  */
 import type { EventRow } from '../event-row.js';
 
-export type ImportHook = (row: EventRow) => void;
+/** Called for each imported event inside the import transaction; awaited on PostgreSQL. */
+export type ImportHook = (row: EventRow) => unknown;
 
 const hooksByQueue = new WeakMap<object, Set<ImportHook>>();
 

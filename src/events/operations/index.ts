@@ -17,6 +17,6 @@ export type { BatchProcessOptions, BatchProcessResult, MigrateOptions, MigrateRe
 export type { ExportFilter, ExportOptions, ExportResult } from './event-export.js';
 export type { ImportOptions, ImportResult } from './event-import.js';
 export type { ExportTarget, ImportSource } from './line-io.js';
-export type { EventStoreHandle, HookableEventStore } from './event-store-handle.js';
+export type { AsyncEventStoreHandle, EventStoreHandle, HookableEventStore, TransactionalJobQueue } from './event-store-handle.js';
 export { EventJobProcessor } from './event-job-processor.js';
-export type { OnEventOptions } from './event-job-processor.js';
+export type { OnEventOptions, ProcessedJobIds } from './event-job-processor.js';

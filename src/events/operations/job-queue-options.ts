@@ -84,7 +84,7 @@ export const WORKER_OPTION_NAMES = ['timeout', 'retryAttempts', 'retryDelay', 'm
 /** Options of `add(name, data, options)`. */
 export const ADD_OPTION_NAMES = ['priority', 'delay', 'runAt', 'idempotencyKey', 'maxAttempts', 'timeout'] as const;
 /** Options of `EventJobProcessor.onEvent(cmd, jobName, map, options)`: passed to `add`. */
-export const ON_EVENT_OPTION_NAMES = ['priority', 'delay'] as const;
+export const ON_EVENT_OPTION_NAMES = ['priority', 'delay', 'maxAttempts', 'timeout'] as const;
 /** Options of `scheduleRecurringJob(name, data, options)`. */
 export const RECURRING_OPTION_NAMES = ['every', 'cron', 'key', 'priority', 'maxAttempts', 'timeout'] as const;
 

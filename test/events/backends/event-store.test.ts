@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, ConflictError, ValidationError } from '../../../src/core/errors.js';
-import { EventRejectedError, type AsyncModel, type EventStore } from '../../../src/events/index.js';
+import { EventRejectedError, openQueue, type AsyncModel, type EventStore } from '../../../src/events/index.js';
 import { BACKENDS, freshQueue } from './backends.js';
 
 /** A users model: `userAdded` inserts a row and throws for the name 'boom'. */
@@ -38,10 +38,11 @@ for (const backend of BACKENDS) {
 
   describe.skipIf(!available)(`openQueue on ${backend.name}`, () => {
     let queue: EventStore;
+    let connectionString: string;
     let done: () => Promise<void>;
 
     beforeEach(async () => {
-      ({ queue, done } = await freshQueue(backend));
+      ({ queue, connectionString, done } = await freshQueue(backend));
     });
 
     afterEach(async () => {
@@ -197,6 +198,84 @@ for (const backend of BACKENDS) {
       const bulk = await queue.storeBulk([{ cmd: 'userAdded', data: { name: 'cy' } }], model);
       expect(bulk[0]!.result).toEqual({ added: 'cy', id: bulk[0]!.row.id });
       expect((await model.get('count')).n).toBe(3);
+    });
+
+    it('a model method throwing in a group-committed batch rolls back only its event; no method runs twice', async () => {
+      const calls: string[] = [];
+      const model = await queue.modelSetup({
+        tables: (db) => db.exec('CREATE TABLE IF NOT EXISTS notes (name TEXT NOT NULL)'),
+        queries: (db) => ({ add: db.query('INSERT INTO notes (name) VALUES ($name)'), names: db.query('SELECT name FROM notes ORDER BY name') }),
+        methods: (q) => ({
+          async noted({ name }: { name: string }) {
+            calls.push(name); // a side effect outside the database: must happen once per event
+            await q.add.run({ name });
+            if (name.startsWith('boom')) throw new Error('no booms');
+            return name;
+          },
+        }),
+      });
+      const names = ['a', 'b', 'boom1', 'c', 'boom2', 'd'];
+      // Stored at once: after the first, they wait for the writer and go in one batch.
+      const results = await Promise.allSettled(names.map((name) => queue.store({ cmd: 'noted', data: { name }, stream: 'notes' }, model)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(EventRejectedError);
+      expect(calls.sort()).toEqual([...names].sort());
+      expect((await model.all('names')).map((r: { name: string }) => r.name)).toEqual(['a', 'b', 'c', 'd']);
+      // The stream has no hole where the rejected events were.
+      const rows: Array<[string, number | null]> = [];
+      for await (const batch of queue.streamEvents()) rows.push(...batch.map((e): [string, number | null] => [(e.data as { name: string }).name, e.stream_version]));
+      expect(rows).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+      // Quotes, backslashes and the like come back as stored (the savepoint path writes literals).
+      const tricky = { name: 'e', text: "it's a \\ back\\slash; ünïcode 😀, $1 ? E'x' \n\t", nested: { q: '"' } };
+      await queue.store({ cmd: 'noted', data: tricky, user: "o'brien", metadata: { why: "\\'" } }, model);
+      const last = (await queue.getByCmdPaginated('noted', { limit: 1 })).events[0]!;
+      expect(last).toMatchObject({ data: tricky, user: "o'brien", metadata: { why: "\\'" } });
+      expect(await queue.retrieveByID(last.id)).toMatchObject({ data: tricky });
+    });
+
+    it('two queues racing on one stream with a model: every event gets the next version, each method runs once', { timeout: 60_000 }, async () => {
+      const other = await openQueue({ connectionString });
+      try {
+        const calls: string[] = [];
+        const setup = (q: EventStore) =>
+          q.modelSetup({ methods: () => ({ async raced({ tag }: { tag: string }) { calls.push(tag); } }) });
+        const models = [await setup(queue), await setup(other)];
+        const stores = [queue, other].flatMap((q, k) =>
+          Array.from({ length: 40 }, (_, i) => q.store({ cmd: 'raced', data: { tag: `${k}-${i}` }, stream: 'hot' }, models[k])),
+        );
+        await Promise.all(stores);
+        expect(calls.sort()).toEqual([0, 1].flatMap((k) => Array.from({ length: 40 }, (_, i) => `${k}-${i}`)).sort());
+        const versions: number[] = [];
+        for await (const batch of queue.streamEvents()) versions.push(...batch.map((e) => e.stream_version!));
+        expect(versions.sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('onEventStored hooks run in the event transaction before the model: a throwing hook rejects only its event', async () => {
+      const model = await usersModel(queue);
+      const seen: string[] = [];
+      const unsubscribe = queue.onEventStored(async (row) => {
+        const { name } = row.data as { name: string };
+        seen.push(name);
+        await model._db.query('INSERT INTO users (name, event_id) VALUES ($name, $id)').run({ name: `hook:${name}`, id: row.id });
+        if (name === 'veto') throw new Error('vetoed by the hook');
+      });
+      const results = await Promise.allSettled(['ann', 'veto', 'bob'].map((name) => queue.store({ cmd: 'userAdded', data: { name } }, model)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const error = (results[1] as PromiseRejectedResult).reason as EventRejectedError;
+      expect(error).toBeInstanceOf(EventRejectedError);
+      expect(error.handler).toBe('hook');
+      expect(seen.sort()).toEqual(['ann', 'bob', 'veto']);
+      // The hook's write and the model's commit or roll back with their event.
+      expect((await userNames(model)).sort()).toEqual(['ann', 'bob', 'hook:ann', 'hook:bob']);
+      await expect(queue.storeBulk([{ cmd: 'userAdded', data: { name: 'cy' } }, { cmd: 'userAdded', data: { name: 'veto' } }], model)).rejects.toBeInstanceOf(EventRejectedError);
+      expect(await userNames(model)).toHaveLength(4);
+      unsubscribe();
+      await queue.store({ cmd: 'userAdded', data: { name: 'veto2' } }, model);
+      expect(seen).toHaveLength(5); // cy and veto of the bulk, not veto2
+      expect(() => queue.onEventStored('nope' as never)).toThrow(ValidationError);
     });
 
     it('refuses a model made by another queue', async () => {

@@ -182,11 +182,29 @@ describe('EventJobProcessor', () => {
     expect(() => new EventJobProcessor(q, explicit)).not.toThrow();
   });
 
+  it("links a job queue opened with { dbName } naming the event queue's own file: one database, one transaction", () => {
+    const q = eventQueue();
+    const sameFile = new BackgroundJobQueue({ dbName: join(dir, 'events.sqlite') });
+    jobQueues.push(sameFile);
+    const processor = new EventJobProcessor(q, sameFile);
+    processor.onEvent<{ n: number }>('paid', 'receipt', (row) => {
+      if (row.data.n === 2) throw new Error('no receipt for 2');
+      return row.data;
+    }, { maxAttempts: 3, timeout: 2000 });
+    q.store({ cmd: 'paid', data: { n: 1 } });
+    expect(() => q.store({ cmd: 'paid', data: { n: 2 } })).toThrow(/no receipt for 2/);
+    expect(jobRows(q)).toEqual([{ name: 'receipt', data: '{"n":1}', idempotency_key: 'event:1:receipt' }]);
+    expect(sameFile.getJobStatus(1)).toMatchObject({ maxAttempts: 3, timeout: 2000 });
+    expect(q.retrieveByID(2)).toBeUndefined();
+  });
+
   it('checks onEvent options when the rule is added, not when an event is stored (which they would roll back)', () => {
     const q = eventQueue();
     const { processor } = linkedJobs(q);
     expect(() => processor.onEvent('paid', 'receipt', undefined, { dealy: 100 } as never)).toThrow(/Unknown onEvent option `dealy`; did you mean `delay`/);
     expect(() => processor.onEvent('paid', 'receipt', undefined, { priority: 1.5 })).toThrow(ValidationError);
+    expect(() => processor.onEvent('paid', 'receipt', undefined, { maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => processor.onEvent('paid', 'receipt', undefined, { timeout: 1.5 })).toThrow(/timeout/);
     q.store({ cmd: 'paid', data: {} });
     expect(q.retrieveByID(1)?.cmd).toBe('paid');
     expect(jobRows(q)).toEqual([]);

@@ -16,20 +16,21 @@ import type { ResolvedQueueOptions } from '../../options.js';
 import { toMillis, type Page, type PageOptions } from '../../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
 import type { StreamOptions } from '../../stream.js';
-import { buildAsyncModel, isModelOf } from '../async-model.js';
+import { addHook, buildAsyncModel, isModelOf } from '../async-model.js';
 import { replayAsync } from '../async-replay.js';
-import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
+import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent, StoredHook } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
 import { pgConsumerBackend } from './pg-consumer.js';
 import { exportPg } from './pg-export.js';
+import { importHooksOf } from '../../operations/import-hooks.js';
 import { importPg } from './pg-import.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { currentClient, PgModelDb } from './pg-model-db.js';
 import * as reads from './pg-reads.js';
 import { PgReadCache } from './pg-read-cache.js';
 import { ensurePgSchema } from './pg-schema.js';
-import { BatchAbort, isStreamClash, raceConflict, writeBatch, type ItemOutcome } from './pg-writer.js';
+import { BatchAbort, isStreamClash, raceConflict, writeAtomic, type ItemOutcome } from './pg-writer.js';
 
 export interface PgEventStoreOptions {
   /** Where errors say the queue is (the URL without credentials). */
@@ -52,6 +53,7 @@ export class PgEventStore implements EventStore, TxRunner {
   readonly #modelDb: PgModelDb;
   readonly #group: PgGroupCommit;
   readonly #cache: PgReadCache;
+  readonly #hooks = new Set<StoredHook>();
   #savepoints = 0;
   #closed = false;
 
@@ -65,6 +67,7 @@ export class PgEventStore implements EventStore, TxRunner {
       clock: this.#clock,
       maxBatch: options.maxBatch ?? 1000,
       maxWriters: options.maxWriters ?? 1,
+      hooks: this.#hooks,
       onCommitted: (outcomes) => cache.invalidate(outcomes.map((o) => o.row)),
     });
   }
@@ -155,7 +158,7 @@ export class PgEventStore implements EventStore, TxRunner {
     const client = await this.#pool.connect();
     let outcomes: ItemOutcome[];
     try {
-      outcomes = await writeBatch(client, items, this.#clock, true);
+      outcomes = await writeAtomic(client, items, this.#clock, this.#hooks);
     } catch (err) {
       if (err instanceof BatchAbort) {
         const error = err.error;
@@ -228,6 +231,10 @@ export class PgEventStore implements EventStore, TxRunner {
     return replayAsync((options) => reads.streamEvents(this.#pool, options), this, model, doneCB, whileCB, range);
   }
 
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => unknown): () => void {
+    return addHook(this.#hooks, hook);
+  }
+
   async modelSetup<Q>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>> {
     this.#assertOpen();
     return buildAsyncModel(this.#modelDb, options);
@@ -241,7 +248,7 @@ export class PgEventStore implements EventStore, TxRunner {
   async importFromJSONL(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
     this.#assertOpen();
     await this.#group.drain();
-    const result = await importPg(this.#pool, source, options);
+    const result = await importPg(this.#pool, source, options, importHooksOf(this));
     this.#cache.clear();
     return result;
   }

@@ -1,37 +1,19 @@
 /**
  * Group commit on PostgreSQL: `store` calls queue up, and each free connection
  * takes up to `maxBatch` of them into one transaction (one commit, one WAL
- * flush for the lot). When a batch fails after its insert, its events are
- * retried one per transaction so each caller gets its own outcome; an event
- * with `expectedVersion: 'any'` that loses a stream-version race to another
- * process is retried with the next version.
+ * flush for the lot), each event in its own savepoint when it has a model or
+ * hooks (pg-writer.ts), so each caller gets its own outcome.
  */
 import type pg from 'pg';
 import { errorReport, reportError, runCallback } from '../../callbacks.js';
 import { EventRejectedError } from '../../event-errors.js';
-import type { AsyncCallbacks } from '../event-store.js';
-import { BatchAbort, isStreamClash, raceConflict, writeBatch, type BatchItem, type ItemOutcome } from './pg-writer.js';
+import type { AsyncCallbacks, StoredHook } from '../event-store.js';
+import { writeBatch, type BatchItem, type ItemOutcome } from './pg-writer.js';
 
 export interface PendingStore extends BatchItem {
   callbacks: AsyncCallbacks | undefined;
   resolve: (value: any) => void;
   reject: (reason: unknown) => void;
-}
-
-/** Attempts of an `expectedVersion: 'any'` event that keeps losing stream-version races. */
-const ANY_VERSION_ATTEMPTS = 20;
-
-/** Writes one item in its own transaction, retrying 'any'-version races. */
-export async function writeAlone(client: pg.PoolClient, item: BatchItem, clock: () => number): Promise<ItemOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await writeBatch(client, [item], clock))[0]!;
-    } catch (err) {
-      if (err instanceof BatchAbort) return { error: err.error };
-      if (!isStreamClash(err)) return { error: err };
-      if (item.event.expectedVersion !== 'any' || attempt >= ANY_VERSION_ATTEMPTS) return { error: raceConflict(item.event, item.index, err) };
-    }
-  }
 }
 
 /** Callbacks, `_error` reports and the caller's promise for one settled store. */
@@ -56,13 +38,19 @@ export class PgGroupCommit {
   #idle: Array<() => void> = [];
   /** Invalidates cache entries of the rows a batch committed. */
   readonly #onCommitted: (rows: ItemOutcome[]) => void;
+  /** The store's `onEventStored` hooks (the live set). */
+  readonly #hooks: ReadonlySet<StoredHook>;
 
-  constructor(pool: pg.Pool, options: { clock: () => number; maxBatch: number; maxWriters: number; onCommitted: (rows: ItemOutcome[]) => void }) {
+  constructor(
+    pool: pg.Pool,
+    options: { clock: () => number; maxBatch: number; maxWriters: number; hooks: ReadonlySet<StoredHook>; onCommitted: (rows: ItemOutcome[]) => void },
+  ) {
     this.#pool = pool;
     this.#clock = options.clock;
     this.#maxBatch = options.maxBatch;
     this.#maxWriters = options.maxWriters;
     this.#onCommitted = options.onCommitted;
+    this.#hooks = options.hooks;
   }
 
   enqueue(p: PendingStore): void {
@@ -93,11 +81,11 @@ export class PgGroupCommit {
     try {
       let outcomes: ItemOutcome[];
       try {
-        outcomes = await writeBatch(client, batch, this.#clock);
-      } catch {
-        // Someone failed after the insert (or a race): nothing was kept; one transaction each.
-        outcomes = [];
-        for (const p of batch) outcomes.push(await writeAlone(client, p, this.#clock));
+        outcomes = await writeBatch(client, batch, this.#clock, this.#hooks);
+      } catch (err) {
+        // The database failed: nothing of the batch was kept.
+        for (const p of batch) p.reject(err);
+        return;
       }
       this.#onCommitted(outcomes);
       batch.forEach((p, i) => settle(p, outcomes[i]!));

@@ -9,10 +9,12 @@
 import type pg from 'pg';
 import { ConflictError } from '../../../core/errors.js';
 import { assertKnownOptions, invalidOption } from '../../../core/options.js';
-import type { RawEventRow } from '../../event-row.js';
+import { rowToEvent, type RawEventRow } from '../../event-row.js';
 import { decodeEventLine, encodeEventLine, LINE_COLUMNS, type RawEventTuple } from '../../operations/event-line.js';
 import type { ImportResult } from '../../operations/event-import.js';
+import type { ImportHook } from '../../operations/import-hooks.js';
 import { describeTarget, readLines, type ImportSource } from '../../operations/line-io.js';
+import { currentClient } from './pg-model-db.js';
 import { PG_EVENT_COLUMNS } from './pg-sql.js';
 
 const INSERT = `INSERT INTO queue (id, version, datetime, "user", ip, cmd, data, correlation_id, causation_id, metadata, stream, stream_version)
@@ -26,7 +28,11 @@ export interface PgImportOptions {
 
 const tuple = (row: RawEventRow): RawEventTuple => LINE_COLUMNS.map((c) => row[c]) as RawEventTuple;
 
-export async function importPg(pool: pg.Pool, source: ImportSource, options: PgImportOptions = {}): Promise<ImportResult> {
+/**
+ * Appends the export's lines; `hooks` (EventJobProcessor's import hooks) are awaited
+ * for each new event inside the import transaction, on its connection.
+ */
+export async function importPg(pool: pg.Pool, source: ImportSource, options: PgImportOptions = {}, hooks: ReadonlySet<ImportHook> = new Set()): Promise<ImportResult> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
   const known = ['onProgress'];
   assertKnownOptions('importEvents (PostgreSQL)', options, known);
@@ -66,6 +72,14 @@ export async function importPg(pool: pg.Pool, source: ImportSource, options: PgI
         for (let from = 0; from < fresh.length; from += CHUNK) {
           const part = fresh.slice(from, from + CHUNK);
           await client.query(INSERT, LINE_COLUMNS.map((c) => part.map((r) => r[c])));
+        }
+        if (hooks.size > 0) {
+          await currentClient.run(client, async () => {
+            for (const raw of fresh) {
+              const event = rowToEvent(raw);
+              for (const hook of hooks) await hook(event);
+            }
+          });
         }
       }
       await client.query('COMMIT');

@@ -37,6 +37,13 @@ type Pending = PgOutcome & { name: string; attempt: number; cause?: unknown };
 
 const quiet = { result: null, error: null, runAt: null, started: 0, refund: 0 } as const;
 
+function notShared(): ConfigurationError {
+  return new ConfigurationError(
+    'EventJobProcessor needs the job queue in the event queue database, so that an event and its job commit in one ' +
+      'transaction; this job queue keeps its jobs in another PostgreSQL database. Open both with the same connection string.',
+  );
+}
+
 /** Most urgent first: priority, then due time, then id. */
 function byUrgency(jobs: ClaimedJob[]): ClaimedJob[] {
   return jobs.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
@@ -118,12 +125,38 @@ export class PgJobQueue extends EventEmitter {
    * event (an outbox).
    */
   async add(name: string, data: unknown, options: AddJobOptions = {}): Promise<number> {
+    const tx = currentClient.getStore();
+    return this.#add(name, data, options, tx && (await this.#table.reaches(tx)) ? tx : undefined);
+  }
+
+  /**
+   * Checks that `store` (an `openQueue` store on PostgreSQL) writes to this queue's
+   * database, so a job added in one of its event transactions commits with the event.
+   * Called by EventJobProcessor; throws a ConfigurationError when the databases differ.
+   */
+  async linkEventStore(store: { readonly pool?: unknown }): Promise<void> {
+    this.#assertOpen();
+    const pool = store.pool as pg.Pool | undefined;
+    if (typeof pool?.query !== 'function' || !(await this.#table.reaches(pool))) throw notShared();
+  }
+
+  /**
+   * Adds a job on the connection of the event transaction running on this async
+   * path (an `onEventStored` hook of a linked store), never on a connection of its
+   * own: the job commits or rolls back with the event. Throws a ConfigurationError
+   * outside such a transaction.
+   */
+  async addInEventTransaction(name: string, data: unknown, options: AddJobOptions): Promise<number> {
+    const tx = currentClient.getStore();
+    if (!tx || !(await this.#table.reaches(tx))) throw notShared();
+    return this.#add(name, data, options, tx);
+  }
+
+  async #add(name: string, data: unknown, options: AddJobOptions, client: pg.PoolClient | undefined): Promise<number> {
     this.#assertOpen();
     assertJobName(name);
     const now = Date.now();
     const { runAt, ...rest } = resolveAddOptions(options, now);
-    const tx = currentClient.getStore();
-    const client = tx && (await this.#table.reaches(tx)) ? tx : undefined;
     const id = await this.#table.insert({ name, data: encodeJobData(data), runAt, ...rest }, now, client);
     if (runAt <= now) this.#kick();
     else this.#wakeIn(runAt - now);

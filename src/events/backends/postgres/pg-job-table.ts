@@ -80,7 +80,7 @@ export class PgJobTable {
   readonly pool: pg.Pool;
   /** A random token kept as the job table's comment: tells whether a connection reaches this database. */
   readonly #token: string;
-  readonly #checked = new WeakMap<pg.PoolClient, boolean>();
+  readonly #checked = new WeakMap<pg.PoolClient | pg.Pool, boolean>();
 
   private constructor(pool: pg.Pool, token: string) {
     this.pool = pool;
@@ -89,10 +89,10 @@ export class PgJobTable {
 
   /**
    * Whether `client` (a transaction's connection, e.g. the event store's while it
-   * applies an event) is connected to this database, so a job added on it
-   * commits or rolls back with that transaction.
+   * applies an event, or a store's pool) is connected to this database, so a job
+   * added on it commits or rolls back with that transaction.
    */
-  async reaches(client: pg.PoolClient): Promise<boolean> {
+  async reaches(client: pg.PoolClient | pg.Pool): Promise<boolean> {
     let same = this.#checked.get(client);
     if (same === undefined) {
       const { rows } = await client.query<{ token: string | null }>(IDENTITY);

@@ -19,9 +19,9 @@ import type { QueueOptions } from '../../options.js';
 import type { Page, PageOptions } from '../../pagination.js';
 import type { ReplayRange, ReplaySummary } from '../../replay.js';
 import type { StreamOptions } from '../../stream.js';
-import { applyAsyncModel, buildAsyncModel, isModelOf, rejected } from '../async-model.js';
+import { addHook, applyStored, buildAsyncModel, isModelOf } from '../async-model.js';
 import { replayAsync } from '../async-replay.js';
-import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent } from '../event-store.js';
+import type { AsyncCallbacks, AsyncModel, AsyncModelOptions, EventStore, StoredEvent, StoredHook } from '../event-store.js';
 import type { TxRunner } from '../tx-runner.js';
 import { startConsumer, stopConsumers, type Consumer, type ConsumerHandler, type SubscribeOptions } from '../consumer.js';
 import { TurnBatch, type Settles } from '../../turn-batch.js';
@@ -45,6 +45,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
   readonly #queue: EventQueue;
   readonly #modelDb: SqliteModelDb;
   readonly #pending = new TurnBatch<Pending>(() => void this.#flush());
+  readonly #hooks = new Set<StoredHook>();
   #savepoints = 0;
   #closed = false;
 
@@ -139,11 +140,7 @@ export class SqliteEventStore implements EventStore, TxRunner {
           try {
             const result = await this.savepoint(async () => {
               row = this.#queue.storeBulk([p.event])[0]!.row;
-              try {
-                return p.model ? await applyAsyncModel(row, p.model) : undefined;
-              } catch (cause) {
-                throw rejected(row, cause);
-              }
+              return applyStored(row, p.model, this.#hooks);
             });
             outcomes.push({ row, result });
           } catch (error) {
@@ -176,14 +173,10 @@ export class SqliteEventStore implements EventStore, TxRunner {
     try {
       const stored = await this.transaction(async () => {
         const written = this.#queue.storeBulk(events).map(({ row }) => ({ row, result: undefined as unknown }));
-        if (model) {
+        if (model || this.#hooks.size > 0) {
           for (index = 0; index < written.length; index++) {
             current = written[index]!.row;
-            try {
-              written[index]!.result = await applyAsyncModel(current, model);
-            } catch (cause) {
-              throw rejected(current, cause, index);
-            }
+            written[index]!.result = await applyStored(current, model, this.#hooks, index);
           }
         }
         return written;
@@ -256,6 +249,10 @@ export class SqliteEventStore implements EventStore, TxRunner {
     this.#checkModel(model);
     await this.#drain();
     return replayAsync((options) => this.#queue.streamEvents(options), this, model, doneCB, whileCB, range);
+  }
+
+  onEventStored<D = unknown>(hook: (row: EventRow<D>) => unknown): () => void {
+    return addHook(this.#hooks, hook);
   }
 
   async modelSetup<Q>(options: AsyncModelOptions<Q>): Promise<AsyncModel<Q>> {
