@@ -30,8 +30,11 @@ import { openSecrets, sealSecrets } from './sealed-output.js';
 
 /** What a resource needs from its database. */
 export interface ResourceRuntime {
+  /** Where the resource's objects live (memory://, file:// or S3). */
   readonly store: ObjectStore;
+  /** The database's executor pool: every request of the resource runs through it. */
   readonly pool: ExecutorPool;
+  /** Encrypts `secret` fields; undefined when the database has no passphrase. */
   readonly cipher: FieldCipher | undefined;
   /** The database's `versioningEnabled`: the default of resources that do not set it. */
   readonly versioningEnabled: boolean;

@@ -36,9 +36,13 @@ export interface HookableEventStore extends EventStoreHandle {
  * PostgreSQL one its connection pool (`pool`).
  */
 export interface AsyncEventStoreHandle {
+  /** Which database the store writes to. */
   readonly backend: 'sqlite' | 'postgres';
+  /** Registers a hook awaited inside each event's transaction (savepoint); a throw rejects that event. Returns the unregister function. */
   onEventStored(hook: (row: EventRow) => unknown): () => void;
+  /** SQLite: the synchronous queue on the store's connection (its hooks run in the same transaction). */
   readonly queue?: HookableEventStore;
+  /** PostgreSQL: the store's `pg.Pool`; a linked job queue checks through it that it reaches the same job table. */
   readonly pool?: unknown;
 }
 
@@ -48,7 +52,10 @@ export interface AsyncEventStoreHandle {
  * and adds on the transaction's own connection.
  */
 export interface TransactionalJobQueue {
+  /** Checks the job queue shares the store's database (ConfigurationError if not) and remembers the store. */
   linkEventStore(store: AsyncEventStoreHandle): Promise<void>;
+  /** Adds a job on the connection of the event transaction in progress, so it commits or rolls back with the event; resolves with the job id. */
   addInEventTransaction(name: string, data: unknown, options: AddJobOptions): Promise<number>;
+  /** Adds a job in its own transaction (or the `openQueue` transaction in progress); resolves with the job id. */
   add(name: string, data: unknown, options?: AddJobOptions): Promise<number>;
 }
