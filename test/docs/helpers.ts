@@ -2,6 +2,7 @@
  * Shared fixtures of the docs tests: a request-counting store (a real
  * ObjectStore wrapping a real one) and databases on each backend.
  */
+import { inject } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,20 @@ import type {
   PutObjectInput,
   RequestOptions,
 } from '../../src/storage/object-store.js';
+import { rgwConnectionString } from '../helpers/rgw.js';
 import { s3rverConnectionString } from '../helpers/s3rver.js';
 
-export type Backend = 'memory' | 'file' | 's3rver';
+/** memory:// and file:// run in-process; s3rver and Ceph RGW ('rgw') are the servers test/global-setup.ts starts. */
+export type Backend = 'memory' | 'file' | 's3rver' | 'rgw';
+
+/**
+ * Why `backend` cannot run here (print it and skip the row), or undefined.
+ * Only RGW can be missing, and never under CI=true: the setup fails there instead.
+ */
+export function backendSkipReason(backend: Backend): string | undefined {
+  if (backend !== 'rgw' || inject('rgwEndpoint') !== '') return undefined;
+  return inject('rgwSkipReason');
+}
 
 /** Counts every request made through it, by method, then forwards to the wrapped store. */
 export class CountingStore implements ObjectStore {
@@ -111,7 +123,8 @@ export async function openTestDb(backend: Backend, options: Partial<S3dbOptions>
   else if (backend === 'file') {
     dir = mkdtempSync(join(tmpdir(), 's3lite-docs-'));
     connectionString = `file://${dir}`;
-  } else connectionString = await s3rverConnectionString('db');
+  } else if (backend === 'rgw') connectionString = await rgwConnectionString('db');
+  else connectionString = await s3rverConnectionString('db');
 
   const opened: S3db[] = [];
   const stores: CountingStore[] = [];

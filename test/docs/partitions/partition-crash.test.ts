@@ -9,18 +9,18 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src/core/errors.js';
 import { S3db, type Resource } from '../../../src/docs/index.js';
 import { isDeadWriter, thisWriter } from '../../../src/docs/partitions/partition-intents.js';
 import { createClient } from '../../../src/storage/index.js';
 import type { KeyInput, ListObjectsInput, ObjectStore, PutObjectInput } from '../../../src/storage/object-store.js';
 import { rgwConnectionString } from '../../helpers/rgw.js';
-import { CountingStore } from '../helpers.js';
+import { backendSkipReason, CountingStore } from '../helpers.js';
 import { CRASH_DEFINITION, CRASH_STATUSES } from './fixtures/partition-crash-definition.js';
 import { GatedStore, openOn, referenceKeys } from './fixtures.js';
 
-const rgwSkip = inject('rgwEndpoint') === '' ? inject('rgwSkipReason') : undefined;
+const rgwSkip = backendSkipReason('rgw');
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'partition-crash-child.ts');
 const KILLS = 8;
