@@ -2,9 +2,11 @@
  * Shared fixtures of the docs tests: a request-counting store (a real
  * ObjectStore wrapping a real one) and databases on each backend.
  */
+import { inject, onTestFinished } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { S3db, type S3dbOptions } from '../../src/docs/index.js';
 import { createClient } from '../../src/storage/index.js';
@@ -19,9 +21,20 @@ import type {
   PutObjectInput,
   RequestOptions,
 } from '../../src/storage/object-store.js';
+import { rgwConnectionString } from '../helpers/rgw.js';
 import { s3rverConnectionString } from '../helpers/s3rver.js';
 
-export type Backend = 'memory' | 'file' | 's3rver';
+/** memory:// and file:// run in-process; s3rver and Ceph RGW ('rgw') are the servers test/global-setup.ts starts. */
+export type Backend = 'memory' | 'file' | 's3rver' | 'rgw';
+
+/**
+ * Why `backend` cannot run here (print it and skip the row), or undefined.
+ * Only RGW can be missing, and never under CI=true: the setup fails there instead.
+ */
+export function backendSkipReason(backend: Backend): string | undefined {
+  if (backend !== 'rgw' || inject('rgwEndpoint') !== '') return undefined;
+  return inject('rgwSkipReason');
+}
 
 /** Counts every request made through it, by method, then forwards to the wrapped store. */
 export class CountingStore implements ObjectStore {
@@ -111,7 +124,8 @@ export async function openTestDb(backend: Backend, options: Partial<S3dbOptions>
   else if (backend === 'file') {
     dir = mkdtempSync(join(tmpdir(), 's3lite-docs-'));
     connectionString = `file://${dir}`;
-  } else connectionString = await s3rverConnectionString('db');
+  } else if (backend === 'rgw') connectionString = await rgwConnectionString('db');
+  else connectionString = await s3rverConnectionString('db');
 
   const opened: S3db[] = [];
   const stores: CountingStore[] = [];
@@ -137,4 +151,61 @@ export async function openTestDb(backend: Backend, options: Partial<S3dbOptions>
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The backends every s3db.js compatibility test runs on (in-process: no service to wait for). */
+export const COMPAT_BACKENDS: readonly Backend[] = ['memory', 'file'];
+
+export interface CompatDb extends TestDb {
+  /**
+   * Another database on the same storage, built as s3db.js users build one: `new S3db({ connectionString,
+   * ...options })`, default options, not connected. Disconnected when the test finishes.
+   */
+  create(options?: Omit<S3dbOptions, 'connectionString' | 'client'>): S3db;
+}
+
+/**
+ * The database of one s3db.js compatibility test on `backend` (openTestDb), disconnected and its storage
+ * removed when the test finishes, passed or failed. Call it inside a test.
+ */
+export async function openCompatDb(backend: Backend, options: Partial<S3dbOptions> = {}): Promise<CompatDb> {
+  const t = await openTestDb(backend, options);
+  const created: S3db[] = [];
+  onTestFinished(async () => {
+    for (const db of created) await db.disconnect();
+    await t.cleanup();
+  });
+  return {
+    ...t,
+    create(extra = {}) {
+      const db = new S3db({ connectionString: t.connectionString, ...extra });
+      created.push(db);
+      return db;
+    },
+  };
+}
+
+export interface DbProcess {
+  /** Resolves once the process prints READY. */
+  ready: Promise<void>;
+  /** Its standard output once it exits with 0; rejects with its standard error otherwise. */
+  done: Promise<string>;
+  kill(): void;
+}
+
+/** Another Node process running the module `code`, with `S3db` imported from the sources. */
+export function dbProcess(code: string): DbProcess {
+  const source = `import { S3db } from ${JSON.stringify(resolve('src/docs/index.ts'))};\n${code}`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let onReady!: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('READY')) onReady();
+  });
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<string>((ok, fail) => proc.on('exit', (code, signal) => (code === 0 ? ok(out) : fail(new Error(`child exited ${code ?? signal}: ${err}`)))));
+  return { ready, done, kill: () => proc.kill('SIGKILL') };
 }

@@ -5,7 +5,7 @@ import { openTestDb, type Backend, type TestDb } from './helpers.js';
 
 const BACKENDS: Backend[] = ['memory', 'file', 's3rver'];
 /** Per-backend expectations: s3rver does not enforce If-None-Match / If-Match. */
-const ENFORCES_CONDITIONS: Record<Backend, boolean> = { memory: true, file: true, s3rver: false };
+const ENFORCES_CONDITIONS: Record<Backend, boolean> = { memory: true, file: true, s3rver: false, rgw: true };
 
 const attributes = {
   name: 'string|min:2|max:100',

@@ -51,7 +51,7 @@ export function rgwUnavailableReason(): string | undefined {
 }
 
 /** The test files that run on RGW; a run selecting none of them does not start it. */
-export const RGW_TEST_FILES = ['test/storage/conformance.test.ts', 'test/storage/s3-probe.test.ts', 'test/docs/concurrency-rgw.test.ts', 'test/docs/partitions/partition-crash.test.ts'];
+export const RGW_TEST_FILES = ['test/storage/conformance.test.ts', 'test/storage/s3-probe.test.ts', 'test/docs/concurrency.test.ts', 'test/docs/partitions/partition-crash.test.ts'];
 
 /** Whether vitest's file filters (undefined: the whole suite) select a test file that runs on RGW. */
 export function needsRgw(filters: string[] | undefined): boolean {

@@ -242,9 +242,17 @@ export class PartitionQueue {
     };
     try {
       await (job.observed ? this.#host.call('syncPartitionRefs', [id, { keys: [...job.deletes, ...job.puts, ...job.candidates] }], work) : work());
-      // The references are written: the intents may go (before the write resolves, so a write leaves nothing behind).
-      // One that cannot be deleted only costs a needless recovery later.
-      await Promise.all(job.intents.map((key) => this.#intents.remove(key, options).catch(() => this.#intents.release(key))));
+      const next = this.#lanes.get(id)?.[1];
+      if (next && this.#host.store.knownCapabilities?.()?.conditionalWrites === false) {
+        // A store that ignores If-Match / If-None-Match lets the next write of this document replace our version
+        // unseen, and that write's intent names only the version it read: ours stays in the store until the
+        // document's later work is done, so a crash before then still has our keys recovered.
+        next.intents.push(...job.intents);
+      } else {
+        // The references are written: the intents may go (before the write resolves, so a write leaves nothing behind).
+        // One that cannot be deleted only costs a needless recovery later.
+        await Promise.all(job.intents.map((key) => this.#intents.remove(key, options).catch(() => this.#intents.release(key))));
+      }
       this.#finish(id);
       for (const w of job.waiters) w.resolve();
     } catch (err) {

@@ -2,51 +2,30 @@
  * s3db.js's Database options and methods, as its documentation describes
  * them, on memory:// and file://.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
 import { S3db } from '../../../src/docs/index.js';
+import { COMPAT_BACKENDS, openCompatDb } from '../helpers.js';
 
-const dirs: string[] = [];
-const dbs: S3db[] = [];
-afterEach(async () => {
-  for (const db of dbs.splice(0)) await db.disconnect();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-const BACKENDS = ['memory', 'file'] as const;
-function location(backend: (typeof BACKENDS)[number]): string {
-  if (backend === 'memory') return `memory://compat-db-${randomBytes(4).toString('hex')}/app`;
-  const dir = mkdtempSync(join(tmpdir(), 's3lite-compat-db-'));
-  dirs.push(dir);
-  return `file://${dir}`;
-}
-function open(options: ConstructorParameters<typeof S3db>[0]): S3db {
-  const db = new S3db(options);
-  dbs.push(db);
-  return db;
-}
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
-for (const backend of BACKENDS) {
+for (const backend of COMPAT_BACKENDS) {
   describe(`s3db.js database options (${backend}://)`, () => {
     it('parallelism sets the pool concurrency, and can be changed later', async () => {
-      const db = open({ connectionString: location(backend), parallelism: 7 });
+      const t = await openCompatDb(backend);
+      const db = t.create({ parallelism: 7 });
       expect(db.executorPool.concurrency).toBe(7);
       expect(db.parallelism).toBe(7);
       db.parallelism = 3;
       expect(db.executorPool.stats().concurrency).toBe(3);
-      expect(() => open({ connectionString: location(backend), parallelism: 0 })).toThrow(/parallelism/);
-      expect(() => open({ connectionString: location(backend), parallelism: 5, executorPool: { concurrency: 6 } })).toThrow(ValidationError);
-      expect(open({ connectionString: location(backend), parallelism: 5, executorPool: { concurrency: 5, retries: 0 } }).executorPool.retries).toBe(0);
+      expect(() => t.create({ parallelism: 0 })).toThrow(/parallelism/);
+      expect(() => t.create({ parallelism: 5, executorPool: { concurrency: 6 } })).toThrow(ValidationError);
+      expect(t.create({ parallelism: 5, executorPool: { concurrency: 5, retries: 0 } }).executorPool.retries).toBe(0);
     });
 
     it('security.passphrase encrypts secret attributes like passphrase does', async () => {
-      const where = location(backend);
-      const db = open({ connectionString: where, security: { passphrase: 'correct horse battery staple', bcrypt: { rounds: 12 } } });
+      const t = await openCompatDb(backend);
+      const db = t.create({ security: { passphrase: 'correct horse battery staple', bcrypt: { rounds: 12 } } });
       expect(db.bcryptRounds).toBe(12);
       const users = await db.createResource({ name: 'users', attributes: { name: 'string', token: 'secret' } });
       const alice = await users.insert({ name: 'Alice', token: 'tok-1' });
@@ -56,30 +35,32 @@ for (const backend of BACKENDS) {
         expect(JSON.stringify(object.metadata) + object.body.toString('utf8')).not.toContain('tok-1');
       }
       await db.disconnect();
-      const again = open({ connectionString: where, passphrase: 'correct horse battery staple' });
+      const again = t.create({ passphrase: 'correct horse battery staple' });
       await again.connect();
       expect((await again.resources.users!.get(alice.id)).token).toBe('tok-1');
-      expect(() => open({ connectionString: where, passphrase: 'a', security: { passphrase: 'b' } })).toThrow(/security\.passphrase/);
-      expect(() => open({ connectionString: where, security: { bcrypt: { rounds: 2 } } })).toThrow(/rounds/);
+      expect(() => t.create({ passphrase: 'a', security: { passphrase: 'b' } })).toThrow(/security\.passphrase/);
+      expect(() => t.create({ security: { bcrypt: { rounds: 2 } } })).toThrow(/rounds/);
     });
 
     it('verbose logs at debug; pino level names are accepted', async () => {
+      const t = await openCompatDb(backend);
       const lines: string[] = [];
       const sink = { ...silent, debug: (m: string) => lines.push(m) };
-      const db = open({ connectionString: location(backend), verbose: true, logger: sink });
+      const db = t.create({ verbose: true, logger: sink });
       db.logger.debug('hello');
       expect(lines).toEqual(['[s3lite] hello']);
-      const quiet = open({ connectionString: location(backend), verbose: true, logLevel: 'warn', logger: sink });
+      const quiet = t.create({ verbose: true, logLevel: 'warn', logger: sink });
       quiet.logger.debug('dropped');
       expect(lines).toHaveLength(1);
-      const trace = open({ connectionString: location(backend), logLevel: 'trace', logger: sink });
+      const trace = t.create({ logLevel: 'trace', logger: sink });
       trace.logger.debug('trace is debug');
       expect(lines).toHaveLength(2);
-      expect(() => open({ connectionString: location(backend), verbose: 'yes' as never })).toThrow(/verbose/);
+      expect(() => t.create({ verbose: 'yes' as never })).toThrow(/verbose/);
     });
 
     it("versioningEnabled on the database is the default of resources that do not set it; bcryptRounds sets the password hash cost", async () => {
-      const db = open({ connectionString: location(backend), versioningEnabled: true, bcryptRounds: 5 });
+      const t = await openCompatDb(backend);
+      const db = t.create({ versioningEnabled: true, bcryptRounds: 5 });
       const kept = await db.createResource({ name: 'kept', attributes: { n: 'number', pw: 'password' } });
       const off = await db.createResource({ name: 'off', attributes: { n: 'number' }, versioningEnabled: false });
       const doc = await kept.insert({ id: 'k', n: 1, pw: 'secret-1' });
@@ -92,9 +73,8 @@ for (const backend of BACKENDS) {
     });
 
     it('accepts deferMetadataWrites and taskExecutorMonitoring and keeps them readable', async () => {
-      const where = location(backend);
-      const db = open({
-        connectionString: where,
+      const t = await openCompatDb(backend);
+      const db = t.create({
         versioningEnabled: true,
         deferMetadataWrites: true,
         metadataWriteDelay: 50,
@@ -105,14 +85,15 @@ for (const backend of BACKENDS) {
       expect(db.taskExecutorMonitoring).toEqual({ enabled: true, collectMetrics: true });
       // Deferred or not, the catalogue is durable when createResource resolves: a second database sees it.
       await db.createResource({ name: 'things', attributes: { n: 'number' } });
-      const other = open({ connectionString: where });
+      const other = t.create();
       await other.connect();
       expect(other.resourceExists('things')).toBe(true);
-      expect(() => open({ connectionString: location(backend), taskExecutorMonitoring: 5 as never })).toThrow(/taskExecutorMonitoring/);
+      expect(() => t.create({ taskExecutorMonitoring: 5 as never })).toThrow(/taskExecutorMonitoring/);
     });
 
     it('createResource and db.client work before connect(); connected flips', async () => {
-      const db = open({ connectionString: location(backend) });
+      const t = await openCompatDb(backend);
+      const db = t.create();
       expect(db.connected).toBe(false);
       expect(db.client.kind).toBe(backend);
       const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
@@ -121,7 +102,8 @@ for (const backend of BACKENDS) {
     });
 
     it('resourceExists, resourceExistsWithSameHash and uploadMetadataFile', async () => {
-      const db = open({ connectionString: location(backend) });
+      const t = await openCompatDb(backend);
+      const db = t.create();
       await db.connect();
       expect(db.resourceExists('users')).toBe(false);
       expect(db.resourceExistsWithSameHash({ name: 'users', attributes: { name: 'string' } })).toEqual({ exists: false, sameHash: false, hash: null });
@@ -142,6 +124,16 @@ for (const backend of BACKENDS) {
 }
 
 describe('s3db.js connection parts', () => {
+  const dbs: S3db[] = [];
+  afterEach(async () => {
+    for (const db of dbs.splice(0)) await db.disconnect();
+  });
+  const open = (options: ConstructorParameters<typeof S3db>[0]): S3db => {
+    const db = new S3db(options);
+    dbs.push(db);
+    return db;
+  };
+
   it('bucket, region and credentials build an s3:// connection; endpoint builds a path-style one', () => {
     const aws = open({ bucket: 'my-bucket', region: 'eu-west-1', accessKeyId: 'AK', secretAccessKey: 'S/K' });
     expect(aws.bucket).toBe('my-bucket');

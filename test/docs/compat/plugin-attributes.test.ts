@@ -5,41 +5,24 @@
  * plugin) reads the documents, on memory:// and file://.
  */
 // Plugin attributes are added at run time: the static document type cannot know them, hence the `<never>` casts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigurationError, ValidationError } from '../../../src/core/errors.js';
 import { Plugin, S3db, type Resource } from '../../../src/docs/index.js';
+import { COMPAT_BACKENDS, dbProcess, openCompatDb, type CompatDb, type DbProcess } from '../helpers.js';
 
-const dirs: string[] = [];
-const open: S3db[] = [];
-afterAll(async () => {
-  for (const db of open) await db.disconnect();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function location(backend: 'memory' | 'file'): string {
-  if (backend === 'memory') return `memory://compat-plugattr-${randomBytes(4).toString('hex')}/db`;
-  const d = mkdtempSync(join(tmpdir(), 's3lite-compat-plugattr-'));
-  dirs.push(d);
-  return `file://${d}`;
-}
-async function connect(connectionString: string): Promise<S3db> {
-  const db = new S3db({ connectionString });
+/** A database on the test's storage, opened as s3db.js users open one (default options), connected. */
+async function connect(t: CompatDb): Promise<S3db> {
+  const db = t.create();
   await db.connect();
-  open.push(db);
   return db;
 }
 const USERS = { name: 'users', attributes: { name: 'string', email: 'string|optional' } };
 
-for (const backend of ['memory', 'file'] as const) {
+for (const backend of COMPAT_BACKENDS) {
   describe(`plugin attributes (${backend}://)`, () => {
     it('a plugin field is validated, written and read; another process reads it without the plugin; no new schema version', async () => {
-      const where = location(backend);
-      const a = await connect(where);
+      const t = await openCompatDb(backend);
+      const a = await connect(t);
       const users = await a.createResource(USERS);
       const before = await users.insert({ id: 'u0', name: 'Old' });
       const version = users.version;
@@ -60,7 +43,7 @@ for (const backend of ['memory', 'file'] as const) {
       await expect(users.insert(<never>{ name: 'Bad', _hasEmbedding: 'yes' })).rejects.toBeInstanceOf(ValidationError);
 
       // A second database on the same store never adds the attribute.
-      const b = await connect(where);
+      const b = await connect(t);
       const theirs = b.getResource('users');
       expect(await theirs.get('u1')).toMatchObject({ name: 'Alice', _hasEmbedding: true, clusterId: 'c7' });
       expect(theirs.pluginAttributes._hasEmbedding).toEqual({ rule: 'boolean|optional', plugin: 'VectorPlugin' });
@@ -73,10 +56,10 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('a process connected before the plugin added its field reads the new documents (it reloads the catalogue)', async () => {
-      const where = location(backend);
-      const a = await connect(where);
+      const t = await openCompatDb(backend);
+      const a = await connect(t);
       await a.createResource(USERS);
-      const b = await connect(where);
+      const b = await connect(t);
       const stale = b.getResource('users');
       const users = a.getResource('users');
       await users.addPluginAttribute('_ttl', 'number|optional', 'TTLPlugin');
@@ -88,8 +71,8 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('removePluginAttribute: the field leaves the schema everywhere, documents written with it stay readable', async () => {
-      const where = location(backend);
-      const a = await connect(where);
+      const t = await openCompatDb(backend);
+      const a = await connect(t);
       const items = await a.createResource({ name: 'items', attributes: { name: 'string' }, behavior: 'body-overflow' });
       await items.addPluginAttribute('_temp', 'string|optional', 'TempPlugin');
       await items.insert(<never>{ id: 'i1', name: 'Item', _temp: 'x'.repeat(2500) });
@@ -100,7 +83,7 @@ for (const backend of ['memory', 'file'] as const) {
       expect((await items.get('i1')).name).toBe('Item');
       await expect(items.insert(<never>{ name: 'New', _temp: 'y' })).rejects.toBeInstanceOf(ValidationError);
 
-      const b = await connect(where);
+      const b = await connect(t);
       const theirs = b.getResource('items');
       expect(await theirs.get('i1')).toMatchObject({ name: 'Item', _temp: 'x'.repeat(2500) });
       await expect(theirs.insert({ name: 'New', _temp: 'y' })).rejects.toBeInstanceOf(ValidationError);
@@ -111,8 +94,8 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('refuses what would break the schema, before anything is written', async () => {
-      const where = location(backend);
-      const db = await connect(where);
+      const t = await openCompatDb(backend);
+      const db = await connect(t);
       const users = await db.createResource(USERS);
       expect(() => users.addPluginAttribute('_x', 'boolean', '' as string)).toThrow(ValidationError);
       expect(() => users.addPluginAttribute('email', 'string', 'P')).toThrow(ConfigurationError);
@@ -124,16 +107,16 @@ for (const backend of ['memory', 'file'] as const) {
       expect(() => users.addPluginAttribute('_owned', 'string|optional', 'Second')).toThrow(ConfigurationError);
       expect(await users.removePluginAttribute('email')).toBe(false);
       // Another process racing for the same name with another plugin loses at the catalogue.
-      const other = await connect(where);
+      const other = await connect(t);
       await other.getResource('users').addPluginAttribute('_race', 'string|optional', 'A');
       await expect(users.addPluginAttribute('_race', 'string|optional', 'B')).rejects.toBeInstanceOf(ConfigurationError);
-      const fresh = await connect(where);
+      const fresh = await connect(t);
       expect(Object.keys(fresh.getResource('users').pluginAttributes).sort()).toEqual(['_owned', '_race']);
     });
 
     it("s3db.js plugins call it without awaiting: the resource's next call uses the field (Plugin class and plain { setup })", async () => {
-      const where = location(backend);
-      const db = await connect(where);
+      const t = await openCompatDb(backend);
+      const db = await connect(t);
       class EmbeddingPlugin extends Plugin {
         override async onInstall() {
           for (const resource of Object.values(this.database!.resources)) void resource.addPluginAttribute('_hasEmbedding', 'boolean|optional', this.name);
@@ -159,38 +142,23 @@ for (const backend of ['memory', 'file'] as const) {
   });
 }
 
-const SRC = JSON.stringify(resolve('src/docs/index.ts'));
-
 /** A separate process on the same directory that never adds the attribute; prints READY once connected. */
-function reader(where: string, id: string): { ready: Promise<void>; done: Promise<string> } {
-  const code = `import { S3db } from ${SRC};
-const db = new S3db({ connectionString: ${JSON.stringify(where)} });
+function reader(where: string, id: string): DbProcess {
+  return dbProcess(`const db = new S3db({ connectionString: ${JSON.stringify(where)} });
 await db.connect();
 const users = db.getResource('users');
 console.log('READY');
 while (!(await users.exists(${JSON.stringify(id)}))) await new Promise((r) => setTimeout(r, 20));
 console.log(JSON.stringify(await users.get(${JSON.stringify(id)})));
-await db.disconnect();`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let onReady!: () => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  proc.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('READY')) onReady();
-  });
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<string>((ok, fail) => proc.on('exit', (c, signal) => (c === 0 ? ok(out) : fail(new Error(`reader exited ${c ?? signal}: ${err}`)))));
-  return { ready, done };
+await db.disconnect();`);
 }
 
 describe('plugin attributes across processes (file://)', () => {
   it('a process that connected before the field existed and never installs the plugin reads the document', async () => {
-    const where = location('file');
-    const a = await connect(where);
+    const t = await openCompatDb('file');
+    const a = await connect(t);
     const users = await a.createResource(USERS);
-    const child = reader(where, 'u1');
+    const child = reader(t.connectionString, 'u1');
     await Promise.race([child.ready, child.done]);
     await users.addPluginAttribute('_hasEmbedding', 'boolean|optional', 'VectorPlugin');
     await users.insert(<never>{ id: 'u1', name: 'Alice', _hasEmbedding: true });

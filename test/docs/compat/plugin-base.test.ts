@@ -2,24 +2,10 @@
  * s3db.js's Plugin base class over our plugin seams (hooks, middleware,
  * the store), on memory:// and file://.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
-import { Plugin, S3db, type Resource } from '../../../src/docs/index.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function location(backend: 'memory' | 'file'): string {
-  if (backend === 'memory') return `memory://compat-plugin-${randomBytes(4).toString('hex')}/db`;
-  const d = mkdtempSync(join(tmpdir(), 's3lite-compat-plugin-'));
-  dirs.push(d);
-  return `file://${d}`;
-}
+import { Plugin, type Resource } from '../../../src/docs/index.js';
+import { COMPAT_BACKENDS, openCompatDb } from '../helpers.js';
 
 class StampPlugin extends Plugin {
   readonly events: string[] = [];
@@ -39,10 +25,10 @@ class StampPlugin extends Plugin {
   }
 }
 
-for (const backend of ['memory', 'file'] as const) {
+for (const backend of COMPAT_BACKENDS) {
   describe(`Plugin base class (${backend}://)`, () => {
     it('runs onInstall/onStart/onStop; wrapResourceMethod changes results; wrappers of two plugins chain', async () => {
-      const db = new S3db({ connectionString: location(backend) });
+      const db = (await openCompatDb(backend)).create();
       const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
       const stamp = new StampPlugin();
       expect(stamp.slug).toBe('stamp');
@@ -70,7 +56,7 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('addHook changes data before a write; removeHook stops it; addMiddleware runs around a method', async () => {
-      const db = new S3db({ connectionString: location(backend) });
+      const db = (await openCompatDb(backend)).create();
       const users = await db.createResource({ name: 'users', attributes: { name: 'string', tag: 'string|optional' } });
       const plugin = new Plugin({ slug: 'tagger' });
       await db.usePlugin(plugin);
@@ -94,7 +80,7 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('getStorage() keeps records under plugin=<slug>/<namespace>/, separate per namespace', async () => {
-      const db = new S3db({ connectionString: location(backend) });
+      const db = (await openCompatDb(backend)).create();
       await db.connect();
       const a = await db.usePlugin(new Plugin({ slug: 'audit', namespace: 'a' }));
       const b = await db.usePlugin(new Plugin({ slug: 'audit', namespace: 'b' }));
@@ -115,7 +101,7 @@ for (const backend of ['memory', 'file'] as const) {
     });
 
     it('extractPartitionValues and getNestedFieldValue', async () => {
-      const db = new S3db({ connectionString: location(backend) });
+      const db = (await openCompatDb(backend)).create();
       const orders = await db.createResource({ name: 'orders', attributes: { region: 'string', customer: { tier: 'string' } }, partitions: { byRegion: { fields: { region: 'string' } }, byTier: { fields: { 'customer.tier': 'string' } } } });
       const plugin = await db.usePlugin(new Plugin());
       expect(plugin.getNestedFieldValue({ customer: { tier: 'gold' } }, 'customer.tier')).toBe('gold');
@@ -128,7 +114,7 @@ for (const backend of ['memory', 'file'] as const) {
 
 describe('plugins by name (usePlugin(plugin, name), getPlugin, db.plugins.<name>)', () => {
   it('names plugins by slug or name, or the name given; db.plugins is ordered and keyed', async () => {
-    const db = new S3db({ connectionString: location('memory') });
+    const db = (await openCompatDb('memory')).create();
     const stamp = await db.usePlugin(new StampPlugin());
     const plain = await db.usePlugin({ name: 'plain', setup: () => undefined });
     const aliased = await db.usePlugin(new Plugin({ slug: 'audit' }), 'auditTrail');

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
 import { verifyPassword } from '../../../src/index.js';
-import { openTestDb, type Backend } from '../helpers.js';
+import { COMPAT_BACKENDS, openCompatDb } from '../helpers.js';
 
 const attributes = {
   meta: 'json|optional',
@@ -106,83 +106,67 @@ const bad: [keyof typeof good, unknown][] = [
   ['server', '::1'],
 ];
 
-for (const backend of ['memory', 'file'] as Backend[]) {
+for (const backend of COMPAT_BACKENDS) {
   describe(`schema types on ${backend}://`, () => {
     it('accept documented values and return them exactly', async () => {
-      const t = await openTestDb(backend);
-      try {
-        const r = await t.db.createResource({ name: 'typed', attributes, behavior: 'body-overflow' });
-        const inserted = await r.insert({ id: 'all', ...good });
-        expect(inserted).toEqual({ id: 'all', ...good });
-        expect(await r.get('all')).toEqual({ id: 'all', ...good });
-        const withDate = await r.insert({ id: 'd', at: new Date('2024-01-15T10:30:00.000Z') });
-        expect((await r.get(withDate.id)).at).toEqual(new Date('2024-01-15T10:30:00.000Z'));
-        const db2 = await t.reopen();
-        expect(await db2.getResource('typed').get('all')).toEqual({ id: 'all', ...good });
-      } finally {
-        await t.cleanup();
-      }
+      const t = await openCompatDb(backend);
+      const r = await t.db.createResource({ name: 'typed', attributes, behavior: 'body-overflow' });
+      const inserted = await r.insert({ id: 'all', ...good });
+      expect(inserted).toEqual({ id: 'all', ...good });
+      expect(await r.get('all')).toEqual({ id: 'all', ...good });
+      const withDate = await r.insert({ id: 'd', at: new Date('2024-01-15T10:30:00.000Z') });
+      expect((await r.get(withDate.id)).at).toEqual(new Date('2024-01-15T10:30:00.000Z'));
+      const db2 = await t.reopen();
+      expect(await db2.getResource('typed').get('all')).toEqual({ id: 'all', ...good });
     });
 
     it('reject invalid values with a ValidationError naming the field, before any request', async () => {
-      const t = await openTestDb(backend);
-      try {
-        const r = await t.db.createResource({ name: 'typed', attributes });
-        t.store.reset();
-        for (const [field, value] of bad) {
-          const err = await r.insert({ [field]: value }).catch((e: unknown) => e);
-          expect(err, `${field}=${JSON.stringify(value)}`).toBeInstanceOf(ValidationError);
-          expect((err as ValidationError).errors.map((e) => e.field), field).toContain(field);
-        }
-        expect(t.store.counts.putObject ?? 0).toBe(0);
-      } finally {
-        await t.cleanup();
+      const t = await openCompatDb(backend);
+      const r = await t.db.createResource({ name: 'typed', attributes });
+      t.store.reset();
+      for (const [field, value] of bad) {
+        const err = await r.insert({ [field]: value }).catch((e: unknown) => e);
+        expect(err, `${field}=${JSON.stringify(value)}`).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).errors.map((e) => e.field), field).toContain(field);
       }
+      expect(t.store.counts.putObject ?? 0).toBe(0);
     });
 
     it("custom validation as s3db.js documents it: custom returns { valid, message }", async () => {
-      const t = await openTestDb(backend);
-      try {
-        const r = await t.db.createResource({
-          name: 'codes',
-          attributes: {
-            code: { type: 'string', custom: (value: string) => (value.startsWith('PREFIX-') ? { valid: true } : { valid: false, message: 'Must start with PREFIX-' }) },
-          },
-        });
-        expect((await r.insert({ id: 'c', code: 'PREFIX-1' })).code).toBe('PREFIX-1');
-        const err = (await r.insert({ code: 'nope' }).catch((e: unknown) => e)) as ValidationError;
-        expect(err).toBeInstanceOf(ValidationError);
-        expect(err.message).toContain('Must start with PREFIX-');
-        expect(err.errors[0]?.field).toBe('code');
-      } finally {
-        await t.cleanup();
-      }
+      const t = await openCompatDb(backend);
+      const r = await t.db.createResource({
+        name: 'codes',
+        attributes: {
+          code: { type: 'string', custom: (value: string) => (value.startsWith('PREFIX-') ? { valid: true } : { valid: false, message: 'Must start with PREFIX-' }) },
+        },
+      });
+      expect((await r.insert({ id: 'c', code: 'PREFIX-1' })).code).toBe('PREFIX-1');
+      const err = (await r.insert({ code: 'nope' }).catch((e: unknown) => e)) as ValidationError;
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(err.message).toContain('Must start with PREFIX-');
+      expect(err.errors[0]?.field).toBe('code');
     });
 
     it('password: checked as plaintext (min), stored as a bcrypt hash, verified with verifyPassword', async () => {
-      const t = await openTestDb(backend);
-      try {
-        const users = await t.db.createResource({ name: 'users', attributes: { email: 'email', password: 'password|min:8|max:20', pin: { type: 'password', optional: true } } });
-        await expect(users.insert({ email: 'a@b.co', password: 'short' })).rejects.toBeInstanceOf(ValidationError);
-        await expect(users.insert({ email: 'a@b.co', password: 'x'.repeat(21) })).rejects.toBeInstanceOf(ValidationError);
-        const user = await users.insert({ id: 'u1', email: 'a@b.co', password: 'MySecurePass123' });
-        expect(user.password).toMatch(/^\$2[aby]\$10\$/);
-        const stored = await users.get('u1');
-        expect(stored.password).toBe(user.password);
-        expect(await verifyPassword('MySecurePass123', stored.password as string)).toBe(true);
-        expect(await verifyPassword('wrong-password', stored.password as string)).toBe(false);
-        // An update of another field keeps the hash as it is; a new password is hashed again.
-        await users.update('u1', { email: 'c@d.co' });
-        expect((await users.get('u1')).password).toBe(user.password);
-        await users.patch('u1', { password: 'AnotherPass99' });
-        const changed = (await users.get('u1')).password as string;
-        expect(changed).not.toBe(user.password);
-        expect(await verifyPassword('AnotherPass99', changed)).toBe(true);
-        const withPin = await users.insert({ email: 'e@f.co', password: 'Password123', pin: '1234' });
-        expect(await verifyPassword('1234', withPin.pin as string)).toBe(true);
-      } finally {
-        await t.cleanup();
-      }
+      const t = await openCompatDb(backend);
+      const users = await t.db.createResource({ name: 'users', attributes: { email: 'email', password: 'password|min:8|max:20', pin: { type: 'password', optional: true } } });
+      await expect(users.insert({ email: 'a@b.co', password: 'short' })).rejects.toBeInstanceOf(ValidationError);
+      await expect(users.insert({ email: 'a@b.co', password: 'x'.repeat(21) })).rejects.toBeInstanceOf(ValidationError);
+      const user = await users.insert({ id: 'u1', email: 'a@b.co', password: 'MySecurePass123' });
+      expect(user.password).toMatch(/^\$2[aby]\$10\$/);
+      const stored = await users.get('u1');
+      expect(stored.password).toBe(user.password);
+      expect(await verifyPassword('MySecurePass123', stored.password as string)).toBe(true);
+      expect(await verifyPassword('wrong-password', stored.password as string)).toBe(false);
+      // An update of another field keeps the hash as it is; a new password is hashed again.
+      await users.update('u1', { email: 'c@d.co' });
+      expect((await users.get('u1')).password).toBe(user.password);
+      await users.patch('u1', { password: 'AnotherPass99' });
+      const changed = (await users.get('u1')).password as string;
+      expect(changed).not.toBe(user.password);
+      expect(await verifyPassword('AnotherPass99', changed)).toBe(true);
+      const withPin = await users.insert({ email: 'e@f.co', password: 'Password123', pin: '1234' });
+      expect(await verifyPassword('1234', withPin.pin as string)).toBe(true);
     });
   });
 }

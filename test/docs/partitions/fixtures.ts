@@ -19,6 +19,13 @@ export async function referenceKeys(store: CountingStore | ObjectStore, resource
   return keys;
 }
 
+/** Every partition intent key of `resource`, read straight from `store`. */
+export async function intentKeys(store: ObjectStore, resource = 'orders'): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const object of store.listAll({ prefix: `resource=${resource}/partition-intent/` })) keys.push(object.key);
+  return keys;
+}
+
 export type Fault = (method: 'putObject' | 'deleteObject' | 'getObject', key: string) => boolean;
 
 /** Fails (non-retryable StorageError, as a 403 would) every request for which `fault` returns true. */
