@@ -237,9 +237,10 @@ export class EventQueue {
   }
 
   /**
-   * Cached `getTransaction`, deep-frozen (shared, read-only). Writes through this queue
-   * drop the correlation's entry; events appended through other queue objects or
-   * processes show up once the entry's `ttl` ends or after `clearCache()`.
+   * Cached `getTransaction`, deep-frozen (shared, read-only). Writes through any queue
+   * on this file in this process drop cached entries at once; another process's
+   * commits empty the cache within 10 ms (SQLite's `data_version`, looked at once per
+   * 10 ms at most). Writes made with SQL outside the queue need `clearCache()`.
    */
   getTransactionCached(correlationId: string): readonly EventRow[] {
     return reads.getTransactionCached(this.#ctx, correlationId);

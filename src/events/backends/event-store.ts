@@ -147,6 +147,16 @@ export interface EventStore {
    */
   store<R = any>(event: EventInput, model?: AsyncModel, callbacks?: AsyncCallbacks): Promise<R>;
   /**
+   * Runs `work` in one transaction of this queue's database and commits when it
+   * resolves (rolls back when it rejects). Inside it, `openJobQueue(...).add()` on the
+   * same database writes in this transaction (the outbox). On SQLite the transaction holds the queue's writer until it ends.
+   * @example
+   * await queue.transaction(async () => {
+   *   await jobs.add('ship', { order: 7 });
+   * });
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
    * Stores every event in one transaction, or none: a bad event, a version conflict
    * or a throwing handler rolls back the whole batch, and the error names the event's
    * index. Ids follow the array order; callbacks run after commit, in order.
@@ -163,8 +173,11 @@ export interface EventStore {
   getTransaction(correlationId: string): Promise<EventRow[]>;
   /**
    * `getTransaction` through the query cache (deep-frozen, shared). This queue's own
-   * writes drop the correlation's entry; events appended through other queue objects
-   * or processes show up once the entry's `ttl` ends or after `clearCache()`.
+   * writes drop the correlation's entry. Other processes' commits: on SQLite the cache
+   * is emptied within 10 ms (`data_version`); on PostgreSQL on their commit
+   * notification, and hits are served only while the LISTEN connection answered
+   * within the last second (else the database is read), so with `poolSize: 1` every
+   * call reads the database. SQL run directly on the pool needs `clearCache()`.
    */
   getTransactionCached(correlationId: string): Promise<readonly EventRow[]>;
   /** Current version of a stream (0 when it has no events). Throws `ValidationError` for an empty name. */

@@ -301,6 +301,20 @@ for (const backend of BACKENDS) {
       return ids;
     };
 
+    it('queue.transaction(): jobs.add() inside commits with it and rolls back with it (typed on EventStore)', { timeout: 60_000 }, async () => {
+      await withOutbox(async ({ events, jobs }) => {
+        const id = await events.transaction(async () => jobs.add('ship', { order: 1 }));
+        await expect(
+          events.transaction(async () => {
+            await jobs.add('ship', { order: 2 });
+            throw new Error('the order was cancelled');
+          }),
+        ).rejects.toThrow(/cancelled/);
+        expect(await jobs.getJobStatus(id)).toMatchObject({ name: 'ship', data: { order: 1 } });
+        expect((await jobs.getQueueStats()).total).toBe(1);
+      });
+    });
+
     it('adds the job in the event transaction: committed event, its job; rejected event or throwing map, neither', { timeout: 60_000 }, async () => {
       await withOutbox(async ({ events, jobs, processor }) => {
         processor.onEvent<{ n: number }>('ordered', 'ship', (row) => {
