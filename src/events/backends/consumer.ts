@@ -107,8 +107,9 @@ export interface ConsumerBackend {
   /** Final events after `after`, and whether later ones are committed but not yet final (read again soon). */
   read(after: number, limit: number): Promise<{ events: EventRow[]; pending: boolean }>;
   /**
-   * One transaction: checks the lease and that the checkpoint is still `from`
-   * (else throws {@link LeaseLostError}), runs `work` when transactional, moves the checkpoint to `to`.
+   * One transaction: moves the checkpoint from `from` to `to` and renews the lease
+   * only if this owner still holds it and the checkpoint is still `from` (else
+   * throws {@link LeaseLostError}), then runs `work` when transactional; a throw rolls it all back.
    */
   commit(name: string, owner: string, from: number, to: number, leaseMs: number, work: (() => Promise<void>) | null): Promise<void>;
   /** Gives the lease back (keeps the checkpoint). */
