@@ -151,6 +151,41 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('a lease taken away before the batch commits: the checkpoint stays, the lease is not renewed, and the batch runs again once the lease is back', { timeout: 60_000 }, async () => {
+      const { queue, done } = await freshQueue(backend);
+      try {
+        await queue.storeBulk(events(6));
+        const seen: number[] = [];
+        let stolen = false;
+        // The model's statement needs the consumers' table, which the first subscribe creates.
+        let tableReady!: () => void;
+        const modelReady = new Promise<void>((resolve) => (tableReady = resolve)).then(() =>
+          queue.modelSetup({ queries: (db) => ({ lease: db.query('UPDATE s3lite_consumers SET owner = $owner, lease_until = $until WHERE name = $name') }) }),
+        );
+        // Not transactional: the handler runs before the batch's transaction, so it can take the lease away first.
+        const consumer = await queue.subscribe('stolen', { batchSize: 3, transactional: false, pollIntervalMs: 20, leaseMs: 600_000 }, async (event) => {
+          seen.push(event.id);
+          if (event.id === 4 && !stolen) {
+            stolen = true;
+            await (await modelReady)._queries.lease.run({ owner: 'another-process', until: Date.now() + 600_000, name: 'stolen' });
+          }
+        });
+        tableReady();
+        const model = await modelReady;
+        await until(async () => seen.length === 6 && !(await consumer.stats()).leaseHeld, 'the lost lease');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await consumer.stats()).toMatchObject({ position: 3, batches: 1, events: 3, errors: 0, leaseHeld: false });
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+        // The other owner gives the lease back: the batch runs again (at least once) and commits.
+        await model._queries.lease.run({ owner: null, until: 0, name: 'stolen' });
+        await until(async () => (await consumer.stats()).position === 6, 'checkpoint 6');
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6]);
+        await consumer.stop();
+      } finally {
+        await done();
+      }
+    });
+
     it.runIf(backend.name === 'postgres')('wakes on NOTIFY (fallback poll far away) and never skips an event that commits late', { timeout: 120_000 }, async () => {
       const { queue, connectionString, done } = await freshQueue(backend);
       const pg = (await import('pg')).default;
