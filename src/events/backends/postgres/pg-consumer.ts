@@ -52,6 +52,7 @@ export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<Co
 
   return {
     defaultPollMs: 1000,
+    readAhead: true,
     claim: (name: string, owner: string, from: ConsumerFrom, leaseMs: number) =>
       tx.transaction(async () => {
         const client = inTx();

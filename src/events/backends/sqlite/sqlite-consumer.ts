@@ -34,6 +34,7 @@ export async function sqliteConsumerBackend(db: CompatDatabase, tx: TxRunner): P
 
   return {
     defaultPollMs: 100,
+    readAhead: false,
     claim: (name: string, owner: string, from: ConsumerFrom, leaseMs: number) =>
       tx.transaction(async () => {
         const now = Date.now();
