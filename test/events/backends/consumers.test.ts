@@ -131,7 +131,8 @@ for (const backend of BACKENDS) {
           tables: (db) => db.exec('CREATE TABLE IF NOT EXISTS handled (event_id INTEGER NOT NULL)'),
           queries: (db) => ({ add: db.query('INSERT INTO handled (event_id) VALUES ($id)') }),
         });
-        await queue.storeBulk(events(6));
+        // Nine events: while the failing batch (4-6) commits, the next (7-9) is already read; it must be dropped.
+        await queue.storeBulk(events(9));
         let failed = false;
         const consumer = await queue.subscribe('flaky', { batchSize: 3, retryDelayMs: 10 }, async (event) => {
           await model._queries.add.run({ id: event.id });
@@ -140,12 +141,12 @@ for (const backend of BACKENDS) {
             throw new Error('boom on 5');
           }
         });
-        await until(async () => (await consumer.stats()).position === 6, 'checkpoint 6');
+        await until(async () => (await consumer.stats()).position === 9, 'checkpoint 9');
         const stats = await consumer.stats();
-        expect(stats).toMatchObject({ errors: 1, lastError: 'boom on 5', events: 6, batches: 2 });
+        expect(stats).toMatchObject({ errors: 1, lastError: 'boom on 5', events: 9, batches: 3 });
         await consumer.stop();
         // Event 4 was written, then rolled back with the failed batch: each event once.
-        expect(await handledRows(queue)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await handledRows(queue)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       } finally {
         await done();
       }
