@@ -99,16 +99,25 @@ export class LeaseLostError extends S3liteError {
   }
 }
 
+/** A read: final events in position order, and whether later ones are committed but not final yet. */
+export interface Batch {
+  events: EventRow[];
+  pending: boolean;
+}
+
 /** What a backend does for the loop. Positions are event ids; 0 is before the first event. */
 export interface ConsumerBackend {
   readonly defaultPollMs: number;
+  /** Whether a read may run beside a commit (on its own connection), so the loop reads the next batch during the commit. */
+  readonly readAhead: boolean;
   /** Creates the checkpoint row if missing (at `from`) and takes or renews the lease: the checkpoint, or null when another process holds it. */
   claim(name: string, owner: string, from: ConsumerFrom, leaseMs: number): Promise<number | null>;
   /** Final events after `after`, and whether later ones are committed but not yet final (read again soon). */
-  read(after: number, limit: number): Promise<{ events: EventRow[]; pending: boolean }>;
+  read(after: number, limit: number): Promise<Batch>;
   /**
-   * One transaction: checks the lease and that the checkpoint is still `from`
-   * (else throws {@link LeaseLostError}), runs `work` when transactional, moves the checkpoint to `to`.
+   * One transaction: moves the checkpoint from `from` to `to` and renews the lease
+   * only if this owner still holds it and the checkpoint is still `from` (else
+   * throws {@link LeaseLostError}), then runs `work` when transactional; a throw rolls it all back.
    */
   commit(name: string, owner: string, from: number, to: number, leaseMs: number, work: (() => Promise<void>) | null): Promise<void>;
   /** Gives the lease back (keeps the checkpoint). */
@@ -241,6 +250,8 @@ class ConsumerLoop implements Consumer {
   async #run(): Promise<void> {
     const { batchSize, pollMs, leaseMs, retryMs, transactional, from } = this.#options;
     let heldFor = 0;
+    // The read of the next batch, sent while the last one commits (it starts where that one ends).
+    let ahead: { after: number; read: Promise<Batch> } | null = null;
     while (!this.#stopping) {
       try {
         if (this.#position === null || Date.now() >= this.#renewAt) {
@@ -253,7 +264,11 @@ class ConsumerLoop implements Consumer {
           this.#renewAt = claimedAt + leaseMs / 2;
         }
         const after = this.#position;
-        const { events, pending } = await this.#backend.read(after, batchSize);
+        let batch: Batch | null = ahead?.after === after ? await ahead.read : null;
+        ahead = null;
+        // An empty read-ahead may have been held back by this consumer's own open commit (the high-water mark): read again.
+        if (!batch || batch.events.length === 0) batch = await this.#backend.read(after, batchSize);
+        const { events, pending }: Batch = batch;
         if (events.length === 0) {
           // Held back by a transaction still open: read again soon, backing off up to 250 ms.
           heldFor = pending ? Math.min(250, Math.max(5, heldFor * 2)) : 0;
@@ -267,12 +282,21 @@ class ConsumerLoop implements Consumer {
         };
         const startedAt = Date.now();
         if (!transactional) await work();
-        await this.#backend.commit(this.name, this.#owner, after, events[events.length - 1]!.id, leaseMs, transactional ? work : null);
-        this.#position = events[events.length - 1]!.id;
+        const last: number = events[events.length - 1]!.id;
+        // A full batch means more is likely waiting: read it during the commit. It is used only if
+        // the commit succeeds (the checkpoint is then `last`); a failed commit drops it.
+        if (this.#backend.readAhead && events.length === batchSize) {
+          const read = this.#backend.read(last, batchSize);
+          read.catch(() => {});
+          ahead = { after: last, read };
+        }
+        await this.#backend.commit(this.name, this.#owner, after, last, leaseMs, transactional ? work : null);
+        this.#position = last;
         this.#renewAt = startedAt + leaseMs / 2;
         this.#batches++;
         this.#events += events.length;
       } catch (err) {
+        ahead = null;
         this.#position = null;
         if (err instanceof LeaseLostError) continue;
         this.#errors++;

@@ -131,7 +131,8 @@ for (const backend of BACKENDS) {
           tables: (db) => db.exec('CREATE TABLE IF NOT EXISTS handled (event_id INTEGER NOT NULL)'),
           queries: (db) => ({ add: db.query('INSERT INTO handled (event_id) VALUES ($id)') }),
         });
-        await queue.storeBulk(events(6));
+        // Nine events: while the failing batch (4-6) commits, the next (7-9) is already read; it must be dropped.
+        await queue.storeBulk(events(9));
         let failed = false;
         const consumer = await queue.subscribe('flaky', { batchSize: 3, retryDelayMs: 10 }, async (event) => {
           await model._queries.add.run({ id: event.id });
@@ -140,12 +141,47 @@ for (const backend of BACKENDS) {
             throw new Error('boom on 5');
           }
         });
-        await until(async () => (await consumer.stats()).position === 6, 'checkpoint 6');
+        await until(async () => (await consumer.stats()).position === 9, 'checkpoint 9');
         const stats = await consumer.stats();
-        expect(stats).toMatchObject({ errors: 1, lastError: 'boom on 5', events: 6, batches: 2 });
+        expect(stats).toMatchObject({ errors: 1, lastError: 'boom on 5', events: 9, batches: 3 });
         await consumer.stop();
         // Event 4 was written, then rolled back with the failed batch: each event once.
-        expect(await handledRows(queue)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await handledRows(queue)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      } finally {
+        await done();
+      }
+    });
+
+    it('a lease taken away before the batch commits: the checkpoint stays, the lease is not renewed, and the batch runs again once the lease is back', { timeout: 60_000 }, async () => {
+      const { queue, done } = await freshQueue(backend);
+      try {
+        await queue.storeBulk(events(6));
+        const seen: number[] = [];
+        let stolen = false;
+        // The model's statement needs the consumers' table, which the first subscribe creates.
+        let tableReady!: () => void;
+        const modelReady = new Promise<void>((resolve) => (tableReady = resolve)).then(() =>
+          queue.modelSetup({ queries: (db) => ({ lease: db.query('UPDATE s3lite_consumers SET owner = $owner, lease_until = $until WHERE name = $name') }) }),
+        );
+        // Not transactional: the handler runs before the batch's transaction, so it can take the lease away first.
+        const consumer = await queue.subscribe('stolen', { batchSize: 3, transactional: false, pollIntervalMs: 20, leaseMs: 600_000 }, async (event) => {
+          seen.push(event.id);
+          if (event.id === 4 && !stolen) {
+            stolen = true;
+            await (await modelReady)._queries.lease.run({ owner: 'another-process', until: Date.now() + 600_000, name: 'stolen' });
+          }
+        });
+        tableReady();
+        const model = await modelReady;
+        await until(async () => seen.length === 6 && !(await consumer.stats()).leaseHeld, 'the lost lease');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await consumer.stats()).toMatchObject({ position: 3, batches: 1, events: 3, errors: 0, leaseHeld: false });
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+        // The other owner gives the lease back: the batch runs again (at least once) and commits.
+        await model._queries.lease.run({ owner: null, until: 0, name: 'stolen' });
+        await until(async () => (await consumer.stats()).position === 6, 'checkpoint 6');
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6]);
+        await consumer.stop();
       } finally {
         await done();
       }

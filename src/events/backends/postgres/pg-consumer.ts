@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { RawEventRow } from '../../event-row.js';
 import { LeaseLostError, type ConsumerBackend, type ConsumerFrom } from '../consumer.js';
 import type { TxRunner } from '../tx-runner.js';
-import { finalRows, readHighWater } from './pg-high-water.js';
+import { finalRows, HIGH_WATER, readHighWater } from './pg-high-water.js';
 import { listenForCommits, NOTIFY_SCHEMA } from './pg-listener.js';
 import { currentClient } from './pg-model-db.js';
 import { PG_EVENT_COLUMNS, pgRowToEvent } from './pg-sql.js';
@@ -36,10 +36,23 @@ export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<Co
     await client.query(SCHEMA);
   });
   const inTx = (): pg.PoolClient => currentClient.getStore()!;
-  const readSql = `SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE id > $1 AND ${finalRows(2)} ORDER BY id LIMIT $3`;
+  // One round trip per read: the high-water mark, the final events after $1 (at most $2) and, when
+  // fewer came back, whether later ones are committed but not final yet (`held`: read again soon).
+  // An empty batch still returns one row (all event columns null) carrying `held`.
+  const readSql = `WITH hw AS MATERIALIZED (${HIGH_WATER}),
+    batch AS MATERIALIZED (
+      SELECT ${PG_EVENT_COLUMNS} FROM queue WHERE id > $1 AND tx_id < (SELECT mark::xid8 FROM hw) ORDER BY id LIMIT $2)
+    SELECT b.*, h.held FROM (
+      SELECT CASE WHEN (SELECT count(*) FROM batch) < $2 THEN EXISTS (
+        SELECT 1 FROM queue WHERE id > coalesce((SELECT max(id) FROM batch), $1) AND tx_id >= (SELECT mark::xid8 FROM hw)
+      ) ELSE false END AS held) h
+    LEFT JOIN batch b ON true ORDER BY b.id`;
+  const moveSql = `UPDATE s3lite_consumers SET position = $4, lease_until = ${NOW} + $5, updated_at = ${NOW}
+    WHERE name = $1 AND owner = $2 AND position = $3`;
 
   return {
     defaultPollMs: 1000,
+    readAhead: true,
     claim: (name: string, owner: string, from: ConsumerFrom, leaseMs: number) =>
       tx.transaction(async () => {
         const client = inTx();
@@ -60,24 +73,23 @@ export async function pgConsumerBackend(pool: pg.Pool, tx: TxRunner): Promise<Co
         return rows[0] ? Number(rows[0].position) : null;
       }),
     read: async (after: number, limit: number) => {
-      const mark = await readHighWater(pool);
-      const { rows } = await pool.query<RawEventRow>(readSql, [after, mark, limit]);
-      const events = rows.map(pgRowToEvent);
-      if (events.length === limit) return { events, pending: false };
-      // Committed but not final yet (an older transaction still runs): read again soon, not after the poll interval.
-      const last = events.length > 0 ? events[events.length - 1]!.id : after;
-      const held = await pool.query('SELECT 1 FROM queue WHERE id > $1 AND tx_id >= $2::xid8 LIMIT 1', [last, mark]);
-      return { events, pending: (held.rowCount ?? 0) > 0 };
+      const { rows } = await pool.query<RawEventRow & { held: boolean }>(readSql, [after, limit]);
+      const events = rows.filter((row) => row.id !== null).map(pgRowToEvent);
+      return { events, pending: rows[0]!.held };
     },
-    commit: (name, owner, from, to, leaseMs, work) =>
-      tx.transaction(async () => {
-        const client = inTx();
-        // Locks the row first: a process taking the lease over waits for this batch to commit or roll back.
-        const checked = await client.query(`UPDATE s3lite_consumers SET lease_until = ${NOW} + $4 WHERE name = $1 AND owner = $2 AND position = $3`, [name, owner, from, leaseMs]);
-        if (checked.rowCount !== 1) throw new LeaseLostError(name);
-        if (work) await work();
-        await inTx().query(`UPDATE s3lite_consumers SET position = $2, updated_at = ${NOW} WHERE name = $1`, [name, to]);
-      }),
+    commit: async (name, owner, from, to, leaseMs, work) => {
+      // Checks the lease and the checkpoint, renews the lease and moves the checkpoint in one statement.
+      // In the batch's transaction it locks the row first: a process taking the lease over waits for the commit or rollback.
+      const move = async (client: pg.Pool | pg.PoolClient): Promise<void> => {
+        const moved = await client.query(moveSql, [name, owner, from, to, leaseMs]);
+        if (moved.rowCount !== 1) throw new LeaseLostError(name);
+      };
+      if (!work) return move(pool);
+      await tx.transaction(async () => {
+        await move(inTx());
+        await work();
+      });
+    },
     release: async (name, owner) => {
       await pool.query('UPDATE s3lite_consumers SET owner = NULL, lease_until = 0 WHERE name = $1 AND owner = $2', [name, owner]);
     },

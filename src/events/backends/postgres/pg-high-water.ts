@@ -19,7 +19,8 @@ import type pg from 'pg';
 
 // backend_xid is a 32-bit xid; snapshot xids are 64-bit xid8: compared on their low 32 bits
 // (two running transactions are never 2^32 apart).
-const HIGH_WATER = `WITH s AS (SELECT pg_current_snapshot() AS snap),
+/** The mark's query (one row, column `mark`): also usable as a subquery, so a read takes its mark in its own statement. */
+export const HIGH_WATER = `WITH s AS (SELECT pg_current_snapshot() AS snap),
 elsewhere AS (
   SELECT backend_xid::text::bigint AS x FROM pg_stat_activity
   WHERE backend_xid IS NOT NULL AND datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -28,13 +28,13 @@ export async function sqliteConsumerBackend(db: CompatDatabase, tx: TxRunner): P
   const getRow = db.prepare('SELECT position FROM s3lite_consumers WHERE name = ?');
   const insert = db.prepare('INSERT INTO s3lite_consumers (name, position, owner, lease_until, updated_at) VALUES (?, ?, NULL, 0, ?) ON CONFLICT (name) DO NOTHING');
   const take = db.prepare('UPDATE s3lite_consumers SET owner = ?, lease_until = ? WHERE name = ? AND (owner = ? OR owner IS NULL OR lease_until < ?)');
-  const check = db.prepare('UPDATE s3lite_consumers SET lease_until = ? WHERE name = ? AND owner = ? AND position = ?');
-  const move = db.prepare('UPDATE s3lite_consumers SET position = ?, updated_at = ? WHERE name = ?');
+  const move = db.prepare('UPDATE s3lite_consumers SET position = ?, lease_until = ?, updated_at = ? WHERE name = ? AND owner = ? AND position = ?');
   const release = db.prepare('UPDATE s3lite_consumers SET owner = NULL, lease_until = 0 WHERE name = ? AND owner = ?');
   const lag = db.prepare('SELECT count(*) AS n, min(datetime) AS oldest FROM queue WHERE id > ?');
 
   return {
     defaultPollMs: 100,
+    readAhead: false,
     claim: (name: string, owner: string, from: ConsumerFrom, leaseMs: number) =>
       tx.transaction(async () => {
         const now = Date.now();
@@ -51,9 +51,9 @@ export async function sqliteConsumerBackend(db: CompatDatabase, tx: TxRunner): P
     },
     commit: (name, owner, from, to, leaseMs, work) =>
       tx.transaction(async () => {
-        if (check.run(Date.now() + leaseMs, name, owner, from).changes !== 1) throw new LeaseLostError(name);
+        const now = Date.now();
+        if (move.run(to, now + leaseMs, now, name, owner, from).changes !== 1) throw new LeaseLostError(name);
         if (work) await work();
-        move.run(to, Date.now(), name);
       }),
     release: async (name, owner) => {
       await tx.transaction(async () => {
