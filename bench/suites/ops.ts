@@ -167,7 +167,7 @@ export async function run(report: SuiteReport): Promise<void> {
         journal: 'WAL',
         synchronous: 'FULL',
         leaseDuration: 5000,
-        prefetch: 'concurrency * 2 (default)',
+        prefetch: 'adaptive (default)',
         storage: 'own file',
         loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
       },

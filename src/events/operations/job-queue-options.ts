@@ -39,8 +39,12 @@ export interface BackgroundJobQueueOptions {
   /**
    * Jobs claimed ahead of free slots (leased to this process, started as slots
    * free up). Claiming in larger groups means fewer transactions per job; 0 claims
-   * only what can start now.
-   * @default concurrency * 2
+   * only what can start now. A number set here is fixed.
+   * @default adaptive — about 100 ms of expected work waiting per slot, from a
+   * moving average of this queue's recent run times: `concurrency * 100 / averageMs`,
+   * at most 500 (or `concurrency * 2` if more); `concurrency * 2` until a job finishes.
+   * Short jobs claim in large groups; jobs over 100 ms claim fewer than `concurrency`
+   * ahead (down to none), so other processes are not starved.
    */
   prefetch?: number;
   /** Milliseconds between looks for work added by other processes. @default 1000 */
@@ -64,7 +68,8 @@ export interface ResolvedQueueOptions {
   dbName: string | undefined;
   queue: EventQueueConnection | undefined;
   concurrency: number;
-  prefetch: number;
+  /** Null: not set, adapts to run times (see PrefetchSizer). */
+  prefetch: number | null;
   pollInterval: number;
   leaseDuration: number;
   durability: 'full' | 'normal';
@@ -117,7 +122,7 @@ export function resolveQueueOptions(options: BackgroundJobQueueOptions): Resolve
     dbName,
     queue,
     concurrency,
-    prefetch: intOption('prefetch', options.prefetch, concurrency * 2, 0),
+    prefetch: options.prefetch === undefined ? null : intOption('prefetch', options.prefetch, 0, 0),
     pollInterval: intOption('pollInterval', options.pollInterval, 1000, 1),
     leaseDuration: intOption('leaseDuration', options.leaseDuration, 5000, 30),
     durability,

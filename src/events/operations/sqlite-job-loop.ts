@@ -11,6 +11,7 @@ import { AbortError } from '../../core/errors.js';
 import { encodeResult, errorMessage, runAttempt, type AttemptResult } from './job-attempt.js';
 import { attemptTimeout, mayRetry } from './job-limits.js';
 import { fireDueSchedules, recoverExpiredLeases } from './job-maintenance.js';
+import { PrefetchSizer } from './job-prefetch.js';
 import type { ResolvedQueueOptions, ResolvedWorkerOptions } from './job-queue-options.js';
 import type { ClaimedJob, JobOutcome, JobTable } from './job-table.js';
 import { retryBackoff } from './job-timing.js';
@@ -30,6 +31,7 @@ type PendingOutcome = JobOutcome & { name: string; attempt: number; cause?: unkn
 
 export class SqliteJobLoop {
   readonly #options: ResolvedQueueOptions;
+  readonly #prefetch: PrefetchSizer;
   readonly #owner: string;
   /** The queue's table, or null while it has none open. */
   readonly #table: () => JobTable | null;
@@ -54,6 +56,7 @@ export class SqliteJobLoop {
 
   constructor(options: ResolvedQueueOptions, owner: string, table: () => JobTable | null, events: EventEmitter) {
     this.#options = options;
+    this.#prefetch = new PrefetchSizer(options.concurrency, options.prefetch);
     this.#owner = owner;
     this.#table = table;
     this.#events = events;
@@ -188,7 +191,8 @@ export class SqliteJobLoop {
     const now = Date.now();
     let claimed: ClaimedJob[] = [];
     let marked: ReadonlyMap<number, number> = new Map();
-    const { concurrency, prefetch } = this.#options;
+    const { concurrency } = this.#options;
+    const prefetch = this.#prefetch.prefetch;
     const ok = this.commit(() => {
       if (!this.#running) return;
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) this.#maintain(table, now);
@@ -310,7 +314,9 @@ export class SqliteJobLoop {
     const controller = new AbortController();
     const execution: Execution = { controller, done: Promise.resolve() };
     this.#active.set(job.id, execution);
+    const began = performance.now();
     execution.done = runAttempt(worker.fn, job, attemptTimeout(job, worker.options), controller).then((result) => {
+      this.#prefetch.record(performance.now() - began);
       this.#settle(job, execution, worker.options, result);
     });
   }

@@ -190,6 +190,43 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('prefetch adapts when unset: after short jobs the rest is leased ahead, heartbeats keep it, stop hands it back uncharged; a set prefetch stays fixed', { timeout: 60_000 }, async () => {
+      await withQueues(async (open) => {
+        for (const prefetch of [undefined, 1]) {
+          const jobs = await open({ concurrency: 1, leaseDuration: 300, ...(prefetch === undefined ? {} : { prefetch }) });
+          const name = `short${prefetch ?? ''}`;
+          let release = (): void => {};
+          let hanging = false;
+          jobs.registerWorker(name, async (data: { n: number }) => {
+            if (data.n < 9) return data.n;
+            hanging = true; // the tenth job waits, holding the only slot
+            return new Promise<void>((resolve) => { release = resolve; });
+          });
+          const ids: number[] = [];
+          for (let n = 0; n < 40; n++) ids.push(await jobs.add(name, { n }));
+          jobs.start();
+          await until(() => hanging, 'the tenth job to start');
+          // Fixed default was concurrency * 2: at most 3 leased. Nine short jobs raise the take well past that.
+          const leased = async () => (await jobs.getQueueStats()).running;
+          if (prefetch === undefined) await until(async () => (await leased()) > 3, 'claims past concurrency * 3');
+          else expect(await leased()).toBeLessThanOrEqual(2);
+          const held = async () => (await Promise.all(ids.slice(10).map((id) => jobs.getJobStatus(id)))).filter((job) => job!.status === 'running');
+          const waiting = await held();
+          expect(waiting.length).toBeGreaterThan(0);
+          // Three lease durations: jobs waiting here are renewed by the heartbeat, not recovered
+          // (a recovered job is written again, so its updatedAt moves).
+          await new Promise((r) => setTimeout(r, 900));
+          const after = new Map((await held()).map((job) => [job!.id, job!.updatedAt.getTime()]));
+          for (const job of waiting) expect(after.get(job!.id)).toBe(job!.updatedAt.getTime());
+          await jobs.stop({ drain: false });
+          release();
+          const statuses = await Promise.all(ids.map((id) => jobs.getJobStatus(id)));
+          expect(statuses.slice(0, 9).every((job) => job!.status === 'completed' && job!.attempts === 1)).toBe(true);
+          expect(statuses.slice(9).every((job) => job!.status === 'pending' && job!.attempts === 0)).toBe(true);
+        }
+      });
+    });
+
     it('fires each occurrence of a recurring job once across two queues', { timeout: 60_000 }, async () => {
       await withQueues(async (open) => {
         const runs: number[] = [];

@@ -20,6 +20,7 @@ import {
   type ResolvedWorkerOptions,
 } from '../../operations/job-queue-options.js';
 import type { ClaimedJob } from '../../operations/job-table.js';
+import { PrefetchSizer } from '../../operations/job-prefetch.js';
 import { nextOccurrence, retryBackoff } from '../../operations/job-timing.js';
 import type { AddJobOptions, JobInfo, JobQueueStats, JobWorker, RecurringJobOptions, WorkerOptions } from '../../operations/job-types.js';
 import type { EventliteJobStats } from '../../operations/eventlite-jobs.js';
@@ -67,6 +68,7 @@ export class PgJobQueue extends EventEmitter {
   readonly #table: PgJobTable;
   readonly #pool: pg.Pool;
   readonly #options: ResolvedQueueOptions;
+  readonly #prefetch: PrefetchSizer;
   readonly #owner = randomUUID();
   readonly #workers = new Map<string, { fn: JobWorker; options: ResolvedWorkerOptions }>();
   readonly #active = new Map<number, Execution>();
@@ -94,6 +96,7 @@ export class PgJobQueue extends EventEmitter {
     this.#pool = pool;
     this.#table = table;
     this.#options = options;
+    this.#prefetch = new PrefetchSizer(options.concurrency, options.prefetch);
   }
 
   /** Jobs run at once by this process. */
@@ -309,8 +312,7 @@ export class PgJobQueue extends EventEmitter {
       if (!this.#running || this.#names.length === 0) return void (await flushed);
       const now = Date.now();
       if (now >= this.#nextMaintenanceAt || now >= this.#nextScheduleAt) await this.#maintain(now);
-      const { concurrency, prefetch } = this.#options;
-      const slots = concurrency + prefetch - this.#active.size - this.#ready.length;
+      const slots = this.#options.concurrency + this.#prefetch.prefetch - this.#active.size - this.#ready.length;
       let claimed: ClaimedJob[] = [];
       if (slots > 0) claimed = await this.#table.claim(this.#owner, this.#names, slots, now, now + this.#options.leaseDuration);
       await flushed;
@@ -435,7 +437,9 @@ export class PgJobQueue extends EventEmitter {
     const worker = this.#workers.get(job.name);
     if (!worker) return execution.done; // cannot happen: only registered names are claimed
     this.#active.set(job.id, execution);
+    const began = performance.now();
     execution.done = runAttempt(worker.fn, job, attemptTimeout(job, worker.options), execution.controller).then((result) => {
+      this.#prefetch.record(performance.now() - began);
       this.#settle(job, execution, worker.options, result);
     });
     return execution.done;
